@@ -1,0 +1,185 @@
+"""`site.toml` → frozen, typed settings.
+
+Each key has a converter; an unknown key is an error that names it and suggests the nearest
+valid one, because a typo silently ignored is a setting silently lost.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problem, error
+
+DEFAULT_PERMALINK = "/{year}/{month}/{day}/{slug}/"
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    """Weights of the related-articles signals (see related.py)."""
+
+    k: int = 5
+    text: float = 1.0
+    tags: float = 0.3
+    authors: float = 0.1
+    editorial: float = 3.0
+    links: float = 2.0
+    time: float = 0.3
+    time_scale_days: float = 30.0
+    min_score: float = 0.05
+
+
+@dataclass(frozen=True)
+class Permalinks:
+    article: str = DEFAULT_PERMALINK
+    page: str = "/{slug}/"
+
+
+@dataclass(frozen=True)
+class Config:
+    title: str = "News Archive"
+    description: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    timezone: str = "UTC"
+    theme: str = "default"
+    per_page: int = 20
+    home_size: int = 20
+    feed_size: int = 50
+    sanitize_html: bool = False
+    permalinks: Permalinks = field(default_factory=Permalinks)
+    related: RelatedConfig = field(default_factory=RelatedConfig)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _check_type(expected: type | tuple[type, ...]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if (
+            isinstance(value, bool)
+            and expected is not bool
+            and bool not in (expected if isinstance(expected, tuple) else (expected,))
+        ):
+            return "must not be true/false"
+        if not isinstance(value, expected):
+            names = expected if isinstance(expected, tuple) else (expected,)
+            return f"must be {' or '.join(_TYPE_NAMES[t] for t in names)}, got {type(value).__name__}"
+        return None
+
+    return check
+
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each `key =` (and `[table]`) so a config problem points at its line."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("[") and line.endswith("]"):
+            table = line.strip("[] ")
+            lines.setdefault(table, number)
+        elif "=" in line and not line.startswith("#"):
+            key = line.split("=", 1)[0].strip().strip('"')
+            lines.setdefault(f"{table}.{key}" if table else key, number)
+    return lines
+
+
+def _convert_section(
+    cls: type, data: dict[str, Any], prefix: str, path: str, lines: dict[str, int], problems: list[Problem]
+) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    defaults = cls()
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        line = lines.get(dotted)
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean '{prefix}{near[0]}'?" if near else f"valid keys: {', '.join(sorted(known))}"
+            problems.append(error(path, line, dotted, "unknown setting", hint))
+            continue
+        default = getattr(defaults, key)
+        if hasattr(default, "__dataclass_fields__"):
+            if not isinstance(value, dict):
+                problems.append(error(path, line, dotted, "must be a table", f"write it as [{dotted}]"))
+                continue
+            values[key] = _convert_section(type(default), value, f"{dotted}.", path, lines, problems)
+            continue
+        expected: type | tuple[type, ...] = (int, float) if isinstance(default, float) else type(default)
+        message = _check_type(expected)(value)
+        if message:
+            problems.append(error(path, line, dotted, message, f"default is {default!r}"))
+            continue
+        values[key] = float(value) if isinstance(default, float) else value
+    return cls(**values)
+
+
+def _validate(config: Config, path: str, lines: dict[str, int], problems: list[Problem]) -> None:
+    try:
+        zoneinfo.ZoneInfo(config.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            error(
+                path,
+                lines.get("timezone"),
+                "timezone",
+                f"unknown time zone {config.timezone!r}",
+                "use an IANA name such as 'Europe/London' or 'UTC'",
+            )
+        )
+    for key in ("per_page", "home_size", "feed_size"):
+        if getattr(config, key) < 1:
+            problems.append(error(path, lines.get(key), key, "must be at least 1"))
+    if "{slug}" not in config.permalinks.article and "{id}" not in config.permalinks.article:
+        problems.append(
+            error(
+                path,
+                lines.get("permalinks.article"),
+                "permalinks.article",
+                "pattern must contain {slug}",
+                f"default is {DEFAULT_PERMALINK!r}",
+            )
+        )
+
+
+def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
+    """Read `site.toml`; a missing file means all defaults (a bare content/ folder still builds)."""
+    path = site_dir / "site.toml"
+    problems: list[Problem] = []
+    if not path.exists():
+        data: dict[str, Any] = {}
+        lines: dict[str, int] = {}
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = _toml_error_line(str(exc))
+            return Config(), [
+                error("site.toml", line, None, f"invalid TOML: {exc}", "check quotes and brackets")
+            ]
+        lines = _key_lines(text)
+    config = _convert_section(Config, data, "", "site.toml", lines, problems)
+    if base_url is not None:
+        config = replace(config, base_url=base_url)
+    _validate(config, "site.toml", lines, problems)
+    return config, problems
+
+
+def _toml_error_line(message: str) -> int | None:
+    marker = "(at line "
+    if marker not in message:
+        return None
+    rest = message.split(marker, 1)[1]
+    digits = rest.split(",", 1)[0]
+    return int(digits) if digits.isdigit() else None

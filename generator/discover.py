@@ -1,0 +1,80 @@
+"""Find the source files of a site: articles, author profiles, pages, in a stable order.
+
+Hidden files and folders (a leading '.' or '_') are ignored, as editors and git leave them
+around. Symlinked folders are followed once; a symlink loop is a problem, not a hang.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import Problem, error, warning
+
+KINDS = ("articles", "authors", "pages")
+
+
+@dataclass
+class Sources:
+    """Source files by kind, as paths relative to content/ (posix), sorted."""
+
+    content_dir: Path
+    articles: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_")) or name.endswith("~")
+
+
+def _walk(root: Path, content_dir: Path, problems: list[Problem]) -> list[str]:
+    found: list[str] = []
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            rel = Path(folder).relative_to(content_dir).as_posix()
+            problems.append(
+                error(
+                    f"content/{rel}",
+                    None,
+                    None,
+                    "symlink loop: this folder is already part of the content",
+                    "remove the symlink or point it outside content/",
+                )
+            )
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        for name in sorted(files):
+            if _hidden(name):
+                continue
+            path = Path(folder, name)
+            if not name.endswith(".md"):
+                continue
+            if path.is_symlink() and not path.exists():
+                rel = path.relative_to(content_dir).as_posix()
+                problems.append(warning(f"content/{rel}", None, None, "broken symlink, skipped"))
+                continue
+            found.append(path.relative_to(content_dir).as_posix())
+    return sorted(found)
+
+
+def discover(content_dir: Path) -> Sources:
+    sources = Sources(content_dir)
+    if not content_dir.is_dir():
+        sources.problems.append(
+            error(
+                "content", None, None, "no content/ folder here", "run press in the folder holding site.toml"
+            )
+        )
+        return sources
+    for kind in KINDS:
+        root = content_dir / kind
+        if root.is_dir():
+            setattr(sources, kind, _walk(root, content_dir, sources.problems))
+    return sources

@@ -1,0 +1,77 @@
+"""Atom feeds and the sitemap, as views for the atom.xml and sitemap.xml templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from generator.library import Library
+from generator.urls import Urls
+from generator.views import ViewMaker
+
+
+def _stamp(when: datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def _entry(views: ViewMaker, article_id: str) -> dict[str, Any]:
+    library = views.library
+    article = library.by_id[article_id]
+    published = library.local[article_id]
+    updated = max(article.updated, published) if article.updated else published
+    url = views.urls.absolute(library.url[article_id])
+    return {
+        "title": article.title,
+        "url": url,
+        "id": url if views.urls.origin else f"urn:press:{article_id}",
+        "published": _stamp(published),
+        "updated": _stamp(updated),
+        "authors": [library.authors[s].name for s in library.article_authors[article_id]],
+        "tags": [library.tags[s].name for s in library.article_tags[article_id]],
+        "summary": views.summaries.get(article_id, ""),
+        "content": Markup(views.html.get(article_id, "")),
+    }
+
+
+def feed(
+    views: ViewMaker, title: str, site_path: str, page_path: str, article_ids: list[str]
+) -> dict[str, Any]:
+    """One Atom feed: the given articles, newest first, already cut to the feed size."""
+    entries = [_entry(views, i) for i in article_ids]
+    self_url = views.urls.absolute(site_path)
+    return {
+        "title": title,
+        "self": self_url,
+        "link": views.urls.absolute(page_path),
+        "id": self_url if views.urls.origin else f"urn:press:feed:{site_path}",
+        "updated": max((e["updated"] for e in entries), default="1970-01-01T00:00:00+00:00"),
+        "entries": entries,
+    }
+
+
+def site_feed(views: ViewMaker) -> dict[str, Any]:
+    ids = [a.id for a in views.library.newest_first()[: views.config.feed_size]]
+    return feed(views, views.config.title, Urls.feed(), Urls.home(), ids)
+
+
+def author_feed(views: ViewMaker, slug: str) -> dict[str, Any]:
+    entry = views.library.authors[slug]
+    ids = list(entry.article_ids[: views.config.feed_size])
+    return feed(views, f"{entry.name} — {views.config.title}", Urls.author_feed(slug), Urls.author(slug), ids)
+
+
+def sitemap(views: ViewMaker, index_urls: list[str]) -> list[dict[str, str | None]]:
+    """Every article (with its last change) and every index page's first page."""
+    library: Library = views.library
+    entries: list[dict[str, str | None]] = [{"loc": views.urls.absolute(Urls.home()), "lastmod": None}]
+    for article in library.newest_first():
+        when = article.updated or article.date
+        entries.append(
+            {"loc": views.urls.absolute(library.url[article.id]), "lastmod": when.date().isoformat()}
+        )
+    for page_id, url in sorted(library.page_url.items()):
+        entries.append({"loc": views.urls.absolute(url), "lastmod": None})
+    entries += [{"loc": views.urls.absolute(u), "lastmod": None} for u in index_urls]
+    return entries

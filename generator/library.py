@@ -1,0 +1,271 @@
+"""All articles of a site, cross-referenced: by id, URL, author, tag and date.
+
+This is where bylines become authors, tags become tag pages, editorial `related` entries
+become links, and URLs are assigned — and where two sources claiming one URL is caught,
+listing every file involved.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from generator.errors import Problem, error, warning
+from generator.models import Article, Author, Page
+from generator.slugs import slugify
+from generator.urls import UnsafePath, Urls, output_file
+
+
+@dataclass(frozen=True)
+class AuthorEntry:
+    slug: str
+    name: str
+    profile: Author | None
+    article_ids: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class TagEntry:
+    slug: str
+    name: str
+    article_ids: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class RelatedRef:
+    """One editorial `related` entry: resolved to an article id, or kept as plain text."""
+
+    text: str
+    article_id: str | None
+
+
+@dataclass
+class Library:
+    articles: tuple[Article, ...]  # oldest first; ties broken by id
+    by_id: dict[str, Article]
+    url: dict[str, str]  # article id → site path
+    local: dict[str, datetime]  # article id → publication time in the site's zone
+    authors: dict[str, AuthorEntry]  # A–Z by name
+    tags: dict[str, TagEntry]  # A–Z by name
+    article_authors: dict[str, tuple[str, ...]]
+    article_tags: dict[str, tuple[str, ...]]
+    editorial: dict[str, tuple[RelatedRef, ...]]
+    pages: tuple[Page, ...] = ()
+    page_url: dict[str, str] = field(default_factory=dict)
+    by_title: dict[str, list[str]] = field(default_factory=dict)
+
+    def newest_first(self) -> list[Article]:
+        return list(reversed(self.articles))
+
+    def neighbours(self) -> dict[str, tuple[str | None, str | None]]:
+        """Previous (older) and next (newer) article of each, in publication order."""
+        ids = [a.id for a in self.articles]
+        return {
+            aid: (ids[i - 1] if i > 0 else None, ids[i + 1] if i + 1 < len(ids) else None)
+            for i, aid in enumerate(ids)
+        }
+
+    def resolve(self, source_id: str, text: str) -> str | None:
+        """An article named by path (relative to the source, or to content/) or by title."""
+        return resolve_reference(self.by_id, self.by_title, source_id, text)
+
+
+def title_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def resolve_reference(
+    by_id: dict[str, Article], by_title: dict[str, list[str]], source_id: str, text: str
+) -> str | None:
+    candidate = text.strip()
+    if candidate.endswith(".md") or "/" in candidate:
+        path = candidate if candidate.endswith(".md") else candidate.rstrip("/") + ".md"
+        for joined in (
+            posixpath.join(posixpath.dirname(source_id), path),
+            path.lstrip("/"),
+            posixpath.join("articles", path.lstrip("/")),
+        ):
+            normal = posixpath.normpath(joined)
+            if normal in by_id:
+                return normal
+    matches = by_title.get(title_key(candidate), [])
+    return matches[0] if matches else None
+
+
+def _select(articles: Iterable[Article], drafts: bool, future: bool, now: datetime) -> list[Article]:
+    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
+
+
+def _spelling(counter: Counter[str]) -> str:
+    """The most used spelling of a name; ties go to the alphabetically first, for determinism."""
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def _group(
+    articles: list[Article], values_of: dict[str, tuple[str, ...]], slug_of: dict[str, str]
+) -> dict[str, tuple[Counter[str], list[str]]]:
+    groups: dict[str, tuple[Counter[str], list[str]]] = {}
+    for article in reversed(articles):
+        for value in values_of[article.id]:
+            slug = slug_of[value]
+            spellings, ids = groups.setdefault(slug, (Counter(), []))
+            spellings[value] += 1
+            if not ids or ids[-1] != article.id:
+                ids.append(article.id)
+    return groups
+
+
+def _authors(
+    articles: list[Article], profiles: list[Author]
+) -> tuple[dict[str, AuthorEntry], dict[str, tuple[str, ...]]]:
+    by_slug = {p.slug: p for p in profiles}
+    by_name = {slugify(p.name): p.slug for p in profiles}
+    slug_of: dict[str, str] = {}
+    article_authors: dict[str, tuple[str, ...]] = {}
+    for article in articles:
+        slugs = []
+        for byline in article.authors:
+            if byline not in slug_of:
+                slug = byline if byline in by_slug else slugify(byline)
+                slug_of[byline] = by_name.get(slug, slug)
+            if slug_of[byline] not in slugs:
+                slugs.append(slug_of[byline])
+        article_authors[article.id] = tuple(slugs)
+    groups = _group(articles, {a.id: a.authors for a in articles}, slug_of)
+    entries = []
+    for slug, (spellings, ids) in groups.items():
+        profile = by_slug.get(slug)
+        name = profile.name if profile else _spelling(spellings)
+        if profile is None and name == slug and len(spellings) == 1:
+            name = slug.replace("-", " ").title()
+        entries.append(AuthorEntry(slug, name, profile, tuple(ids)))
+    entries.sort(key=lambda e: (e.name.casefold(), e.slug))
+    return {e.slug: e for e in entries}, article_authors
+
+
+def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple[str, ...]]]:
+    slug_of = {tag: slugify(tag) for a in articles for tag in a.tags}
+    article_tags = {a.id: tuple(dict.fromkeys(slug_of[t] for t in a.tags)) for a in articles}
+    groups = _group(articles, {a.id: a.tags for a in articles}, slug_of)
+    entries = sorted(
+        (TagEntry(slug, _spelling(spellings), tuple(ids)) for slug, (spellings, ids) in groups.items()),
+        key=lambda e: (e.name.casefold(), e.slug),
+    )
+    return {e.slug: e for e in entries}, article_tags
+
+
+def _claim(
+    claims: dict[str, list[tuple[str, int | None, str]]], url: str, path: str, line: int | None, what: str
+):
+    claims[url].append((path, line, what))
+
+
+def _collisions(claims: dict[str, list[tuple[str, int | None, str]]]) -> list[Problem]:
+    problems = []
+    for url, claimants in sorted(claims.items()):
+        if len(claimants) < 2:
+            continue
+        listing = ", ".join(f"{path} ({what})" for path, _, what in claimants)
+        for path, line, what in claimants:
+            key = "aliases" if what == "alias" else ("slug" if what == "article" else None)
+            problems.append(
+                error(
+                    path,
+                    line,
+                    key,
+                    f"URL {url} is claimed by {len(claimants)} sources: {listing}",
+                    "give one of them a different slug or date, or remove the alias",
+                )
+            )
+    return problems
+
+
+def make_library(
+    articles: list[Article],
+    profiles: list[Author],
+    pages: list[Page],
+    urls: Urls,
+    tz: tzinfo,
+    *,
+    drafts: bool = False,
+    future: bool = False,
+    now: datetime | None = None,
+) -> tuple[Library, list[Problem]]:
+    now = now or datetime.now(tz)
+    chosen = sorted(_select(articles, drafts, future, now), key=lambda a: (a.date, a.id))
+    problems: list[Problem] = []
+    claims: dict[str, list[tuple[str, int | None, str]]] = defaultdict(list)
+    local = {a.id: a.date.astimezone(tz) for a in chosen}
+    url = {}
+    for article in chosen:
+        path = f"content/{article.id}"
+        url[article.id] = urls.article(local[article.id], article.slug, article.id)
+        _claim(claims, url[article.id], path, article.line_of("slug") or 1, "article")
+        for alias in article.aliases:
+            _claim(claims, alias_path(alias), path, article.line_of("aliases"), "alias")
+    page_url = {p.id: urls.page(p.slug) for p in pages}
+    for page in pages:
+        _claim(claims, page_url[page.id], f"content/{page.id}", 1, "page")
+    problems += _collisions(claims)
+    problems += _unsafe(claims)
+    by_id = {a.id: a for a in chosen}
+    by_title: dict[str, list[str]] = defaultdict(list)
+    for article in chosen:
+        by_title[title_key(article.title)].append(article.id)
+    editorial = {}
+    for article in chosen:
+        refs = []
+        for entry in article.related:
+            target = resolve_reference(by_id, by_title, article.id, entry)
+            if target == article.id:
+                target = None
+            if target is None:
+                problems.append(
+                    warning(
+                        f"content/{article.id}",
+                        article.line_of("related"),
+                        "related",
+                        f"no article matches {entry!r}; shown as plain text",
+                        "use the exact title or the path to the article's file",
+                    )
+                )
+            refs.append(RelatedRef(entry, target))
+        editorial[article.id] = tuple(refs)
+    authors, article_authors = _authors(chosen, profiles)
+    tags, article_tags = _tags(chosen)
+    library = Library(
+        articles=tuple(chosen),
+        by_id=by_id,
+        url=url,
+        local=local,
+        authors=authors,
+        tags=tags,
+        article_authors=article_authors,
+        article_tags=article_tags,
+        editorial=editorial,
+        pages=tuple(pages),
+        page_url=page_url,
+        by_title=dict(by_title),
+    )
+    return library, problems
+
+
+def alias_path(alias: str) -> str:
+    """Aliases are written with or without slashes; as claims they are compared in one shape."""
+    path = "/" + alias.strip().lstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    return path if path.endswith("/") or "." in last else path + "/"
+
+
+def _unsafe(claims: dict[str, list[tuple[str, int | None, str]]]) -> list[Problem]:
+    problems = []
+    for url, claimants in claims.items():
+        try:
+            output_file(url)
+        except UnsafePath as exc:
+            for path, line, _ in claimants:
+                problems.append(error(path, line, None, str(exc), "use a plain path under the site root"))
+    return problems

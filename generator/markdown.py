@@ -1,0 +1,127 @@
+"""Markdown → HTML: Python-Markdown set up once, internal `.md` links rewritten, summaries.
+
+Internal links are written as relative links to the other article's file (they work on any git
+host); here they become that article's URL. A link we can't resolve stays as written and is
+reported with its line, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element
+
+import markdown as md
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+EXTENSIONS = ["extra", "sane_lists"]
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_TAG = re.compile(r"<[^>]+>")
+_BLANK = re.compile(r"\n[ \t]*\n")
+SUMMARY_CHARS = 300
+
+
+@dataclass
+class LinkContext:
+    """What the link rewriter needs for one document: where it lives and what it can link to."""
+
+    source_id: str
+    targets: Mapping[str, str]
+    found: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+
+
+def internal_target(source_id: str, href: str) -> tuple[str, str] | None:
+    """The content id an `.md` link points at (plus its #fragment), or None for other links."""
+    if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
+        return None
+    parts = urlsplit(href)
+    if not parts.path.endswith(".md"):
+        return None
+    path = unquote(parts.path)
+    joined = path.lstrip("/") if path.startswith("/") else posixpath.join(posixpath.dirname(source_id), path)
+    return posixpath.normpath(joined), parts.fragment
+
+
+class _Rewriter(Treeprocessor):
+    def __init__(self, parser: md.Markdown, holder: _Holder):
+        super().__init__(parser)
+        self.holder = holder
+
+    def run(self, root: Element) -> None:
+        context = self.holder.context
+        if context is None:
+            return
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            target = internal_target(context.source_id, href)
+            if target is None:
+                continue
+            content_id, fragment = target
+            url = context.targets.get(content_id)
+            if url is None:
+                context.broken.append(href)
+                continue
+            context.found.append(content_id)
+            element.set("href", url + (f"#{fragment}" if fragment else ""))
+
+
+@dataclass
+class _Holder:
+    context: LinkContext | None = None
+
+
+class _LinkExtension(Extension):
+    def __init__(self, holder: _Holder):
+        super().__init__()
+        self.holder = holder
+
+    def extendMarkdown(self, parser: md.Markdown) -> None:  # noqa: N802 (Python-Markdown's API)
+        parser.treeprocessors.register(_Rewriter(parser, self.holder), "press-links", 5)
+
+
+class MarkdownRenderer:
+    """One configured Python-Markdown instance, reused (building one costs more than a short article)."""
+
+    def __init__(self, sanitize: Callable[[str], str] | None = None):
+        self._holder = _Holder()
+        self._md = md.Markdown(extensions=[*EXTENSIONS, _LinkExtension(self._holder)], output_format="html")
+        self._sanitize = sanitize
+
+    def render(self, text: str, context: LinkContext | None = None) -> str:
+        self._holder.context = context
+        try:
+            out = self._md.reset().convert(text)
+        finally:
+            self._holder.context = None
+        return self._sanitize(out) if self._sanitize else out
+
+    def summary(self, text: str) -> str:
+        """The first paragraph of prose as plain text: the dek a reader sees in lists and feeds."""
+        for block in _BLANK.split(text.strip()):
+            block = block.strip()
+            if not block or block.startswith(("#", "!", "<", ">", "|", "```", "- ", "* ", "---", "[!")):
+                continue
+            plain = html.unescape(_TAG.sub("", self._md.reset().convert(block))).strip()
+            plain = " ".join(plain.split())
+            if plain:
+                return shorten(plain)
+        return ""
+
+
+def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—-")
+    return cut + "…"
+
+
+def link_line(body: str, body_line: int, href: str) -> int:
+    """Line of the first occurrence of a link target in the body, counted in the whole file."""
+    index = body.find(href)
+    return body_line + (body.count("\n", 0, index) if index >= 0 else 0)

@@ -1,0 +1,81 @@
+"""The content model: plain frozen dataclasses, no back-references.
+
+Relations (an article's authors, its related articles) are stored as ids and resolved by the
+library, so these objects stay cheap to pickle between worker processes and to cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as written in its file; `id` is its path relative to content/ (posix)."""
+
+    id: str
+    title: str
+    date: datetime
+    slug: str
+    body: str
+    body_line: int = 1
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    image: Image | None = None
+    source_url: str | None = None
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    updated: datetime | None = None
+    created: datetime | None = None
+    draft: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+@dataclass(frozen=True)
+class Author:
+    """An author profile from content/authors/<slug>.md."""
+
+    id: str
+    slug: str
+    name: str
+    bio: str | None = None
+    photo: str | None = None
+    links: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A standalone page from content/pages/<slug>.md (about, contact)."""
+
+    id: str
+    slug: str
+    title: str
+    body: str
+    body_line: int = 1
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the built site: its URL path and its bytes."""
+
+    url: str
+    path: str
+    data: bytes
+    kind: str = "page"

@@ -1,0 +1,303 @@
+"""Source file → Article / Author / Page, every check collected with its line.
+
+Metadata precedence is defaults < file path < front matter, applied through one converter
+per key, so each key's rules live in one small function and a wrong value names its key.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problem, error, warning
+from generator.models import Article, Author, Image, Page
+from generator.slugs import clean_slug, slug_problem
+from generator.source import SourceText, decode, split
+
+
+class Invalid(ValueError):
+    """A front-matter value that can't be used; the message says why, the hint how to fix it."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+# -- converters: raw YAML value → typed value, or raise Invalid --------------------------------------
+
+
+def to_text(value: Any) -> str:
+    if isinstance(value, bool) or isinstance(value, (dict, list)) or value is None:
+        raise Invalid(f"must be text, got {_type_name(value)}", "write the value as a quoted string")
+    text = str(value).strip()
+    if not text:
+        raise Invalid("must not be empty")
+    return text
+
+
+def to_title(value: Any) -> str:
+    """Entities are decoded once ('AT&amp;T' → 'AT&T'); the result is text, escaped on output."""
+    return html.unescape(to_text(value))
+
+
+def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
+    """A list of strings; one string is accepted as a list of one."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of text, got {_type_name(value)}", "write it as [first, second]")
+    out = []
+    for position, entry in enumerate(value, start=1):
+        if isinstance(entry, dict):
+            raise Invalid(f"{item} {position} is a mapping, not text", f"write the {item} as a plain string")
+        if isinstance(entry, (list, bool)) or entry is None:
+            raise Invalid(f"{item} {position} must be text, got {_type_name(entry)}")
+        text = html.unescape(str(entry).strip())
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def to_datetime(value: Any, tz: tzinfo) -> datetime:
+    """ISO 8601 date or date-time; a bare date or a naive time is wall time in the site's zone."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if _DATE_RE.match(text):
+                parsed = datetime.combine(date.fromisoformat(text), time())
+            else:
+                parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        except ValueError as exc:
+            raise Invalid(
+                f"{text!r} is not a valid date ({exc})",
+                "use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00",
+            ) from exc
+    else:
+        raise Invalid(f"must be a date, got {_type_name(value)}", "use ISO 8601: 2012-12-03")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def to_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, got {_type_name(value)}")
+    return value
+
+
+def to_image(value: Any) -> Image:
+    if isinstance(value, str):
+        return Image(src=value.strip())
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping with src, caption, credit; got {_type_name(value)}")
+    unknown = sorted(set(value) - {"src", "caption", "credit", "alt"})
+    if unknown:
+        raise Invalid(f"unknown image key {unknown[0]!r}", "image takes src, caption and credit")
+    fields = {k: (to_text(v) if v is not None else None) for k, v in value.items() if k != "alt"}
+    return Image(**fields)
+
+
+def to_slug(value: Any) -> str:
+    slug = to_text(value)
+    problem = slug_problem(slug)
+    if problem:
+        raise Invalid(f"{slug!r} {problem}", "a slug is one path segment, like 'my-story'")
+    return slug
+
+
+def to_url(value: Any) -> str:
+    url = to_text(value)
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise Invalid(f"{url!r} is not an http(s) URL", "write the full address, starting with https://")
+    return url
+
+
+def to_aliases(value: Any) -> tuple[str, ...]:
+    aliases = to_text_list(value, "alias")
+    for alias in aliases:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", alias) or alias.startswith("//"):
+            raise Invalid(
+                f"alias {alias!r} is an absolute URL",
+                "an alias is a path on this site, like /2012/12/old-url",
+            )
+        if ".." in alias.split("/") or "\\" in alias or "\x00" in alias:
+            raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root")
+    return aliases
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        dict: "a mapping",
+        list: "a list",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
+
+
+# -- articles -----------------------------------------------------------------------------------------
+
+
+def _article_converters(tz: tzinfo) -> dict[str, Callable[[Any], Any]]:
+    dates = lambda value: to_datetime(value, tz)  # noqa: E731
+    return {
+        "title": to_title,
+        "date": dates,
+        "authors": lambda v: to_text_list(v, "author"),
+        "tags": lambda v: to_text_list(v, "tag"),
+        "summary": to_text,
+        "slug": to_slug,
+        "image": to_image,
+        "source_url": to_url,
+        "aliases": to_aliases,
+        "related": lambda v: to_text_list(v, "related entry"),
+        "updated": dates,
+        "draft": to_bool,
+    }
+
+
+ALIASES = {"author": "authors", "tag": "tags", "alias": "aliases"}
+REQUIRED = ("title", "date")
+
+
+def _convert(
+    meta: dict[str, Any],
+    converters: dict[str, Callable[[Any], Any]],
+    src: SourceText,
+    path: str,
+    problems: list[Problem],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for raw_key, value in meta.items():
+        key = ALIASES.get(str(raw_key), str(raw_key))
+        if key not in converters:
+            extra[str(raw_key)] = value
+            continue
+        if value is None or value == "" or value == []:
+            continue
+        try:
+            known[key] = converters[key](value)
+        except Invalid as exc:
+            line = src.key_lines.get(str(raw_key))
+            problems.append(error(path, line, key, str(exc), exc.hint))
+    return known, extra
+
+
+def read_article(content_dir: Path, article_id: str, tz: tzinfo) -> tuple[Article | None, list[Problem]]:
+    path = f"content/{article_id}"
+    src, problems = _load(content_dir / article_id, path)
+    if src is None:
+        return None, problems
+    values, extra = _convert(src.meta, _article_converters(tz), src, path, problems)
+    for key in REQUIRED:
+        if key not in values and not any(p.key == key for p in problems):
+            hint = "add e.g. 'title: My headline'" if key == "title" else "add e.g. 'date: 2012-12-03'"
+            line = src.key_lines.get(key, 1)
+            message = "is empty" if key in src.key_lines else "is missing"
+            problems.append(error(path, line, key, message, hint))
+    if "slug" not in values:
+        values["slug"] = Path(article_id).stem
+    cleaned = clean_slug(values["slug"])
+    if cleaned:
+        problems.append(
+            warning(
+                path,
+                src.key_lines.get("slug", 1),
+                "slug",
+                f"{values['slug']!r} is not URL-safe; using {cleaned!r}",
+                "use only letters, digits, '-', '_', '.' and '~'",
+            )
+        )
+        values["slug"] = cleaned
+    if any(p.is_error for p in problems):
+        return None, problems
+    article = Article(
+        id=article_id,
+        body=src.body,
+        body_line=src.body_line,
+        extra=extra,
+        lines=src.key_lines,
+        **values,
+    )
+    return article, problems
+
+
+def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
+    text, problems = decode(data, path)
+    if text is None:
+        return None, problems
+    return split(text, path)
+
+
+# -- authors and pages ------------------------------------------------------------------------------
+
+
+def _links(value: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, dict):
+        return tuple((to_text(k), to_text(v)) for k, v in value.items())
+    if isinstance(value, list):
+        pairs = []
+        for entry in value:
+            if isinstance(entry, dict) and "url" in entry:
+                pairs.append((to_text(entry.get("name") or entry["url"]), to_text(entry["url"])))
+            else:
+                url = to_text(entry)
+                pairs.append((url, url))
+        return tuple(pairs)
+    raise Invalid("must be a mapping of name: url or a list of urls")
+
+
+def read_author(content_dir: Path, author_id: str) -> tuple[Author | None, list[Problem]]:
+    path = f"content/{author_id}"
+    src, problems = _load(content_dir / author_id, path)
+    if src is None:
+        return None, problems
+    converters: dict[str, Callable[[Any], Any]] = {
+        "name": to_title,
+        "bio": to_text,
+        "photo": to_text,
+        "links": _links,
+    }
+    values, extra = _convert(src.meta, converters, src, path, problems)
+    slug = Path(author_id).stem
+    if "name" not in values:
+        problems.append(warning(path, 1, "name", "is missing; using the file name", "add 'name: Full Name'"))
+        values["name"] = slug.replace("-", " ").title()
+    if any(p.is_error for p in problems):
+        return None, problems
+    return Author(id=author_id, slug=slug, body=src.body, extra=extra, **values), problems
+
+
+def read_page(content_dir: Path, page_id: str) -> tuple[Page | None, list[Problem]]:
+    path = f"content/{page_id}"
+    src, problems = _load(content_dir / page_id, path)
+    if src is None:
+        return None, problems
+    values, extra = _convert(src.meta, {"title": to_title, "slug": to_slug}, src, path, problems)
+    if "title" not in values:
+        problems.append(
+            error(path, src.key_lines.get("title", 1), "title", "is missing", "add 'title: About'")
+        )
+    if any(p.is_error for p in problems):
+        return None, problems
+    slug = values.pop("slug", Path(page_id).stem)
+    return Page(
+        id=page_id, slug=slug, body=src.body, body_line=src.body_line, extra=extra, **values
+    ), problems

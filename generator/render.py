@@ -1,0 +1,221 @@
+"""Views → bytes: the Jinja environment and the list of every page of the site.
+
+Returns outputs and touches no files. Templates come from the site's theme, falling back
+to the default theme template by template; autoescape is on and undefined names are errors,
+so a typo in a theme fails the build instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator import feeds
+from generator.errors import Problem, error
+from generator.indexes import IndexPage, month_counts
+from generator.library import alias_path
+from generator.models import Output
+from generator.urls import Urls, output_file
+from generator.views import ViewMaker
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+def theme_dirs(site_dir: Path, theme: str) -> list[Path]:
+    """The site's theme first, then the default theme it falls back to."""
+    dirs = []
+    if theme != "default":
+        dirs.append(site_dir / "themes" / theme)
+    local_default = site_dir / "themes" / "default"
+    if local_default.is_dir():
+        dirs.append(local_default)
+    if DEFAULT_THEME not in dirs:
+        dirs.append(DEFAULT_THEME)
+    return dirs
+
+
+def theme_problems(site_dir: Path, theme: str) -> list[Problem]:
+    if theme != "default" and not (site_dir / "themes" / theme).is_dir():
+        available = (
+            sorted(p.name for p in (site_dir / "themes").glob("*") if p.is_dir())
+            if (site_dir / "themes").is_dir()
+            else []
+        )
+        return [
+            error(
+                "site.toml",
+                None,
+                "theme",
+                f"no theme {theme!r} in themes/",
+                f"available: {', '.join(['default', *available])}",
+            )
+        ]
+    return []
+
+
+def environment(site_dir: Path, theme: str) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(d / "templates")) for d in theme_dirs(site_dir, theme)]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def template_problem(exc: Exception, site_dir: Path) -> Problem:
+    """A template error located in the template file, as people fix templates, not Python."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        name = exc.filename or exc.name or "template"
+        return error(
+            _relative(name, site_dir),
+            exc.lineno,
+            None,
+            f"template syntax error: {exc.message}",
+            "check the {% %} and {{ }} tags around this line",
+        )
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(
+            "themes",
+            None,
+            None,
+            f"template {exc.name!r} not found",
+            "add it to your theme or remove the reference to it",
+        )
+    line, name = _template_frame(exc)
+    return error(
+        _relative(name, site_dir) if name else "themes",
+        line,
+        None,
+        f"template error: {type(exc).__name__}: {exc}",
+        "check the names this template uses",
+    )
+
+
+def _template_frame(exc: Exception) -> tuple[int | None, str | None]:
+    tb = exc.__traceback__
+    found: tuple[int | None, str | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = (tb.tb_lineno, filename)
+        tb = tb.tb_next
+    return found
+
+
+def _relative(name: str, site_dir: Path) -> str:
+    path = Path(name)
+    for base in (site_dir, DEFAULT_THEME.parent.parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return name
+
+
+class Renderer:
+    """Turns the views of one build into outputs, one template call per page."""
+
+    def __init__(self, env: jinja2.Environment, views: ViewMaker):
+        self.env = env
+        self.views = views
+        self.site = views.site()
+
+    def page(self, template: str, url: str, kind: str = "page", **context: Any) -> Output:
+        text = self.env.get_template(template).render(site=self.site, page_url=url, **context)
+        return Output(url=url, path=output_file(url), data=text.encode("utf-8"), kind=kind)
+
+    def articles(self) -> Iterator[Output]:
+        neighbours = self.views.library.neighbours()
+        for article in self.views.library.articles:
+            prev_id, next_id = neighbours[article.id]
+            view = self.views.article(article, prev_id, next_id)
+            yield self.page("article.html", self.views.library.url[article.id], "article", article=view)
+
+    def indexes(self, pages: list[IndexPage]) -> Iterator[Output]:
+        for index in pages:
+            yield self.page("list.html", index.url, index.kind, index=self.views.index(index))
+
+    def overviews(self) -> Iterator[Output]:
+        views, library = self.views, self.views.library
+        latest = [views.teaser(a.id) for a in library.newest_first()[: views.config.home_size]]
+        months = month_counts(library)
+        archive = views.archive(months)
+        yield self.page("home.html", Urls.home(), "home", latest=latest, archive=archive)
+        yield self.page("archive.html", Urls.archive(), "archive", archive=archive)
+        authors = [
+            {
+                "name": e.name,
+                "url": views.urls.href(Urls.author(e.slug)),
+                "count": len(e.article_ids),
+                "letter": _initial(e.name),
+            }
+            for e in library.authors.values()
+        ]
+        yield self.page("authors.html", Urls.authors(), "authors", authors=authors)
+        tags = [
+            {"name": e.name, "url": views.urls.href(Urls.tag(e.slug)), "count": len(e.article_ids)}
+            for e in library.tags.values()
+        ]
+        yield self.page("tags.html", Urls.tags(), "tags", tags=tags)
+        yield self.page("404.html", Urls.not_found(), "404")
+        for page in library.pages:
+            body = views.html.get(page.id, "")
+            yield self.page(
+                "page.html",
+                library.page_url[page.id],
+                "page",
+                page={"title": page.title, "body": Markup(body)},
+            )
+
+    def aliases(self) -> Iterator[Output]:
+        library = self.views.library
+        for article in library.articles:
+            for alias in article.aliases:
+                target = library.url[article.id]
+                yield self.page(
+                    "alias.html",
+                    alias_path(alias),
+                    "alias",
+                    target={
+                        "title": article.title,
+                        "url": self.views.urls.href(target),
+                        "canonical": self.views.urls.absolute(target),
+                    },
+                )
+
+    def feeds(self, index_pages: list[IndexPage]) -> Iterator[Output]:
+        views = self.views
+        yield self.page("atom.xml", Urls.feed(), "feed", feed=feeds.site_feed(views))
+        for slug in views.library.authors:
+            yield self.page("atom.xml", Urls.author_feed(slug), "feed", feed=feeds.author_feed(views, slug))
+        first_pages = sorted({p.first_url for p in index_pages})
+        yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages))
+        yield self.page("robots.txt", Urls.robots(), "robots", sitemap=views.urls.absolute(Urls.sitemap()))
+
+
+def _initial(name: str) -> str:
+    first = name.strip()[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def static_files(site_dir: Path, theme: str) -> Iterator[Output]:
+    """Theme assets, the site's theme overriding the default file by file."""
+    seen: set[str] = set()
+    for theme_dir in theme_dirs(site_dir, theme):
+        static = theme_dir / "static"
+        if not static.is_dir():
+            continue
+        for file in sorted(static.rglob("*")):
+            rel = file.relative_to(static).as_posix()
+            if file.is_file() and rel not in seen:
+                seen.add(rel)
+                url = Urls.static(rel)
+                yield Output(url=url, path=output_file(url), data=file.read_bytes(), kind="static")

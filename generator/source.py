@@ -1,0 +1,117 @@
+"""Splitting a source file into front matter and body, with line numbers for people.
+
+python-frontmatter does the YAML; we only decide where the block starts and ends (so an
+unclosed block is reported as such) and keep YAML from turning dates into objects, so that
+every date — including an impossible one like 2012-02-30 — is parsed by our own code and
+reported with its line, instead of failing inside the YAML loader without one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+
+from generator.errors import Problem, error
+
+MAX_BYTES = 20 * 1024 * 1024
+_KEY_LINE = re.compile(r"^([^\s#:'\"-][^:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
+
+
+class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML without the timestamp resolver: dates stay strings until read.py parses them."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_HANDLER = frontmatter.YAMLHandler()
+
+
+@dataclass(frozen=True)
+class SourceText:
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    key_lines: dict[str, int]
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """Bytes → text: UTF-8 (a BOM is fine), universal newlines; anything else is a located error."""
+    if len(data) > MAX_BYTES:
+        size = len(data) // (1024 * 1024)
+        return None, [
+            error(path, None, None, f"file is {size} MB, over the 20 MB limit", "split the article")
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [
+            error(
+                path,
+                line,
+                None,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                "re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+            )
+        ]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None, list[Problem]]:
+    """Front matter + body. `require=False` lets a file without front matter be all body."""
+    if not text.strip():
+        return None, [error(path, 1, None, "file is empty", "add front matter with at least title and date")]
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        if not require:
+            return SourceText({}, text, 1, {}), []
+        return None, [
+            error(
+                path,
+                1,
+                None,
+                "no front matter",
+                "start the file with a line '---', the YAML keys, then '---'",
+            )
+        ]
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        return None, [
+            error(path, 1, None, "front matter is not closed", "add a line '---' after the last key")
+        ]
+    fm_text = "\n".join(lines[1:end])
+    try:
+        meta = _HANDLER.load(fm_text, Loader=_NoDatesLoader) if fm_text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [
+            error(
+                path,
+                line,
+                None,
+                f"invalid YAML: {problem}",
+                "quote values that contain ': ' or start with [ { * & ! | > ' \" % @ `",
+            )
+        ]
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return None, [
+            error(path, 2, None, "front matter must be key: value pairs", "write e.g. 'title: My story'")
+        ]
+    key_lines = {}
+    for number, raw in enumerate(lines[1:end], start=2):
+        match = _KEY_LINE.match(raw)
+        if match:
+            key_lines.setdefault(match.group(1).strip("'\""), number)
+    body = "\n".join(lines[end + 1 :])
+    return SourceText(meta, body, end + 2, key_lines), []

@@ -1,0 +1,250 @@
+"""Render contexts built on purpose: what a template may see of an article, an index, the site.
+
+Templates get plain dicts of display-ready values (URLs already through `Urls.href`, dates
+already formatted), never internal objects, so a theme can't reach into the build and a
+change inside the build can't silently break a theme.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from generator.config import Config
+from generator.indexes import IndexPage, MonthCount
+from generator.library import Library
+from generator.models import Article
+from generator.urls import Urls
+
+Related = dict[str, list[tuple[str, float, list[str]]]]
+
+
+def display_date(when: datetime) -> str:
+    return f"{when:%B} {when.day}, {when.year}"
+
+
+def display_time(when: datetime) -> str:
+    hour = when.hour % 12 or 12
+    return f"{hour}:{when:%M} {'a.m.' if when.hour < 12 else 'p.m.'} {when:%Z}".strip()
+
+
+def safe_json(data: Any) -> Markup:
+    """JSON for a <script> block: '<', '>' and '&' escaped so no string can close the script."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@dataclass
+class ViewMaker:
+    """Makes views for one build; holds what every view needs so call sites stay short."""
+
+    config: Config
+    urls: Urls
+    library: Library
+    html: dict[str, str]  # article id → body HTML
+    summaries: dict[str, str]  # article id → plain-text summary
+    related: Related
+
+    def site(self) -> dict[str, Any]:
+        return {
+            "title": self.config.title,
+            "description": self.config.description,
+            "language": self.config.language,
+            "home": self.urls.href("/"),
+            "archive": self.urls.href(Urls.archive()),
+            "authors": self.urls.href(Urls.authors()),
+            "tags": self.urls.href(Urls.tags()),
+            "feed": self.urls.href(Urls.feed()),
+            "graph": self.urls.href(Urls.graph()),
+            "css": self.urls.href(Urls.static("style.css")),
+        }
+
+    def when(self, article_id: str) -> datetime:
+        return self.library.local[article_id]
+
+    def teaser(self, article_id: str) -> dict[str, Any]:
+        """An article as a list entry: headline, link, date, byline, summary."""
+        article = self.library.by_id[article_id]
+        when = self.when(article_id)
+        return {
+            "title": article.title,
+            "url": self.urls.href(self.library.url[article_id]),
+            "date_iso": when.isoformat(),
+            "date": display_date(when),
+            "summary": self.summaries.get(article_id, ""),
+            "authors": self.bylines(article_id),
+        }
+
+    def bylines(self, article_id: str) -> list[dict[str, str]]:
+        return [
+            {"name": self.library.authors[slug].name, "url": self.urls.href(Urls.author(slug))}
+            for slug in self.library.article_authors[article_id]
+        ]
+
+    def tag_links(self, article_id: str) -> list[dict[str, str]]:
+        return [
+            {"name": self.library.tags[slug].name, "url": self.urls.href(Urls.tag(slug))}
+            for slug in self.library.article_tags[article_id]
+        ]
+
+    def _neighbour(self, article_id: str | None) -> dict[str, str] | None:
+        if article_id is None:
+            return None
+        return {
+            "title": self.library.by_id[article_id].title,
+            "url": self.urls.href(self.library.url[article_id]),
+            "date": display_date(self.when(article_id)),
+        }
+
+    def article(self, article: Article, prev_id: str | None, next_id: str | None) -> dict[str, Any]:
+        when = self.when(article.id)
+        updated = article.updated.astimezone(when.tzinfo) if article.updated else None
+        if updated is not None and updated.date() == when.date():
+            updated = None
+        editorial = [
+            {"title": ref.text, "url": None, "date": None}
+            if ref.article_id is None
+            else {**self._neighbour(ref.article_id), "title": self.library.by_id[ref.article_id].title}
+            for ref in self.library.editorial[article.id]
+        ]
+        shown = {ref.article_id for ref in self.library.editorial[article.id]}
+        computed = [
+            {**self._neighbour(other), "score": round(score, 3), "reasons": reasons}
+            for other, score, reasons in self.related.get(article.id, [])
+            if other not in shown and other in self.library.by_id
+        ]
+        canonical = self.urls.absolute(self.library.url[article.id])
+        return {
+            "id": article.id,
+            "title": article.title,
+            "url": self.urls.href(self.library.url[article.id]),
+            "canonical": canonical,
+            "date_iso": when.isoformat(),
+            "date": display_date(when),
+            "time": display_time(when),
+            "updated_iso": updated.isoformat() if updated else None,
+            "updated": display_date(updated) if updated else None,
+            "authors": self.bylines(article.id),
+            "tags": self.tag_links(article.id),
+            "summary": self.summaries.get(article.id, ""),
+            "image": _image(article),
+            "body": Markup(self.html.get(article.id, "")),
+            "source_url": article.source_url,
+            "related": editorial,
+            "computed_related": computed,
+            "previous": self._neighbour(prev_id),
+            "next": self._neighbour(next_id),
+            "extra": article.extra,
+            "jsonld": safe_json(self._jsonld(article, when, updated, canonical)),
+        }
+
+    def _jsonld(
+        self, article: Article, when: datetime, updated: datetime | None, canonical: str
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "datePublished": when.isoformat(),
+            "dateModified": (updated or when).isoformat(),
+            "mainEntityOfPage": canonical,
+            "author": [
+                {"@type": "Person", "name": b["name"], "url": self.urls.absolute(Urls.author(slug))}
+                for b, slug in zip(
+                    self.bylines(article.id), self.library.article_authors[article.id], strict=True
+                )
+            ],
+            "publisher": {"@type": "Organization", "name": self.config.title},
+        }
+        if self.summaries.get(article.id):
+            data["description"] = self.summaries[article.id]
+        if article.image and article.image.src:
+            data["image"] = article.image.src
+        if article.tags:
+            data["keywords"] = [self.library.tags[s].name for s in self.library.article_tags[article.id]]
+        return data
+
+    def index(self, page: IndexPage) -> dict[str, Any]:
+        href = self.urls.href
+        profile = None
+        if page.kind == "author":
+            entry = self.library.authors[page.key]
+            if entry.profile:
+                profile = {
+                    "bio": entry.profile.bio,
+                    "photo": entry.profile.photo,
+                    "links": [{"name": n, "url": u} for n, u in entry.profile.links],
+                    "body": Markup(self.html.get(entry.profile.id, "")),
+                }
+        return {
+            "kind": page.kind,
+            "title": page.title,
+            "url": href(page.url),
+            "canonical": self.urls.absolute(page.url),
+            "number": page.number,
+            "pages": page.pages,
+            "total": page.total,
+            "articles": [self.teaser(i) for i in page.article_ids],
+            "prev_page": href(page.prev_page) if page.prev_page else None,
+            "next_page": href(page.next_page) if page.next_page else None,
+            "older": {"url": href(page.older.url), "label": page.older.label} if page.older else None,
+            "newer": {"url": href(page.newer.url), "label": page.newer.label} if page.newer else None,
+            "profile": profile,
+            "feed": href(Urls.author_feed(page.key)) if page.kind == "author" else None,
+            "page_links": [{"number": n, "url": href(u)} for n, u in enumerate(page.page_urls, start=1)],
+        }
+
+    def archive(self, months: list[MonthCount]) -> dict[str, Any]:
+        years: dict[int, dict[str, Any]] = {}
+        for m in months:
+            year = years.setdefault(
+                m.year, {"year": m.year, "url": self.urls.href(Urls.year(m.year)), "count": 0, "months": []}
+            )
+            year["count"] += m.count
+            if m.count:
+                year["months"].append({"label": m.label, "url": self.urls.href(m.url), "count": m.count})
+        return {
+            "years": sorted(years.values(), key=lambda y: -y["year"]),
+            "chart": bar_chart(months, self.urls),
+            "total": sum(m.count for m in months),
+        }
+
+
+def _image(article: Article) -> dict[str, str | None] | None:
+    if article.image is None:
+        return None
+    return {"src": article.image.src, "caption": article.image.caption, "credit": article.image.credit}
+
+
+def bar_chart(months: list[MonthCount], urls: Urls) -> dict[str, Any]:
+    """Geometry of the per-month bar chart (inline SVG, drawn by the template, no JavaScript)."""
+    bar, gap, height = 6, 1, 120
+    peak = max((m.count for m in months), default=0) or 1
+    bars = []
+    for i, m in enumerate(months):
+        h = round(m.count / peak * height, 1)
+        bars.append(
+            {
+                "x": i * (bar + gap),
+                "y": round(height - h, 1),
+                "width": bar,
+                "height": h,
+                "label": f"{m.label}: {m.count}",
+                "url": urls.href(m.url),
+                "count": m.count,
+            }
+        )
+    years = [{"x": b["x"], "label": str(m.year)} for b, m in zip(bars, months, strict=True) if m.month == 1]
+    if bars and months[0].month != 1:
+        years.insert(0, {"x": 0, "label": str(months[0].year)})
+    return {
+        "width": max(len(months) * (bar + gap), 1),
+        "height": height,
+        "bars": bars,
+        "years": years,
+        "peak": peak,
+    }

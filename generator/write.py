@@ -1,0 +1,137 @@
+"""Outputs → output/, so that a reader never sees a half-built site and a deploy sees only changes.
+
+Every output is compared with what is already on disk; only files whose bytes differ are
+staged (in a sibling folder), and only once everything is staged are they moved into place
+and stale files removed. A build that fails before this point leaves output/ as it was;
+unchanged files keep their bytes and mtimes, so rsync and `aws s3 sync` upload only changes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import Problem, error
+from generator.models import Output
+
+MARKER = ".press-output"
+
+
+@dataclass
+class WriteReport:
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.written) + self.unchanged
+
+
+class UnsafeOutput(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+def check_out_dir(out_dir: Path, site_dir: Path) -> Problem | None:
+    """Refuse to manage a folder that isn't ours: we delete stale files in it."""
+    out, site = out_dir.resolve(), site_dir.resolve()
+    if out == site or out in site.parents or (site / "content").resolve().is_relative_to(out):
+        return error(
+            str(out_dir),
+            None,
+            None,
+            "output folder would contain the site's sources",
+            "choose a separate folder, e.g. --out output",
+        )
+    if out.exists() and not out.is_dir():
+        return error(str(out_dir), None, None, "output path is a file", "remove it or choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        return error(
+            str(out_dir),
+            None,
+            None,
+            "folder is not empty and was not made by press",
+            "empty it or choose another --out; press deletes stale files in its output folder",
+        )
+    return None
+
+
+def _same(target: Path, data: bytes) -> bool:
+    try:
+        if target.stat().st_size != len(data):
+            return False
+        return target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def write(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
+    """Stage changed outputs, then move them in and delete stale files."""
+    report = WriteReport()
+    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    keep: set[str] = {MARKER}
+    claimed: dict[str, str] = {}
+    try:
+        for output in outputs:
+            if output.path in claimed:
+                raise UnsafeOutput(
+                    error(
+                        output.path,
+                        None,
+                        None,
+                        f"two outputs claim one file: {claimed[output.path]} and {output.url}",
+                    )
+                )
+            claimed[output.path] = output.url
+            keep.add(output.path)
+            if _same(out_dir / output.path, output.data):
+                report.unchanged += 1
+                continue
+            staged = staging / output.path
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(output.data)
+            report.written.append(output.path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _commit(staging, out_dir, report, keep)
+    return report
+
+
+def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -> None:
+    if not out_dir.exists():
+        staging.mkdir(parents=True, exist_ok=True)
+        (staging / MARKER).write_text(
+            "This folder is written by press build; stale files in it are deleted.\n"
+        )
+        staging.rename(out_dir)
+        return
+    for rel in report.written:
+        target = out_dir / rel
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target)
+    (out_dir / MARKER).touch(exist_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_stale(out_dir, keep, report)
+
+
+def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
+    for folder, dirs, files in os.walk(out_dir, topdown=False):
+        for name in files:
+            path = Path(folder, name)
+            rel = path.relative_to(out_dir).as_posix()
+            if rel not in keep:
+                path.unlink()
+                report.removed.append(rel)
+        if Path(folder) != out_dir and not any(Path(folder).iterdir()):
+            Path(folder).rmdir()
+    report.removed.sort()
