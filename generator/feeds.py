@@ -71,7 +71,7 @@ def sitemap(views: ViewMaker, index_urls: list[str]) -> list[dict[str, str | Non
         entries.append(
             {"loc": views.urls.absolute(library.url[article.id]), "lastmod": when.date().isoformat()}
         )
-    for page_id, url in sorted(library.page_url.items()):
+    for _page_id, url in sorted(library.page_url.items()):
         entries.append({"loc": views.urls.absolute(url), "lastmod": None})
     entries += [{"loc": views.urls.absolute(u), "lastmod": None} for u in index_urls]
     return entries

@@ -31,7 +31,7 @@ class Invalid(ValueError):
 
 
 def to_text(value: Any) -> str:
-    if isinstance(value, bool) or isinstance(value, (dict, list)) or value is None:
+    if isinstance(value, (bool, dict, list)) or value is None:
         raise Invalid(f"must be text, got {_type_name(value)}", "write the value as a quoted string")
     text = str(value).strip()
     if not text:

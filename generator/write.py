@@ -125,7 +125,7 @@ def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -
 
 
 def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
-    for folder, dirs, files in os.walk(out_dir, topdown=False):
+    for folder, _dirs, files in os.walk(out_dir, topdown=False):
         for name in files:
             path = Path(folder, name)
             rel = path.relative_to(out_dir).as_posix()
