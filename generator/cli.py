@@ -117,7 +117,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         articles = len(result.site.library.articles) if result.site else 0
         state = "OK" if result.ok else "FAILED"
         print(
-            f"Check {state}: {articles} articles, {len(result.errors)} errors, {len(result.warnings)} warnings, "
+            f"Check {state}: {articles} articles, {len(result.errors)} errors, "
+            f"{len(result.warnings)} warnings, "
             f"{time.perf_counter() - started:.2f} s"
         )
     return 0 if result.ok else 1

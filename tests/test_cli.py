@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from tests.conftest import article, run_press
+
+
+def test_build_prints_where_the_site_is(make_site):
+    site = make_site({"content/articles/2012/12/one.md": article("One", "2012-12-03")})
+    result = run_press("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert f"Site: {site / 'output'}/index.html" in result.stdout
+    assert "1 articles" in result.stdout
+    assert (site / "output" / "2012" / "12" / "03" / "one" / "index.html").is_file()
+
+
+def test_build_out_and_base_url_flags(make_site, tmp_path: Path, press):
+    site = make_site({"content/articles/2012/12/one.md": article("One", "2012-12-03")})
+    out = tmp_path / "public"
+    code, _, err = press("build", str(site), "--out", str(out), "--base-url", "https://example.org/news/")
+    assert code == 0, err
+    page = (out / "2012/12/03/one/index.html").read_text()
+    assert 'href="/news/static/style.css"' in page
+    assert '<link rel="canonical" href="https://example.org/news/2012/12/03/one/">' in page
+
+
+def test_check_writes_nothing_and_fails_on_errors(make_site, press):
+    site = make_site({"content/articles/2012/12/bad.md": "---\ntitle: No date\n---\nText\n"})
+    code, out, err = press("check", str(site))
+    assert code == 1
+    assert "content/articles/2012/12/bad.md:1: date: is missing" in err
+    assert not (site / "output").exists()
+
+
+def test_python_dash_m_generator_works(make_site):
+    site = make_site({"content/articles/2012/12/one.md": article("One", "2012-12-03")})
+    result = run_press("check", str(site))
+    assert result.returncode == 0, result.stderr
+    assert "Check OK: 1 articles" in result.stdout
