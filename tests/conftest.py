@@ -91,3 +91,11 @@ def corpus_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("corpus") / "archive"
     subprocess.run([sys.executable, str(MAKE_ARCHIVE), "--out", str(out)], check=True, capture_output=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def corpus_build(corpus_archive: Path) -> Path:
+    """The corpus archive built once per session with the real CLI; returns its output folder."""
+    result = run_press("build", str(corpus_archive))
+    assert result.returncode == 0, result.stderr[-5000:]
+    return corpus_archive / "output"
