@@ -6,12 +6,13 @@ are also a signal for the related-articles graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 from generator.errors import Problem, warning
 from generator.library import Library
-from generator.markdown import LinkContext, MarkdownRenderer, link_line
+from generator.markdown import LinkContext, MarkdownRenderer, internal_target, link_line
+from generator.models import Article
 from generator.urls import Urls
 
 
@@ -33,25 +34,56 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
     return targets
 
 
+@dataclass
+class ArticleBody:
+    """One article's Markdown, rendered; `used` is what it depends on besides its own text."""
+
+    html: str
+    summary: str
+    links: tuple[str, ...]
+    problems: list[Problem]
+    used: dict[str, str | None]  # content id each `.md` link names → the href it got (None: broken)
+
+
+def render_article(
+    renderer: MarkdownRenderer, article: Article, targets: Mapping[str, str], known: Container[str]
+) -> ArticleBody:
+    """Body HTML, summary, linked articles and broken-link warnings of one article."""
+    context = LinkContext(article.id, targets)
+    html = renderer.render(article.body, context)
+    used: dict[str, str | None] = {t: targets.get(t) for t in context.found}
+    problems = []
+    for href in dict.fromkeys(context.broken):
+        target = internal_target(article.id, href)
+        used[target[0] if target else href] = None
+        problems.append(
+            warning(
+                f"content/{article.id}",
+                link_line(article.body, article.body_line, href),
+                None,
+                f"broken internal link {href!r}: no such article",
+                "link to the other article's .md file with a relative path",
+            )
+        )
+    return ArticleBody(
+        html=html,
+        summary=article.summary or renderer.summary(article.body),
+        links=tuple(dict.fromkeys(t for t in context.found if t in known)),
+        problems=problems,
+        used=used,
+    )
+
+
 def render_bodies(library: Library, urls: Urls, sanitize: Callable[[str], str] | None = None) -> Bodies:
     renderer = MarkdownRenderer(sanitize)
     targets = link_targets(library, urls)
     bodies = Bodies()
     for article in library.articles:
-        context = LinkContext(article.id, targets)
-        bodies.html[article.id] = renderer.render(article.body, context)
-        bodies.summaries[article.id] = article.summary or renderer.summary(article.body)
-        bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
-        for href in dict.fromkeys(context.broken):
-            bodies.problems.append(
-                warning(
-                    f"content/{article.id}",
-                    link_line(article.body, article.body_line, href),
-                    None,
-                    f"broken internal link {href!r}: no such article",
-                    "link to the other article's .md file with a relative path",
-                )
-            )
+        body = render_article(renderer, article, targets, library.by_id)
+        bodies.html[article.id] = body.html
+        bodies.summaries[article.id] = body.summary
+        bodies.links[article.id] = body.links
+        bodies.problems += body.problems
     for entry in library.authors.values():
         if entry.profile and entry.profile.body.strip():
             bodies.html[entry.profile.id] = renderer.render(

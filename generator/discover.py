@@ -26,7 +26,7 @@ class Sources:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _hidden(name: str) -> bool:
+def is_hidden(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith("~")
 
 
@@ -49,9 +49,9 @@ def _walk(root: Path, content_dir: Path, problems: list[Problem]) -> list[str]:
             dirs[:] = []
             continue
         seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        dirs[:] = sorted(d for d in dirs if not is_hidden(d))
         for name in sorted(files):
-            if _hidden(name):
+            if is_hidden(name):
                 continue
             path = Path(folder, name)
             if not name.endswith(".md"):

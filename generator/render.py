@@ -7,7 +7,7 @@ so a typo in a theme fails the build instead of printing nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +132,12 @@ class Renderer:
         text = self.env.get_template(template).render(site=self.site, page_url=url, **context)
         return Output(url=url, path=output_file(url), data=text.encode("utf-8"), kind=kind)
 
-    def articles(self) -> Iterator[Output]:
+    def articles(self, only: Container[str] | None = None) -> Iterator[Output]:
+        """Every article page, or only those of the ids in `only` (rebuilds while serving)."""
         neighbours = self.views.library.neighbours()
         for article in self.views.library.articles:
+            if only is not None and article.id not in only:
+                continue
             prev_id, next_id = neighbours[article.id]
             view = self.views.article(article, prev_id, next_id)
             yield self.page("article.html", self.views.library.url[article.id], "article", article=view)
@@ -175,9 +178,11 @@ class Renderer:
                 page={"title": page.title, "body": Markup(body)},
             )
 
-    def aliases(self) -> Iterator[Output]:
+    def aliases(self, only: Container[str] | None = None) -> Iterator[Output]:
         library = self.views.library
         for article in library.articles:
+            if only is not None and article.id not in only:
+                continue
             for alias in article.aliases:
                 target = library.url[article.id]
                 yield self.page(
@@ -191,10 +196,13 @@ class Renderer:
                     },
                 )
 
-    def feeds(self, index_pages: list[IndexPage]) -> Iterator[Output]:
+    def feeds(self, index_pages: list[IndexPage], authors: Container[str] | None = None) -> Iterator[Output]:
+        """The feeds, sitemap and robots.txt; author feeds only for `authors` when given."""
         views = self.views
         yield self.page("atom.xml", Urls.feed(), "feed", feed=feeds.site_feed(views))
         for slug in views.library.authors:
+            if authors is not None and slug not in authors:
+                continue
             yield self.page("atom.xml", Urls.author_feed(slug), "feed", feed=feeds.author_feed(views, slug))
         first_pages = sorted({p.first_url for p in index_pages})
         yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages))

@@ -135,3 +135,30 @@ def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
         if Path(folder) != out_dir and not any(Path(folder).iterdir()):
             Path(folder).rmdir()
     report.removed.sort()
+
+
+def update(outputs: Iterable[Output], removed: Iterable[str], out_dir: Path) -> WriteReport:
+    """Write some outputs and delete some files of a folder `write` made, for rebuilds that know
+    exactly what changed (`press serve`); each file is replaced atomically, unchanged ones untouched."""
+    report = WriteReport()
+    for output in outputs:
+        target = out_dir / output.path
+        if _same(target, output.data):
+            report.unchanged += 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+        temp.write_bytes(output.data)
+        os.replace(temp, target)
+        report.written.append(output.path)
+    for rel in sorted(set(removed)):
+        target = out_dir / rel
+        if not target.is_file():
+            continue
+        target.unlink()
+        report.removed.append(rel)
+        folder = target.parent
+        while folder != out_dir and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return report

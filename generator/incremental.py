@@ -1,0 +1,591 @@
+"""Rebuilds while serving: re-read only the files that changed, re-render only the pages that show them.
+
+A full build of a 10,000-article archive renders some 17,000 files; saving one article changes a
+handful. The Rebuilder keeps the last good site in memory and, on every change, works out which
+outputs can differ by comparing the new site with the old one (never by trusting the list of
+changed files alone), then renders and writes only those. What it writes is byte-identical to
+what `press build` writes; the tests compare the two after every kind of edit.
+
+The common edit — an article's text, not its title, date, slug, bylines or tags — takes a fast
+path that patches the library instead of rebuilding it, so its cost does not grow with the archive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+
+from generator.bodies import ArticleBody, Bodies, link_targets, render_article
+from generator.build import Options, Site, outputs
+from generator.config import Config, load_config
+from generator.discover import KINDS, Sources, discover, is_hidden
+from generator.errors import Problem, Severity, sort_problems
+from generator.indexes import IndexPage, all_index_pages
+from generator.library import Library, alias_path, make_library
+from generator.markdown import LinkContext, MarkdownRenderer
+from generator.models import Article, Author, Output, Page
+from generator.read import read_article, read_author, read_page
+from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.urls import Urls, output_file
+from generator.views import Related, ViewMaker
+from generator.write import UnsafeOutput, WriteReport, update, write
+
+# Output kinds whose set of files follows the content; anything else (home, archive, sitemap...) is fixed.
+CONTENT_KINDS = {"article", "year", "month", "day", "author", "tag", "alias", "page", "feed"}
+# The template each kind of page is rendered with (the rest are re-rendered on every rebuild).
+TOP_TEMPLATES = {"article": "article.html", "index": "list.html", "alias": "alias.html", "feed": "atom.xml"}
+
+
+@dataclass
+class Rebuild:
+    """What one rebuild did: for the log line and for the open browser tabs."""
+
+    problems: list[Problem] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)  # output files, relative to the output folder
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # source files, relative to the site
+    full: bool = False
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def css_only(self) -> bool:
+        touched = self.written + self.removed
+        return bool(touched) and all(path.endswith(".css") for path in touched)
+
+
+@dataclass
+class Changes:
+    """Changed paths sorted by what they force: a re-read, a new file list, a new theme, a new config."""
+
+    content: set[str] = field(default_factory=set)  # content ids (relative to content/) to re-read
+    rescan: bool = False  # files appeared, vanished or moved: list content/ again
+    templates: set[str] = field(default_factory=set)  # template names, e.g. "base.html"
+    static: bool = False
+    everything: bool = False  # config, whole theme folders, or no list of paths at all
+    described: list[str] = field(default_factory=list)
+
+    def merge(self, other: Changes) -> Changes:
+        return Changes(
+            self.content | other.content,
+            self.rescan or other.rescan,
+            self.templates | other.templates,
+            self.static or other.static,
+            self.everything or other.everything,
+            sorted(set(self.described) | set(other.described)),
+        )
+
+
+@dataclass
+class _Read:
+    """One source file as last read: its stat signature, what it became, what was wrong with it."""
+
+    signature: tuple[int, int, int] | None
+    value: Article | Author | Page | None
+    problems: list[Problem]
+
+
+@dataclass
+class _Body:
+    """One rendered Markdown body and the inputs it was rendered from."""
+
+    text: str
+    summary: str | None
+    result: ArticleBody
+
+    def still_valid(self, text: str, summary: str | None, targets: dict[str, str]) -> bool:
+        return (
+            self.text == text
+            and self.summary == summary
+            and all(targets.get(cid) == href for cid, href in self.result.used.items())
+        )
+
+
+@dataclass
+class _Served:
+    """The last good build, as served: what the next rebuild is compared against."""
+
+    config: Config
+    site: Site
+    library_problems: list[Problem]
+    targets: dict[str, str]
+    index_pages: list[IndexPage]
+    pages_of: dict[str, list[IndexPage]]  # article id → the index pages that list it
+    neighbours: dict[str, tuple[str | None, str | None]]
+    kinds: dict[str, str]  # output file → kind
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _library_key(article: Article) -> tuple[Any, ...]:
+    """The fields the library is made of; an edit that keeps them can patch the library in place."""
+    return (
+        article.title,
+        article.date,
+        article.slug,
+        article.authors,
+        article.tags,
+        article.aliases,
+        article.related,
+        article.draft,
+        article.lines,
+    )
+
+
+class Rebuilder:
+    """Builds a site into `out_dir` once, then again and again, each time doing only what changed."""
+
+    def __init__(self, site_dir: Path, options: Options, out_dir: Path):
+        self.site_dir = site_dir.resolve()
+        self.content_dir = self.site_dir / "content"
+        self.options = options
+        self.out_dir = out_dir
+        self.sources: Sources | None = None
+        self.read_cache: dict[str, _Read] = {}
+        self.body_cache: dict[str, _Body] = {}
+        self.markdown = MarkdownRenderer()
+        self.env: jinja2.Environment | None = None
+        self.served: _Served | None = None
+        self.unapplied = Changes()
+
+    # -- changes -------------------------------------------------------------------------------
+    def classify(self, paths: Collection[Path] | None) -> Changes:
+        """Which kind of change each path is; None (nobody told us what changed) means everything."""
+        if paths is None:
+            return Changes(rescan=True, everything=True)
+        changes = Changes()
+        for path in paths:
+            self._classify_one(Path(path), changes)
+        changes.described = sorted(set(changes.described))
+        return changes
+
+    def _classify_one(self, path: Path, changes: Changes) -> None:
+        try:
+            rel = path.resolve().relative_to(self.site_dir)
+        except ValueError:
+            return
+        parts = rel.parts
+        if any(is_hidden(part) for part in parts):
+            return
+        if rel.as_posix() == "site.toml":
+            changes.everything = True
+        elif parts[:1] == ("content",) and len(parts) > 1:
+            cid = "/".join(parts[1:])
+            if cid.endswith(".md") and path.is_file() and cid in self._known():
+                changes.content.add(cid)
+            elif cid.endswith(".md") or path.is_dir() or not (path.exists() or path.suffix):
+                changes.rescan = True  # a new, deleted or moved article, or a whole folder of them
+            else:
+                return  # an image or an editor's scratch file
+        elif parts[:1] == ("themes",) and len(parts) > 1:
+            if len(parts) > 3 and parts[2] == "templates":
+                changes.templates.add("/".join(parts[3:]))
+            elif len(parts) > 3 and parts[2] == "static":
+                changes.static = True
+            else:
+                changes.everything = True
+        else:
+            return
+        changes.described.append(rel.as_posix())
+
+    def _known(self) -> set[str]:
+        if self.sources is None:
+            return set()
+        return {*self.sources.articles, *self.sources.authors, *self.sources.pages}
+
+    # -- the rebuild ------------------------------------------------------------------------------
+    def rebuild(self, paths: Collection[Path] | None = None) -> Rebuild:
+        """Bring the output folder up to date with the site; on errors, leave it as it was."""
+        started = time.perf_counter()
+        changes = self.unapplied.merge(self.classify(paths))
+        try:
+            result = self._rebuild(changes)
+        except jinja2.TemplateError as exc:
+            result = Rebuild([template_problem(exc, self.site_dir)])
+        except UnsafeOutput as exc:
+            result = Rebuild([exc.problem])
+        result.changed = changes.described
+        self.unapplied = Changes() if result.ok else changes
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _rebuild(self, changes: Changes) -> Rebuild:
+        config, problems = load_config(self.site_dir, self.options.base_url)
+        problems += theme_problems(self.site_dir, config.theme)
+        if any(p.is_error for p in problems):
+            return Rebuild(sort_problems(problems))
+        served = self.served
+        full = served is None or changes.everything or served.config != config
+        if full:
+            self.read_cache.clear()
+            self.env = None
+        if full or changes.rescan or self.sources is None:
+            self.sources = discover(self.content_dir)
+            changes.content |= self._stale(self.sources)
+        problems += self.sources.problems
+        values = self._read_all(self.sources, changes.content, config)
+        problems += [p for entry in self._entries(self.sources) for p in entry.problems]
+        if any(p.is_error for p in problems):
+            return Rebuild(sort_problems(problems))
+        articles, authors, pages = values
+        urls = Urls.from_config(config)
+        fast = (
+            not full
+            and served is not None
+            and not changes.rescan
+            and all(cid in served.site.library.by_id for cid in changes.content)
+            and all(
+                _library_key(served.site.library.by_id[a.id]) == _library_key(a)
+                for a in articles
+                if a.id in changes.content
+            )
+        )
+        if fast and served is not None:
+            library = _patched(served.site.library, [a for a in articles if a.id in changes.content])
+            library_problems, targets = served.library_problems, served.targets
+        else:
+            library, library_problems = make_library(
+                articles,
+                authors,
+                pages,
+                urls,
+                config.tz,
+                drafts=self.options.drafts,
+                future=self.options.future,
+            )
+            targets = link_targets(library, urls)
+        problems += library_problems
+        bodies = self._bodies(library, targets, changes.content if fast else None)
+        problems += bodies.problems
+        related: Related = {}
+        if self.options.strict:
+            problems = [replace(p, severity=Severity.ERROR) for p in problems]
+        problems = sort_problems(problems)
+        if any(p.is_error for p in problems):
+            return Rebuild(problems)
+        site = Site(self.site_dir, config, urls, library, bodies, related)
+        if full or served is None or self._theme_wide(changes.templates):
+            report, kinds = self._write_all(site)
+            index_pages = all_index_pages(library, config.per_page)
+            self.env = None
+        else:
+            index_pages = served.index_pages if fast else all_index_pages(library, config.per_page)
+            report, kinds = self._write_some(served, site, index_pages, changes, fast)
+        self.served = _Served(
+            config,
+            site,
+            library_problems,
+            targets,
+            index_pages,
+            served.pages_of if fast and served else _pages_of(index_pages),
+            served.neighbours if fast and served else library.neighbours(),
+            kinds,
+        )
+        return Rebuild(problems, report.written, report.removed, full=full)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _stale(self, sources: Sources) -> set[str]:
+        """Files whose stat changed since they were read (the watcher may have missed them)."""
+        ids = [*sources.articles, *sources.authors, *sources.pages]
+        for gone in set(self.read_cache) - set(ids):
+            del self.read_cache[gone]
+        return {
+            cid
+            for cid in ids
+            if cid not in self.read_cache
+            or self.read_cache[cid].signature != _signature(self.content_dir / cid)
+        }
+
+    def _entries(self, sources: Sources) -> Iterator[_Read]:
+        for kind in KINDS:
+            for cid in getattr(sources, kind):
+                yield self.read_cache[cid]
+
+    def _read_all(
+        self, sources: Sources, reread: set[str], config: Config
+    ) -> tuple[list[Article], list[Author], list[Page]]:
+        readers = {
+            "articles": lambda cid: read_article(self.content_dir, cid, config.tz),
+            "authors": lambda cid: read_author(self.content_dir, cid),
+            "pages": lambda cid: read_page(self.content_dir, cid),
+        }
+        found: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+        for kind in KINDS:
+            for cid in getattr(sources, kind):
+                if cid in reread or cid not in self.read_cache:
+                    signature = _signature(self.content_dir / cid)
+                    value, problems = readers[kind](cid)
+                    self.read_cache[cid] = _Read(signature, value, problems)
+                value = self.read_cache[cid].value
+                if value is not None:
+                    found[kind].append(value)
+        return found["articles"], found["authors"], found["pages"]
+
+    # -- Markdown ---------------------------------------------------------------------------------
+    def _bodies(self, library: Library, targets: dict[str, str], only: set[str] | None) -> Bodies:
+        """Render the bodies whose text or link targets changed; reuse every other one."""
+        bodies = Bodies()
+        for article in library.articles:
+            cached = self.body_cache.get(article.id)
+            fresh = cached is not None and (
+                article.id not in only
+                if only is not None
+                else cached.still_valid(article.body, article.summary, targets)
+            )
+            if cached is None or not fresh:
+                result = render_article(self.markdown, article, targets, library.by_id)
+                cached = self.body_cache[article.id] = _Body(article.body, article.summary, result)
+            bodies.html[article.id] = cached.result.html
+            bodies.summaries[article.id] = cached.result.summary
+            bodies.links[article.id] = cached.result.links
+            bodies.problems += cached.result.problems
+        others = [e.profile for e in library.authors.values() if e.profile and e.profile.body.strip()]
+        for source in [*others, *library.pages]:
+            bodies.html[source.id] = self._other_body(source.id, source.body, targets)
+        return bodies
+
+    def _other_body(self, source_id: str, text: str, targets: dict[str, str]) -> str:
+        cached = self.body_cache.get(source_id)
+        if cached is None or not cached.still_valid(text, None, targets):
+            context = LinkContext(source_id, targets)
+            html = self.markdown.render(text, context)
+            used: dict[str, str | None] = {t: targets.get(t) for t in [*context.found, *context.broken]}
+            cached = _Body(text, None, ArticleBody(html, "", (), [], used))
+            self.body_cache[source_id] = cached
+        return cached.result.html
+
+    # -- rendering and writing --------------------------------------------------------------------
+    def _theme_wide(self, templates: set[str]) -> bool:
+        """A change to a template both articles and indexes use (base.html) re-renders everything."""
+        if not templates:
+            return False
+        env = self._environment()
+        return bool(_closure(env, "article.html") & templates and _closure(env, "list.html") & templates)
+
+    def _environment(self) -> jinja2.Environment:
+        if self.env is None and self.served is not None:
+            self.env = environment(self.site_dir, self.served.config.theme)
+        assert self.env is not None
+        return self.env
+
+    def _write_all(self, site: Site) -> tuple[WriteReport, dict[str, str]]:
+        kinds: dict[str, str] = {}
+
+        def recorded(items: Iterator[Output]) -> Iterator[Output]:
+            for item in items:
+                kinds[item.path] = item.kind
+                yield item
+
+        return write(recorded(outputs(site)), self.out_dir), kinds
+
+    def _write_some(
+        self, served: _Served, site: Site, index_pages: list[IndexPage], changes: Changes, fast: bool
+    ) -> tuple[WriteReport, dict[str, str]]:
+        if changes.templates:
+            self.env = None
+        env = self._environment()
+        old = served.site
+        shown, referenced = _changed_articles(old, site, changes.content if fast else None)
+        if not fast:
+            shown |= _renamed_people(old.library, site.library)
+        retemplated = {top for top, name in TOP_TEMPLATES.items() if _closure(env, name) & changes.templates}
+        neighbours = served.neighbours if fast else site.library.neighbours()
+        articles: set[str] | None = None
+        if "article" not in retemplated:
+            articles = shown | _referring(old, site, served.neighbours, neighbours, referenced)
+        indexes = index_pages
+        if "index" not in retemplated:
+            indexes = _changed_indexes(served, site, index_pages, shown, fast)
+        feed_size = site.config.feed_size
+        authors = None
+        if "feed" not in retemplated:
+            authors = {
+                slug
+                for slug, entry in site.library.authors.items()
+                if old.library.authors.get(slug) != entry or shown.intersection(entry.article_ids[:feed_size])
+            }
+        renderer = Renderer(env, _views(site))
+        rendered = [
+            *renderer.articles(articles),
+            *renderer.indexes(indexes),
+            *renderer.overviews(),
+            *renderer.aliases(None if "alias" in retemplated else shown),
+            *renderer.feeds(index_pages, authors),
+        ]
+        if changes.static:
+            rendered += static_files(site.site_dir, site.config.theme)
+        kinds = dict(served.kinds)
+        kinds.update({o.path: o.kind for o in rendered})
+        removed: set[str] = set()
+        if not fast or changes.static:
+            keep = {o.path for o in rendered} | _content_paths(site, index_pages)
+            dynamic = CONTENT_KINDS | ({"static"} if changes.static else set())
+            removed = {path for path, kind in kinds.items() if kind in dynamic and path not in keep}
+        for path in removed:
+            del kinds[path]
+        return update(rendered, removed, self.out_dir), kinds
+
+
+def _patched(library: Library, changed: list[Article]) -> Library:
+    """The library with some articles' objects swapped for edited ones whose library key is the same."""
+    by_id = dict(library.by_id)
+    for article in changed:
+        by_id[article.id] = article
+    return replace(library, articles=tuple(by_id[a.id] for a in library.articles), by_id=by_id)
+
+
+def _views(site: Site) -> ViewMaker:
+    bodies = site.bodies
+    return ViewMaker(site.config, site.urls, site.library, bodies.html, bodies.summaries, site.related)
+
+
+def _pages_of(index_pages: list[IndexPage]) -> dict[str, list[IndexPage]]:
+    found: dict[str, list[IndexPage]] = {}
+    for page in index_pages:
+        for article_id in page.article_ids:
+            found.setdefault(article_id, []).append(page)
+    return found
+
+
+def _changed_articles(old: Site, new: Site, candidates: set[str] | None) -> tuple[set[str], set[str]]:
+    """Articles that look different anywhere (`shown`) and those whose title, URL or date changed —
+    what other pages show of them in links (`referenced`)."""
+    before, after = old.library, new.library
+    ids = candidates if candidates is not None else before.by_id.keys() | after.by_id.keys()
+    shown: set[str] = set()
+    referenced: set[str] = set()
+    for aid in ids:
+        a, b = before.by_id.get(aid), after.by_id.get(aid)
+        if a is None or b is None:
+            if a is not None or b is not None:
+                shown.add(aid)
+                referenced.add(aid)
+            continue
+        if a.title != b.title or before.url[aid] != after.url[aid] or before.local[aid] != after.local[aid]:
+            shown.add(aid)
+            referenced.add(aid)
+        elif (
+            a is not b
+            and (a != b or a.extra != b.extra)
+            or old.bodies.html[aid] != new.bodies.html[aid]
+            or old.bodies.summaries[aid] != new.bodies.summaries[aid]
+            or before.article_authors[aid] != after.article_authors[aid]
+            or before.article_tags[aid] != after.article_tags[aid]
+        ):
+            shown.add(aid)
+    return shown, referenced
+
+
+def _renamed_people(before: Library, after: Library) -> set[str]:
+    """Articles by an author, or under a tag, whose display name changed (bylines show the name)."""
+    found: set[str] = set()
+    for old_groups, new_groups in ((before.authors, after.authors), (before.tags, after.tags)):
+        for slug in old_groups.keys() | new_groups.keys():
+            a, b = old_groups.get(slug), new_groups.get(slug)
+            if a is None or b is None or a.name != b.name:
+                found.update(a.article_ids if a else ())
+                found.update(b.article_ids if b else ())
+    return {aid for aid in found if aid in after.by_id}
+
+
+def _referring(
+    old: Site,
+    new: Site,
+    old_neighbours: dict[str, tuple[str | None, str | None]],
+    new_neighbours: dict[str, tuple[str | None, str | None]],
+    referenced: set[str],
+) -> set[str]:
+    """Article pages that link to a changed article, or whose neighbours or related lists changed."""
+    found: set[str] = set()
+    before, after = old.library, new.library
+    same_structure = old_neighbours is new_neighbours and before.editorial is after.editorial
+    if same_structure and not referenced and old.related is new.related:
+        return found
+    for aid in after.by_id:
+        pair = new_neighbours[aid]
+        refs = after.editorial[aid]
+        related = new.related.get(aid, [])
+        if (
+            old_neighbours.get(aid) != pair
+            or before.editorial.get(aid) != refs
+            or old.related.get(aid, []) != related
+            or pair[0] in referenced
+            or pair[1] in referenced
+            or any(ref.article_id in referenced for ref in refs)
+            or any(other in referenced for other, _, _ in related)
+        ):
+            found.add(aid)
+    return found
+
+
+def _changed_indexes(
+    served: _Served, new: Site, index_pages: list[IndexPage], shown: set[str], fast: bool
+) -> list[IndexPage]:
+    """Index pages that list a changed article, or whose own list, title or neighbours changed."""
+    if fast:
+        picked = {id(p): p for aid in shown for p in served.pages_of.get(aid, [])}
+        return sorted(picked.values(), key=index_pages.index)
+    old = served.site
+    previous = {p.url: p for p in served.index_pages}
+    people = {
+        slug
+        for slug, entry in new.library.authors.items()
+        if old.library.authors.get(slug) != entry
+        or (entry.profile and old.bodies.html.get(entry.profile.id) != new.bodies.html.get(entry.profile.id))
+    }
+    return [
+        page
+        for page in index_pages
+        if previous.get(page.url) != page
+        or shown.intersection(page.article_ids)
+        or (page.kind == "author" and page.key in people)
+    ]
+
+
+def _content_paths(site: Site, index_pages: list[IndexPage]) -> set[str]:
+    """Every output file that follows the content: what a rebuild keeps of the content kinds."""
+    library = site.library
+    paths = {output_file(url) for url in library.url.values()}
+    paths |= {output_file(page.url) for page in index_pages}
+    paths |= {output_file(alias_path(alias)) for a in library.articles for alias in a.aliases}
+    paths |= {output_file(Urls.author_feed(slug)) for slug in library.authors}
+    paths |= {output_file(url) for url in library.page_url.values()}
+    paths.add(output_file(Urls.feed()))
+    return paths
+
+
+def _closure(env: jinja2.Environment, name: str) -> set[str]:
+    """A template and every template it extends or includes, by name."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0] if env.loader else ""
+            referenced = jinja2.meta.find_referenced_templates(env.parse(source))
+        except jinja2.TemplateError:
+            continue
+        todo += [r for r in referenced if r is not None]
+    return seen
