@@ -48,6 +48,13 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("serve", help="serve the site with live reload while you edit")
+    _site_args(p)
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
@@ -122,6 +129,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{time.perf_counter() - started:.2f} s"
         )
     return 0 if result.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from generator.serve import serve
+
+    return serve(args.site, Options(drafts=args.drafts), args.host, args.port)
 
 
 def main(argv: list[str] | None = None) -> int:
