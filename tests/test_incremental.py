@@ -1,0 +1,201 @@
+"""Incremental rebuilds: after every kind of edit, the output equals a fresh full build, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build
+from generator.incremental import Rebuild, Rebuilder
+from tests.conftest import MAKE_ARCHIVE, article, need_corpus
+from tests.serving import built_tree, small_site
+
+ARTICLES = "content/articles"
+TEMPLATE = "themes/custom/templates/article.html"
+
+
+class Session:
+    """A Rebuilder over a site, and the check that its folder equals `press build`'s."""
+
+    def __init__(self, site: Path, tmp: Path, options: Options | None = None):
+        self.site, self.tmp, self.options = site, tmp, options or Options()
+        self.out = tmp / "served"
+        self.rebuilder = Rebuilder(site, self.options, self.out)
+        first = self.rebuilder.rebuild()
+        assert first.ok and first.full, first.problems
+        self.assert_same()
+
+    def edit(self, rel: str, text: str | None) -> Rebuild:
+        path = self.site / rel
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        return self.rebuilder.rebuild([path])
+
+    def assert_same(self) -> None:
+        reference = self.tmp / "reference"
+        shutil.rmtree(reference, ignore_errors=True)
+        result = build(self.site, Options(out_dir=reference, drafts=self.options.drafts))
+        assert result.ok, result.problems
+        served, fresh = built_tree(self.out), built_tree(reference)
+        assert sorted(served) == sorted(fresh)
+        assert [p for p in fresh if served[p] != fresh[p]] == []
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    return Session(small_site(tmp_path / "site"), tmp_path)
+
+
+def test_body_edit_rewrites_only_the_pages_that_show_it(session: Session):
+    text = (session.site / ARTICLES / "2013/01/d-four.md").read_text()
+    result = session.edit(f"{ARTICLES}/2013/01/d-four.md", text.replace("Cold.", "Very cold indeed."))
+    assert result.ok and not result.full
+    assert "2013/01/05/d-four/index.html" in result.written
+    assert "2012/12/01/a-one/index.html" not in result.written
+    assert "feed.xml" in result.written
+    assert result.changed == [f"{ARTICLES}/2013/01/d-four.md"]
+    session.assert_same()
+
+
+def test_title_edit_reaches_neighbours_related_and_indexes(session: Session):
+    text = (session.site / ARTICLES / "2012/12/b-two.md").read_text()
+    result = session.edit(f"{ARTICLES}/2012/12/b-two.md", text.replace("Missiles in Turkey", "Rockets"))
+    assert result.ok
+    assert "2012/12/01/a-one/index.html" in result.written  # its neighbour
+    assert "2012/12/03/c-three/index.html" in result.written  # its other neighbour
+    session.assert_same()
+
+
+def test_new_renamed_and_deleted_articles(session: Session):
+    new = f"{ARTICLES}/2012/12/g-seven.md"
+    result = session.edit(new, article("Brand New", "2012-12-02", "Fresh.", authors=["Dan Ek"], tags=["New"]))
+    assert "2012/12/02/g-seven/index.html" in result.written
+    assert "authors/dan-ek/index.html" in result.written
+    session.assert_same()
+    old_path, new_path = session.site / new, session.site / f"{ARTICLES}/2012/12/g-renamed.md"
+    os.replace(old_path, new_path)
+    result = session.rebuilder.rebuild([old_path, new_path])
+    assert "2012/12/02/g-seven/index.html" in result.removed
+    session.assert_same()
+    result = session.edit(f"{ARTICLES}/2012/12/g-renamed.md", None)
+    assert "authors/dan-ek/index.html" in result.removed
+    assert "tags/new/index.html" in result.removed
+    session.assert_same()
+
+
+def test_bylines_tags_dates_and_aliases_move(session: Session):
+    rel = f"{ARTICLES}/2012/12/a-one.md"
+    moved = article("Lavrov Meets NATO", "2013-01-20", "Moved.", authors=["Bob Roy"], tags=["Syria"])
+    session.edit(rel, moved)
+    session.assert_same()
+    session.edit(rel, article("Lavrov Meets NATO", "2013-01-20", "Moved.", aliases=["/older/one"]))
+    session.assert_same()
+
+
+def test_profiles_pages_and_drafts(tmp_path: Path):
+    session = Session(small_site(tmp_path / "site"), tmp_path, Options(drafts=True))
+    session.edit("content/authors/ann-lee.md", "---\nname: Ann B. Lee\n---\n\nNew bio.\n")
+    session.assert_same()
+    session.edit("content/pages/about.md", "---\ntitle: About us\n---\n\nWho we are.\n")
+    session.assert_same()
+    session.edit(f"{ARTICLES}/2013/02/e-five.md", article("Draft Piece", "2013-02-07", "Now longer."))
+    session.assert_same()
+
+
+def test_theme_template_and_stylesheet_changes(session: Session):
+    templates = session.site / "themes/custom/templates"
+    article_html = (Path(__file__).parent.parent / "themes/default/templates/article.html").read_text()
+    result = session.edit(TEMPLATE, article_html.replace("<h1>", "<h1 class=x>"))
+    assert result.ok and not result.full
+    assert "2012/12/01/a-one/index.html" in result.written
+    assert not any(p.startswith("tags/") for p in result.written)
+    session.assert_same()
+    base_html = (Path(__file__).parent.parent / "themes/default/templates/base.html").read_text()
+    result = session.edit("themes/custom/templates/base.html", base_html.replace("<main", "<main data-x"))
+    assert "tags/nato/index.html" in result.written
+    session.assert_same()
+    (templates / "article.html").unlink()
+    result = session.rebuilder.rebuild([templates / "article.html"])
+    assert "2012/12/01/a-one/index.html" in result.written
+    session.assert_same()
+    result = session.edit("themes/custom/static/extra.css", ".extra { color: blue; }\n")
+    assert result.written == ["static/extra.css"] and result.css_only
+    session.assert_same()
+    result = session.edit("themes/custom/static/extra.css", None)
+    assert result.removed == ["static/extra.css"]
+    session.assert_same()
+
+
+def test_config_change_rebuilds_everything(session: Session):
+    toml = (session.site / "site.toml").read_text().replace("Small Archive", "Other Archive")
+    result = session.edit("site.toml", toml)
+    assert result.full and "index.html" in result.written
+    session.assert_same()
+
+
+def test_errors_keep_the_last_good_build_and_edits_made_meanwhile_are_not_lost(session: Session):
+    good = built_tree(session.out)
+    four = session.site / ARTICLES / "2013/01/d-four.md"
+    four.write_text(four.read_text().replace("Cold.", "Edited while another file was broken."))
+    broken = session.site / ARTICLES / "2012/12/c-three.md"
+    text = broken.read_text()
+    broken.write_text(text.replace("title:", "title: [unclosed", 1))
+    result = session.rebuilder.rebuild([four, broken])
+    assert not result.ok
+    assert [p.path for p in result.errors] == [f"{ARTICLES}/2012/12/c-three.md"]
+    assert result.errors[0].line is not None
+    assert built_tree(session.out) == good
+    broken.write_text(text)
+    result = session.rebuilder.rebuild([broken])
+    assert result.ok
+    assert "2013/01/05/d-four/index.html" in result.written
+    session.assert_same()
+
+
+def test_template_error_is_located_and_nothing_is_written(session: Session):
+    good = built_tree(session.out)
+    result = session.edit(TEMPLATE, "{% extends 'base.html' %}\n{% block main %")
+    assert [(p.path, p.line) for p in result.errors] == [(TEMPLATE, 2)]
+    assert built_tree(session.out) == good
+    result = session.edit(TEMPLATE, None)
+    assert result.ok
+    session.assert_same()
+
+
+def test_without_a_list_of_changes_stat_finds_them(session: Session):
+    rel = session.site / ARTICLES / "2013/02/f-six.md"
+    rel.write_text(article("Spring Review, Revised", "2013-02-09", "Longer text now."))
+    (session.site / ARTICLES / "2012/12/c-three.md").unlink()
+    result = session.rebuilder.rebuild(None)
+    assert result.ok
+    session.assert_same()
+
+
+@pytest.mark.corpus
+def test_real_corpus_sample_edits_match_full_builds(tmp_path: Path):
+    need_corpus()
+    site = tmp_path / "archive"
+    subprocess.run([sys.executable, str(MAKE_ARCHIVE), "--out", str(site), "--n", "150"], check=True)
+    session = Session(site, tmp_path)
+    files = sorted((site / ARTICLES).rglob("*.md"))
+    first, second = files[10], files[60]
+    text = first.read_text()
+    first.write_text(text.replace("\n---\n", "\n---\n\nA new first paragraph.\n\n", 1))
+    assert session.rebuilder.rebuild([first]).ok
+    session.assert_same()
+    second.write_text(second.read_text().replace("title: ", "title: Retitled ", 1))
+    assert session.rebuilder.rebuild([second]).ok
+    session.assert_same()
+    moved = second.with_name("moved-" + second.name)
+    os.replace(second, moved)
+    first.unlink()
+    assert session.rebuilder.rebuild([second, moved, first]).ok
+    session.assert_same()
