@@ -110,14 +110,15 @@ class ServeSession:
 
     def stop(self, timeout: float = 30) -> tuple[int, str, str]:
         """ctrl-C, as a user would; returns exit code, stdout, stderr."""
-        self._stream.close()
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGINT)  # with the event stream still open, like a tab
         try:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
+        finally:
+            self._stream.close()
         assert self.process.stderr
         time.sleep(0.05)
         return code, "\n".join(self.lines), self.process.stderr.read()

@@ -1,0 +1,162 @@
+"""`press serve` over real HTTP: the real command in a process, its event stream, fresh builds to compare."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import article, run_press
+from tests.serving import ServeSession, built_tree, small_site, url_of
+
+ARTICLES = "content/articles"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return small_site(tmp_path / "site", base_url="https://example.org/news/")
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[ServeSession]:
+    session = ServeSession(site)
+    yield session
+    session.stop()
+
+
+class Compare:
+    """Served pages against a fresh `press build` of the same site, and removed files against 404s."""
+
+    def __init__(self, site: Path, served: ServeSession, out: Path):
+        self.site, self.served, self.out = site, served, out
+        self.previous: set[str] = set()
+
+    def check(self) -> None:
+        shutil.rmtree(self.out, ignore_errors=True)
+        result = run_press("build", str(self.site), "--out", str(self.out))
+        assert result.returncode == 0, result.stderr
+        fresh = built_tree(self.out)
+        different = [p for p, data in fresh.items() if self.served.page(url_of(self.served.base, p)) != data]
+        assert different == []
+        for gone in self.previous - set(fresh):
+            status, _, _ = self.served.get(url_of(self.served.base, gone))
+            assert status == 404, gone
+        self.previous = set(fresh)
+
+
+def test_serves_under_base_path_with_404_and_nothing_outside(site: Path, served: ServeSession):
+    assert served.url.startswith("http://127.0.0.1:")
+    assert served.base == "/news/"
+    status, headers, body = served.get("/news/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"/__press/events" in body
+    assert served.get("/")[:2][0] == 301 and served.get("/")[1]["Location"] == "/news/"
+    assert served.get("/news/2012/12/01/a-one")[1]["Location"] == "/news/2012/12/01/a-one/"
+    status, _, body = served.get("/news/no/such/page/")
+    assert status == 404 and b"<h1>" in body and b"/__press/events" in body
+    assert served.get("/2012/12/01/a-one/")[0] == 404  # outside the base path, as on the real host
+    secret = site.parent / "secret.txt"
+    secret.write_text("private")
+    for attack in (
+        "/news/../../secret.txt",
+        "/news/%2e%2e/%2e%2e/secret.txt",
+        "/news/..%2f..%2fsecret.txt",
+        "/news/%2e%2e%5csecret.txt",
+        "/news/.press-output",
+        "/news/static/%00",
+    ):
+        status, _, body = served.get(attack)
+        assert status == 404 and b"private" not in body, attack
+    status, headers, _ = served.get("/news/static/style.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    assert served.get("/news/feed.xml", "HEAD")[0] == 200
+    assert not (site / "output").exists()  # serving never writes the user's output/
+
+
+def test_press_build_output_has_no_reload_script(site: Path, tmp_path: Path):
+    result = run_press("build", str(site), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    pages = [p for p in (tmp_path / "out").rglob("*.html")]
+    assert pages and not [p for p in pages if b"__press" in p.read_bytes()]
+
+
+def test_new_edited_renamed_deleted_articles_and_theme_changes(site: Path, served: ServeSession, tmp_path):
+    compare = Compare(site, served, tmp_path / "fresh")
+    compare.check()
+    articles = site / ARTICLES
+
+    four = articles / "2013/01/d-four.md"
+    four.write_text(four.read_text().replace("Cold.", "Edited over HTTP."))
+    name, update = served.settle()
+    assert name == "update" and "/news/2013/01/05/d-four/index.html" in update["paths"]
+    assert b"Edited over HTTP." in served.page("/news/2013/01/05/d-four/")
+    compare.check()
+
+    new = articles / "2012/12/g-seven.md"
+    new.write_text(article("Brand New", "2012-12-02", "Fresh.", authors=["Dan Ek"], tags=["Fresh"]))
+    name, update = served.settle()
+    assert name == "update" and "/news/2012/12/02/g-seven/index.html" in update["paths"]
+    compare.check()
+
+    os.replace(new, articles / "2012/12/g-renamed.md")
+    assert served.settle()[0] == "update"
+    compare.check()
+    assert served.get("/news/2012/12/02/g-seven/")[0] == 404
+
+    (articles / "2012/12/g-renamed.md").unlink()
+    assert served.settle()[0] == "update"
+    compare.check()
+    assert served.get("/news/authors/dan-ek/")[0] == 404
+
+    templates = site / "themes/custom/templates"
+    templates.mkdir(parents=True)
+    default = Path(__file__).parent.parent / "themes/default/templates/article.html"
+    (templates / "article.html").write_text(default.read_text().replace("<h1>", '<h1 class="themed">'))
+    assert served.settle()[0] == "update"
+    assert b'<h1 class="themed">' in served.page("/news/2013/01/05/d-four/")
+    compare.check()
+
+    css = site / "themes/custom/static/extra.css"
+    css.write_text(".extra { color: blue; }\n")
+    name, update = served.settle()
+    assert name == "update" and update["css_only"]
+    compare.check()
+
+    code, out, err = served.stop()
+    assert code == 0, err
+    assert "files written" in out and " ms" in out
+
+
+def test_a_broken_edit_keeps_the_last_good_build(site: Path, served: ServeSession):
+    three = site / ARTICLES / "2012/12/c-three.md"
+    good = served.page("/news/2012/12/03/c-three/")
+    text = three.read_text()
+    three.write_text(text.replace("date: 2012-12-03T15:00:00", "date: 2012-12-33"))
+    name, data = served.settle()
+    assert name == "problems"
+    [problem] = data["problems"]
+    assert problem["path"] == f"{ARTICLES}/2012/12/c-three.md" and problem["line"] == 3
+    assert problem["text"].startswith(f"{ARTICLES}/2012/12/c-three.md:3: date:")
+    assert served.page("/news/2012/12/03/c-three/") == good
+    three.write_text(text.replace("Talks went on.", "Talks resumed."))
+    name, _ = served.settle()
+    assert name == "update"
+    assert b"Talks resumed." in served.page("/news/2012/12/03/c-three/")
+
+
+def test_ctrl_c_exits_cleanly_with_a_tab_open(site: Path):
+    session = ServeSession(site, "--host", "127.0.0.1")
+    assert session.get("/news/")[0] == 200
+    code, out, err = session.stop()
+    assert code == 0
+    assert "Traceback" not in err
+    assert out.splitlines()[-1] == "Stopped."
+
+
+def test_port_in_use_is_a_clear_error(site: Path, served: ServeSession):
+    result = run_press("serve", str(site), "--port", str(served.port), timeout=60)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{served.port}" in result.stderr
