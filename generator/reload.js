@@ -52,6 +52,7 @@
   var source = new EventSource(press.events);
   source.addEventListener("hello", function (event) {
     var state = JSON.parse(event.data);
+    window.__pressLive = true;
     if (state.problems.length) showOverlay(state.problems);
     else if (state.epoch !== press.epoch) location.reload();
   });
