@@ -283,13 +283,13 @@ class Rebuilder:
         if any(p.is_error for p in problems):
             return Rebuild(problems)
         site = Site(self.site_dir, config, urls, library, bodies, related)
+        index_pages = served.index_pages if fast and served else all_index_pages(library, config.per_page)
+        neighbours = served.neighbours if fast and served else library.neighbours()
         if full or served is None or self._theme_wide(changes.templates):
             report, kinds = self._write_all(site)
-            index_pages = all_index_pages(library, config.per_page)
             self.env = None
         else:
-            index_pages = served.index_pages if fast else all_index_pages(library, config.per_page)
-            report, kinds = self._write_some(served, site, index_pages, changes, fast)
+            report, kinds = self._write_some(served, site, index_pages, neighbours, changes, fast)
         self.served = _Served(
             config,
             site,
@@ -297,7 +297,7 @@ class Rebuilder:
             targets,
             index_pages,
             served.pages_of if fast and served else _pages_of(index_pages),
-            served.neighbours if fast and served else library.neighbours(),
+            neighbours,
             kinds,
         )
         return Rebuild(problems, report.written, report.removed, full=full)
@@ -398,7 +398,13 @@ class Rebuilder:
         return write(recorded(outputs(site)), self.out_dir), kinds
 
     def _write_some(
-        self, served: _Served, site: Site, index_pages: list[IndexPage], changes: Changes, fast: bool
+        self,
+        served: _Served,
+        site: Site,
+        index_pages: list[IndexPage],
+        neighbours: dict[str, tuple[str | None, str | None]],
+        changes: Changes,
+        fast: bool,
     ) -> tuple[WriteReport, dict[str, str]]:
         if changes.templates:
             self.env = None
@@ -407,8 +413,11 @@ class Rebuilder:
         shown, referenced = _changed_articles(old, site, changes.content if fast else None)
         if not fast:
             shown |= _renamed_people(old.library, site.library)
-        retemplated = {top for top, name in TOP_TEMPLATES.items() if _closure(env, name) & changes.templates}
-        neighbours = served.neighbours if fast else site.library.neighbours()
+        retemplated = set()
+        if changes.templates:
+            retemplated = {
+                top for top, name in TOP_TEMPLATES.items() if _closure(env, name) & changes.templates
+            }
         articles: set[str] | None = None
         if "article" not in retemplated:
             articles = shown | _referring(old, site, served.neighbours, neighbours, referenced)
@@ -423,14 +432,24 @@ class Rebuilder:
                 for slug, entry in site.library.authors.items()
                 if old.library.authors.get(slug) != entry or shown.intersection(entry.article_ids[:feed_size])
             }
+        # A text-only edit changes no count, name or link: of the overviews, only what lists it.
+        everything = not fast or bool(changes.templates)
+        newest = {a.id for a in site.library.newest_first()[: max(site.config.home_size, feed_size)]}
         renderer = Renderer(env, _views(site))
         rendered = [
             *renderer.articles(articles),
             *renderer.indexes(indexes),
-            *renderer.overviews(),
             *renderer.aliases(None if "alias" in retemplated else shown),
-            *renderer.feeds(index_pages, authors),
         ]
+        if everything or shown & newest:
+            rendered += renderer.overviews(home_only=not everything)
+        rendered += renderer.feeds(
+            index_pages,
+            authors,
+            site_feed=everything or bool(shown & newest),
+            sitemap=everything
+            or any(old.library.by_id[a].updated != site.library.by_id[a].updated for a in shown),
+        )
         if changes.static:
             rendered += static_files(site.site_dir, site.config.theme)
         kinds = dict(served.kinds)

@@ -146,12 +146,15 @@ class Renderer:
         for index in pages:
             yield self.page("list.html", index.url, index.kind, index=self.views.index(index))
 
-    def overviews(self) -> Iterator[Output]:
+    def overviews(self, home_only: bool = False) -> Iterator[Output]:
+        """Home, archive, authors, tags, 404 and pages; only the home page when that is all that changed."""
         views, library = self.views, self.views.library
         latest = [views.teaser(a.id) for a in library.newest_first()[: views.config.home_size]]
         months = month_counts(library)
         archive = views.archive(months)
         yield self.page("home.html", Urls.home(), "home", latest=latest, archive=archive)
+        if home_only:
+            return
         yield self.page("archive.html", Urls.archive(), "archive", archive=archive)
         authors = [
             {
@@ -196,16 +199,26 @@ class Renderer:
                     },
                 )
 
-    def feeds(self, index_pages: list[IndexPage], authors: Container[str] | None = None) -> Iterator[Output]:
-        """The feeds, sitemap and robots.txt; author feeds only for `authors` when given."""
+    def feeds(
+        self,
+        index_pages: list[IndexPage],
+        authors: Container[str] | None = None,
+        site_feed: bool = True,
+        sitemap: bool = True,
+    ) -> Iterator[Output]:
+        """The feeds, sitemap and robots.txt; rebuilds while serving may leave out what didn't change."""
         views = self.views
-        yield self.page("atom.xml", Urls.feed(), "feed", feed=feeds.site_feed(views))
+        if site_feed:
+            yield self.page("atom.xml", Urls.feed(), "feed", feed=feeds.site_feed(views))
         for slug in views.library.authors:
             if authors is not None and slug not in authors:
                 continue
             yield self.page("atom.xml", Urls.author_feed(slug), "feed", feed=feeds.author_feed(views, slug))
-        first_pages = sorted({p.first_url for p in index_pages})
-        yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages))
+        if sitemap:
+            first_pages = sorted({p.first_url for p in index_pages})
+            yield self.page(
+                "sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages)
+            )
         yield self.page("robots.txt", Urls.robots(), "robots", sitemap=views.urls.absolute(Urls.sitemap()))
 
 
