@@ -304,6 +304,7 @@ def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int =
         return 1
     try:
         watcher.start()
+        print(f"Building {preview.site_dir} …", flush=True)
         preview.rebuild(None)
         shown = host if ":" not in host else f"[{host}]"
         print(
