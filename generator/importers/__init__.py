@@ -14,6 +14,7 @@ import importlib
 import json
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,7 @@ from typing import Any
 import yaml
 
 from generator.config import Config, load_config
-from generator.errors import Problem, error, sort_problems
-from generator.library import alias_path
-from generator.read import Invalid, to_datetime
+from generator.errors import Problem, sort_problems
 from generator.urls import Urls
 
 FORMATS = ("seedtext", "hugo", "jekyll")
@@ -71,6 +70,8 @@ class Harvest:
 
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, why)
+    figures: Counter[str] = field(default_factory=Counter)  # e.g. internal links converted
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Report:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     failed: list[str] = field(default_factory=list)  # source paths
     problems: list[Problem] = field(default_factory=list)
+    figures: Counter[str] = field(default_factory=Counter)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,7 @@ class Report:
         out += [f"skipped   {path}: {why}" for path, why in self.skipped]
         out += [f"failed    {path}" for path in self.failed]
         out += [problem.format() for problem in sort_problems(self.problems)]
+        out += [f"{what}: {count}" for what, count in sorted(self.figures.items())]
         return out
 
 
@@ -159,27 +162,14 @@ def render_document(meta: dict[str, Any], body: str) -> str:
 
 def write_documents(harvest: Harvest, content_dir: Path, force: bool, urls: Urls, tz: Any) -> Report:
     """Write every document whose source read cleanly; never overwrite a different file unless `force`."""
-    report = Report(problems=list(harvest.problems))
+    report = Report(problems=list(harvest.problems), skipped=list(harvest.skipped), figures=harvest.figures)
     failed = {p.path for p in harvest.problems if p.is_error}
     report.failed = sorted(failed)
-    claimed: dict[str, str] = {}
-    for doc in harvest.documents:
-        if doc.source in failed:
-            continue
-        if doc.target in claimed:
-            report.failed.append(doc.source)
-            report.problems.append(
-                error(
-                    doc.source,
-                    None,
-                    None,
-                    f"not imported: content/{doc.target} is already written by {claimed[doc.target]}",
-                    "give one of them a different slug",
-                )
-            )
-            continue
-        claimed[doc.target] = doc.source
-        _drop_own_url(doc, urls, tz)
+    documents = [doc for doc in harvest.documents if doc.source not in failed]
+    from generator.importers.places import settle  # places builds on Document, defined above
+
+    report.problems += settle(documents, urls, tz)
+    for doc in documents:
         data = render_document(doc.meta, doc.body).encode("utf-8")
         path = content_dir / doc.target
         shown = f"{content_dir.name}/{doc.target}"
@@ -198,20 +188,6 @@ def write_documents(harvest: Harvest, content_dir: Path, force: bool, urls: Urls
         temp.write_bytes(data)
         temp.replace(path)
     return report
-
-
-def _drop_own_url(doc: Document, urls: Urls, tz: Any) -> None:
-    """An alias equal to the article's own URL would claim its URL twice: it is dropped, not needed."""
-    aliases = doc.meta.get("aliases")
-    if not aliases or "date" not in doc.meta or not doc.target.startswith("articles/"):
-        return
-    try:
-        date = to_datetime(doc.meta["date"], tz)
-    except Invalid:
-        return
-    slug = doc.meta.get("slug") or posixpath.splitext(posixpath.basename(doc.target))[0]
-    own = urls.article(date.astimezone(tz), slug, doc.target)
-    doc.meta["aliases"] = [a for a in aliases if alias_path(a) != own]
 
 
 # -- the command ----------------------------------------------------------------------------------

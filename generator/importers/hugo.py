@@ -1,0 +1,227 @@
+"""A Hugo site's content/ → v1 articles and author profiles.
+
+Regular pages become articles; `authors/<term>/_index.md` become author profiles; the
+`_index.md` of other taxonomies name their terms (a topic slug becomes its title as a tag);
+section list pages have no v1 equivalent and are listed as skipped. `ref`/`relref` shortcodes
+become relative `.md` links; every other shortcode stays in the text and is listed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Problem, error, warning
+from generator.importers import Document, Harvest, unique
+from generator.importers.foreign import (
+    FILE_DATE,
+    BodyRewrite,
+    Links,
+    Source,
+    iso_date,
+    markdown_anchors,
+    read_source,
+    safe_slug,
+    summary_text,
+    tag_names,
+    texts,
+    title_from_slug,
+    unread_links,
+)
+
+TAXONOMIES = ("authors", "tags", "topics", "categories")
+TAG_KEYS = (("tags", "tags"), ("tag", "tags"), ("topics", "topics"), ("categories", "categories"))
+SUFFIXES = (".md", ".markdown")
+CONSUMED = {
+    "title",
+    "date",
+    "publishdate",
+    "pubdate",
+    "lastmod",
+    "authors",
+    "author",
+    "tags",
+    "tag",
+    "topics",
+    "categories",
+    "summary",
+    "slug",
+    "aliases",
+    "url",
+    "draft",
+}
+PROFILE_CONSUMED = {"display_name", "name", "title", "bio"}
+SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/?)\s*(?P<name>[\w./-]+)(?P<args>.*?)\s*[>%]\}\}", re.S)
+_FIRST_ARG = re.compile(r"""\s*(?:path\s*=\s*)?(?:"([^"]*)"|'([^']*)'|`([^`]*)`|(\S+))""")
+
+
+@dataclass
+class Planned:
+    source: Source
+    target: str
+    meta: dict[str, Any]
+
+
+def content_root(src: Path) -> Path:
+    return src / "content" if (src / "content").is_dir() else src
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def _stem(rel: str) -> str:
+    """The page's own name: the file name, or the folder name of a page bundle (`post/index.md`)."""
+    stem = posixpath.splitext(posixpath.basename(rel))[0]
+    return posixpath.basename(posixpath.dirname(rel)) if stem == "index" and "/" in rel else stem
+
+
+def plan_article(src: Source, terms: dict[str, dict[str, str]]) -> tuple[Planned | None, list[Problem]]:
+    """Front matter → v1 keys; the date from the file name when the front matter has none."""
+    stem = _stem(src.rel)
+    from_name = FILE_DATE.match(stem)
+    slug = safe_slug(str(src.get("slug") or (from_name.group(4) if from_name else stem)))
+    raw = src.get("date", "publishdate", "pubdate")
+    if raw is None and from_name:
+        raw = "-".join(from_name.groups()[:3])
+    iso = iso_date(raw) if raw is not None else None
+    if iso is None:
+        message = f"{raw!r} is not a date" if raw is not None else "no date in front matter or file name"
+        line = src.line("date") or src.line("publishdate") or 1
+        return None, [error(src.path, line, "date", message, "add e.g. 'date: 2014-07-01'")]
+    problems: list[Problem] = []
+    title = src.get("title")
+    if title is None:
+        title = title_from_slug(slug)
+        problems.append(warning(src.path, 1, "title", f"is missing; using {title!r}"))
+    meta: dict[str, Any] = {"title": str(title), "date": iso}
+    meta["authors"] = unique(texts(src.get("authors")) + texts(src.get("author")))
+    meta["tags"] = unique(
+        name for key, taxonomy in TAG_KEYS for name in tag_names(texts(src.get(key)), terms.get(taxonomy, {}))
+    )
+    meta["summary"] = summary_text(src.get("summary"))
+    meta["slug"] = slug
+    meta["aliases"] = unique("/" + a.lstrip("/") for a in texts(src.get("aliases")) + texts(src.get("url")))
+    updated = iso_date(src.get("lastmod")) if src.get("lastmod") is not None else None
+    meta["updated"] = updated
+    if isinstance(src.get("draft"), bool):
+        meta["draft"] = src.get("draft")
+    for key, value in src.meta.items():
+        if str(key).lower() not in CONSUMED and key not in meta:
+            meta[key] = value
+    return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
+
+
+def profile(src: Source, term: str) -> Document:
+    """`authors/<term>/_index.md` → `authors/<term>.md`: the name a byline of `<term>` shows."""
+    first_last = " ".join(str(src.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    name = src.get("display_name") or first_last or src.get("name", "title") or term
+    meta: dict[str, Any] = {"name": str(name).strip()}
+    if isinstance(src.get("bio"), str):
+        meta["bio"] = src.get("bio").strip()
+    for key, value in src.meta.items():
+        if str(key).lower() not in PROFILE_CONSUMED:
+            meta[key] = value
+    return Document(src.path, f"authors/{term}.md", meta, src.body)
+
+
+def _resolve(links: Links, src: Source, path: str) -> str | None:
+    bare = path.strip()
+    candidates = [bare] if bare.startswith("/") else [posixpath.join(posixpath.dirname(src.rel), bare), bare]
+    spelled = []
+    for candidate in candidates:
+        spelled += [candidate] if candidate.endswith(".md") else [candidate]
+        spelled += [f"{candidate.rstrip('/')}{tail}" for tail in (".md", "/_index.md", "/index.md")]
+    name = posixpath.basename(bare.rstrip("/"))
+    return links.find(spelled, name if name.endswith(".md") else f"{name}.md")
+
+
+def rewrite_body(planned: Planned, links: Links) -> BodyRewrite:
+    """`ref`/`relref` → relative `.md` links (also inside `<a href>` in Markdown text); the rest kept."""
+    work = BodyRewrite(planned.source, planned.target)
+    text = planned.source.body
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name").lower()
+        if match.group("close"):
+            return match.group(0)
+        if name not in ("ref", "relref"):
+            work.keep(text, match.start(), f"Hugo shortcode {{{{< {match.group('name')} >}}}}")
+            return match.group(0)
+        arg_match = _FIRST_ARG.match(match.group("args"))
+        arg = next((g for g in arg_match.groups() if g is not None), "") if arg_match else ""
+        path = arg.partition("#")[0]
+        if not path:
+            return "#" + arg.partition("#")[2]
+        fallback = path if path.endswith(".md") else path.rstrip("/") + ".md"
+        return work.link(text, match.start(), arg, _resolve(links, planned.source, path), fallback)
+
+    body = markdown_anchors(SHORTCODE.sub(replace, text))
+    unread_links(work, body)
+    planned.source.body = body
+    return work
+
+
+def _classify(rel: str) -> tuple[str, str | None]:
+    """('article' | 'term' | 'list', taxonomy/term) for a file under content/."""
+    parts = rel.split("/")
+    if parts[-1] != "_index.md":
+        return "article", None
+    if len(parts) == 3 and parts[0] in TAXONOMIES:
+        return "term", parts[0]
+    return "list", None
+
+
+def harvest(src: Path) -> Harvest:
+    """Every page of the site read, planned, linked, then rewritten: links need all targets first."""
+    root = content_root(src)
+    result = Harvest()
+    terms: dict[str, dict[str, str]] = {}
+    pages: list[Source] = []
+    links = Links()
+    for file in _files(root):
+        rel = file.relative_to(root).as_posix()
+        source, problems = read_source(file.read_bytes(), str(file), rel)
+        result.problems += problems
+        if source is None:
+            continue
+        kind, taxonomy = _classify(rel)
+        if kind == "article":
+            pages.append(source)
+        elif kind == "term" and taxonomy == "authors":
+            term = rel.split("/")[1]
+            result.documents.append(profile(source, term))
+            links.add(rel, f"authors/{term}.md", posixpath.dirname(rel))
+        elif kind == "term" and taxonomy:
+            term = rel.split("/")[1]
+            terms.setdefault(taxonomy, {})[term] = str(source.get("title") or term)
+            result.skipped.append((source.path, f"{taxonomy} term page: its title names the tag"))
+        else:
+            result.skipped.append((source.path, "section list page: v1 builds its own indexes"))
+    planned = []
+    for page in pages:
+        plan, problems = plan_article(page, terms)
+        result.problems += problems
+        if plan:
+            planned.append(plan)
+            links.add(page.rel, plan.target, page.rel.rsplit(".", 1)[0], *_bundle(page.rel))
+    for plan in planned:
+        work = rewrite_body(plan, links)
+        result.problems += work.problems
+        result.figures["internal links converted"] += work.links
+        result.figures["internal links unresolved"] += work.unresolved
+        result.documents.append(Document(plan.source.path, plan.target, plan.meta, plan.source.body))
+    return result
+
+
+def _bundle(rel: str) -> tuple[str, ...]:
+    return (posixpath.dirname(rel),) if posixpath.basename(rel) == "index.md" else ()
