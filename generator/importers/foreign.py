@@ -162,24 +162,28 @@ def summary_text(value: Any) -> str | None:
     return text or None
 
 
+def _stem(path: str) -> str:
+    return posixpath.splitext(posixpath.basename(path))[0]
+
+
 @dataclass
 class Links:
     """Where each source file went, so a link to it can become a relative `.md` link."""
 
     by_rel: dict[str, str] = field(default_factory=dict)  # source rel path (and spellings) → target
-    by_name: dict[str, list[str]] = field(default_factory=dict)  # file name → targets
+    by_name: dict[str, list[str]] = field(default_factory=dict)  # file name without extension → targets
 
     def add(self, rel: str, target: str, *spellings: str) -> None:
         for key in (rel, *spellings):
             self.by_rel.setdefault(key.strip("/"), target)
-        self.by_name.setdefault(posixpath.basename(rel), []).append(target)
+        self.by_name.setdefault(_stem(rel), []).append(target)
 
     def find(self, candidates: list[str], name: str | None) -> str | None:
         for candidate in candidates:
             key = posixpath.normpath(candidate.strip("/")) if candidate.strip("/") else ""
             if key in self.by_rel:
                 return self.by_rel[key]
-        named = self.by_name.get(name or "", [])
+        named = self.by_name.get(_stem(name or ""), [])
         return named[0] if len(set(named)) == 1 else None
 
 
