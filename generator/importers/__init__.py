@@ -50,6 +50,7 @@ KEY_ORDER = (
 )
 FLOW_LISTS = {"authors", "tags", "aliases"}
 IMAGE_KEYS = ("src", "caption", "credit")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # characters YAML refuses unescaped, or reads as line breaks
 _YAML_BAD = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -139,7 +140,7 @@ def _entry(key: str, value: Any) -> list[str]:
         if key in FLOW_LISTS:
             return [f"{key}: [{', '.join(scalar(v, flow=True) for v in value)}]"]
         return [f"{key}:"] + [f"  - {scalar(v)}" for v in value]
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list)) or not _PLAIN_KEY.match(key):
         dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=1_000_000)
         return dumped.rstrip("\n").split("\n")
     return [f"{key}: {scalar(value)}"]
