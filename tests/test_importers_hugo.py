@@ -52,6 +52,15 @@ def test_date_from_file_name_and_single_author_and_categories(imported):
     assert meta["slug"] == "follow-up"
 
 
+def test_a_v1_key_with_a_value_v1_refuses_is_kept_aside(imported):
+    site, result = imported
+    meta, _ = front_matter(site / "content/articles/2019/03/follow-up.md")
+    assert "source_url" not in meta
+    assert meta["source_url_original"] == "see the print edition"
+    source = POSTS / "2019-03-10-follow-up.md"
+    assert f"{source}:6: warning: source_url: 'see the print edition' is not an http(s) URL" in result.stdout
+
+
 def test_toml_front_matter_lastmod_and_draft(imported):
     site, _ = imported
     meta, body = front_matter(site / "content/articles/2020/05/toml-story.md")

@@ -14,11 +14,12 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from generator.errors import Problem, error, warning
 from generator.importers import relative_link, unique
+from generator.read import Invalid, to_aliases, to_datetime, to_image, to_text, to_text_list, to_url
 from generator.slugs import clean_slug, slug_problem, slugify
 from generator.source import decode, split
 
@@ -281,6 +282,37 @@ def unread_links(work: BodyRewrite, body: str) -> None:
         if LOCAL_MD.match(match.group(1)):
             what = f"link {match.group(1)!r} in raw HTML, where the build reads no links"
             work.keep(body, match.start(), what)
+
+
+_V1_CHECKS: dict[str, Callable[[Any], object]] = {
+    "image": to_image,
+    "source_url": to_url,
+    "related": to_text_list,
+    "updated": lambda value: to_datetime(value, UTC),
+    "alias": to_aliases,
+    "photo": to_text,
+}
+
+
+def keep_extras(src: Source, consumed: set[str], meta: dict[str, Any], problems: list[Problem]) -> None:
+    """Keys press does not map are kept (templates see them under `extra`); one that happens to be
+    a v1 key with a value v1 refuses is kept under `<key>_original`, with a warning, so it can't
+    fail the build."""
+    for key, value in src.meta.items():
+        name = str(key)
+        if name.lower() in consumed or name in meta:
+            continue
+        check = _V1_CHECKS.get(name)
+        try:
+            if check is not None:
+                check(value)
+        except Invalid as exc:
+            meta[f"{name}_original"] = value
+            problems.append(
+                warning(src.path, src.line(name.lower()), name, f"{exc}; kept as {name}_original")
+            )
+            continue
+        meta[name] = value
 
 
 def title_from_slug(slug: str) -> str:

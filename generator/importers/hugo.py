@@ -22,6 +22,7 @@ from generator.importers.foreign import (
     Links,
     Source,
     iso_date,
+    keep_extras,
     markdown_anchors,
     read_source,
     safe_slug,
@@ -115,23 +116,20 @@ def plan_article(src: Source, terms: dict[str, dict[str, str]]) -> tuple[Planned
     meta["updated"] = updated
     if isinstance(src.get("draft"), bool):
         meta["draft"] = src.get("draft")
-    for key, value in src.meta.items():
-        if str(key).lower() not in CONSUMED and key not in meta:
-            meta[key] = value
+    keep_extras(src, CONSUMED, meta, problems)
     return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
 
 
-def profile(src: Source, term: str) -> Document:
+def profile(src: Source, term: str) -> tuple[Document, list[Problem]]:
     """`authors/<term>/_index.md` → `authors/<term>.md`: the name a byline of `<term>` shows."""
     first_last = " ".join(str(src.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
     name = src.get("display_name") or first_last or src.get("name", "title") or term
     meta: dict[str, Any] = {"name": str(name).strip()}
     if isinstance(src.get("bio"), str):
         meta["bio"] = src.get("bio").strip()
-    for key, value in src.meta.items():
-        if str(key).lower() not in PROFILE_CONSUMED:
-            meta[key] = value
-    return Document(src.path, f"authors/{term}.md", meta, src.body)
+    problems: list[Problem] = []
+    keep_extras(src, PROFILE_CONSUMED, meta, problems)
+    return Document(src.path, f"authors/{term}.md", meta, src.body), problems
 
 
 def _resolve(links: Links, src: Source, path: str) -> str | None:
@@ -199,7 +197,9 @@ def harvest(src: Path) -> Harvest:
             pages.append(source)
         elif kind == "term" and taxonomy == "authors":
             term = rel.split("/")[1]
-            result.documents.append(profile(source, term))
+            document, problems = profile(source, term)
+            result.documents.append(document)
+            result.problems += problems
             links.add(rel, f"authors/{term}.md", posixpath.dirname(rel))
         elif kind == "term" and taxonomy:
             term = rel.split("/")[1]

@@ -23,6 +23,7 @@ from generator.importers.foreign import (
     Links,
     Source,
     iso_date,
+    keep_extras,
     markdown_anchors,
     read_source,
     safe_slug,
@@ -111,9 +112,7 @@ def plan_post(src: Source, draft: bool) -> tuple[Planned | None, list[Problem]]:
     meta["aliases"] = unique("/" + a.lstrip("/") for a in texts(src.get("redirect_from")) + literal)
     if draft or src.get("published") is False:
         meta["draft"] = True
-    for key, value in src.meta.items():
-        if str(key).lower() not in CONSUMED and key not in meta:
-            meta[key] = value
+    keep_extras(src, CONSUMED, meta, problems)
     return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
 
 
