@@ -118,3 +118,13 @@ def test_unknown_format_is_refused_by_the_command():
     result = run_press("import", "seeds", "--from", "wordpress")
     assert result.returncode == 2
     assert "invalid choice: 'wordpress'" in result.stderr
+
+
+def test_missing_source_fails_and_an_empty_one_says_so(tmp_path: Path):
+    missing = run_press("import", str(tmp_path / "nowhere"), "--into", str(tmp_path / "content"))
+    assert missing.returncode == 1
+    assert f"{tmp_path / 'nowhere'}: no such file or folder" in missing.stdout
+    (tmp_path / "empty").mkdir()
+    empty = run_press("import", str(tmp_path / "empty"), "--into", str(tmp_path / "content"))
+    assert empty.returncode == 0
+    assert "warning: no documents to import as seedtext" in empty.stdout

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from generator.config import Config, load_config
-from generator.errors import Problem, sort_problems
+from generator.errors import Problem, error, sort_problems, warning
 from generator.urls import Urls
 
 FORMATS = ("seedtext", "hugo", "jekyll")
@@ -206,8 +206,13 @@ def import_archive(src: Path, content_dir: Path, fmt: str = "seedtext", force: b
     """Read SRC with the importer for `fmt`, then write the documents into content_dir."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown import format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not src.exists():
+        missing = error(str(src), None, None, "no such file or folder", "check the path")
+        return Report(failed=[str(src)], problems=[missing])
     module = importlib.import_module(f"generator.importers.{fmt}")
     harvest: Harvest = module.harvest(src)
+    if not harvest.documents and not harvest.problems:
+        harvest.problems.append(warning(str(src), None, None, f"no documents to import as {fmt}"))
     urls, tz = site_settings(content_dir)
     return write_documents(harvest, content_dir, force, urls, tz)
 
