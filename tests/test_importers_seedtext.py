@@ -182,7 +182,8 @@ def test_unreadable_documents_fail_with_file_and_line_and_the_rest_are_imported(
     assert result.returncode == 1
     assert f"{source / 'no-headline.txt'}:1: no headline" in result.stdout
     assert f"{source / 'bad-date.txt'}:5: dateline: 'February 30, 2019' is not a real date" in result.stdout
-    assert "1 created, 0 unchanged, 0 replaced, 0 skipped, 2 failed" in result.stdout
+    assert f"{source / 'latin1.txt'}:1: not valid UTF-8 (byte 0xe9)" in result.stdout
+    assert "1 created, 0 unchanged, 0 replaced, 0 skipped, 3 failed" in result.stdout
     assert [p.name for p in content.rglob("*.md")] == ["airport-adds-night-flights.md"]
 
 
