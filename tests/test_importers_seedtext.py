@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.importers import seedtext
+from generator.importers import import_archive, seedtext
 from tests.conftest import ROOT, SITES, run_press
 
 FIXTURES = SITES / "import" / "seedtext"
@@ -22,11 +22,11 @@ def front_matter(path: Path) -> tuple[dict, str]:
 
 
 def imported(tmp_path: Path, *sources: Path) -> Path:
-    """Import the given documents into a fresh content/ folder with the real CLI."""
+    """Import the given documents into a fresh content/ folder (in-process; the CLI has its own tests)."""
     content = tmp_path / "content"
     for source in sources:
-        result = run_press("import", str(source), "--into", str(content))
-        assert result.returncode == 0, result.stdout + result.stderr
+        report = import_archive(source, content)
+        assert report.ok, "\n".join(report.lines())
     return content
 
 
