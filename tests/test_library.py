@@ -80,8 +80,8 @@ def test_related_by_title_and_path_and_unresolved_warning():
     refs = library.editorial["articles/2012/12/b.md"]
     assert [r.article_id for r in refs] == ["articles/2012/12/a.md", "articles/2012/12/a.md", None]
     assert [p.format() for p in problems] == [
-        "content/articles/2012/12/b.md: warning: related: no article matches 'Missing one'; shown as plain text "
-        "(hint: use the exact title or the path to the article's file)"
+        "content/articles/2012/12/b.md: warning: related: no article matches 'Missing one'; "
+        "shown as plain text (hint: use the exact title or the path to the article's file)"
     ]
 
 

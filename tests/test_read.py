@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ def test_full_article(tmp_path):
     assert article.image == Image(src=None, caption="A caption", credit="Someone")
     assert article.aliases == ("/old/path",)
     assert article.related == ("Other story",)
-    assert article.updated == datetime(2012, 12, 4, 10, tzinfo=timezone.utc)
+    assert article.updated == datetime(2012, 12, 4, 10, tzinfo=UTC)
     assert article.extra == {"section": "World"}
     assert article.slug == "story"
     assert article.body.strip() == "Body."
