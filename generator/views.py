@@ -232,8 +232,17 @@ def bar_chart(months: list[MonthCount], urls: Urls) -> dict[str, Any]:
     bars = []
     for i, m in enumerate(months):
         h = round(m.count / peak * height, 1)
-        bars.append({"x": round(i * slot, 2), "y": round(height - h, 1), "width": round(max(slot * 0.8, 0.5), 2),
-                     "height": h, "label": f"{m.label}: {m.count}", "url": urls.href(m.url), "count": m.count})
+        bars.append(
+            {
+                "x": round(i * slot, 2),
+                "y": round(height - h, 1),
+                "width": round(max(slot * 0.8, 0.5), 2),
+                "height": h,
+                "label": f"{m.label}: {m.count}",
+                "url": urls.href(m.url),
+                "count": m.count,
+            }
+        )
     starts = [(b["x"], m.year) for b, m in zip(bars, months, strict=True) if m.month == 1 or b is bars[0]]
     years, last = [], -label_gap
     for x, year in starts:
