@@ -128,3 +128,33 @@ def test_missing_source_fails_and_an_empty_one_says_so(tmp_path: Path):
     empty = run_press("import", str(tmp_path / "empty"), "--into", str(tmp_path / "content"))
     assert empty.returncode == 0
     assert "warning: no documents to import as seedtext" in empty.stdout
+
+
+def test_a_different_article_already_at_the_path_is_never_overwritten_even_with_force(tmp_path: Path):
+    content = tmp_path / "content"
+    (content / "articles/2012/12").mkdir(parents=True)
+    mine = content / "articles/2012/12/lavrov-yields-to-nato-missile-plan-in-turkey.md"
+    mine.write_text(article("Another Story", "2012-12-03", slug="other"), encoding="utf-8")
+    result = run_press("import", str(ROOT / "seeds"), "--into", str(content), "--force")
+    assert result.returncode == 0, result.stdout
+    assert mine.read_text(encoding="utf-8") == article("Another Story", "2012-12-03", slug="other")
+    second = content / "articles/2012/12/lavrov-yields-to-nato-missile-plan-in-turkey-2.md"
+    assert "title: Lavrov Yields to NATO Missile Plan in Turkey" in second.read_text(encoding="utf-8")
+    assert "already taken by content/articles/2012/12/lavrov-yields" in result.stdout
+    again = run_press("import", str(ROOT / "seeds"), "--into", str(content))
+    assert "0 created, 1 unchanged" in again.stdout  # the re-import finds its own file again
+
+
+def test_an_article_already_at_the_url_makes_the_import_take_another_slug(tmp_path: Path):
+    content = tmp_path / "content"
+    (content / "articles/2012/12").mkdir(parents=True)
+    slug = "lavrov-yields-to-nato-missile-plan-in-turkey"
+    (content / "articles/2012/12/elsewhere.md").write_text(
+        article("Elsewhere", "2012-12-03", slug=slug), encoding="utf-8"
+    )
+    result = run_press("import", str(ROOT / "seeds"), "--into", str(content))
+    assert result.returncode == 0, result.stdout
+    written = (content / f"articles/2012/12/{slug}-2.md").read_text(encoding="utf-8")
+    assert f"slug: {slug}-2\n" in written
+    site_build = run_press("check", str(tmp_path))
+    assert site_build.returncode == 0, site_build.stderr

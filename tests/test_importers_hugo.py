@@ -176,6 +176,10 @@ def test_real_corpus_imports_2083_articles_that_build_without_errors(tmp_path: P
     assert imported.returncode == 0, imported.stdout[-3000:]
     assert len(list((site / "content/articles").rglob("*.md"))) == 2083
     assert "internal links converted:" in imported.stdout
+    before = {p: p.read_bytes() for p in (site / "content").rglob("*.md")}
+    again = run_press("import", "--from", "hugo", str(CORPUS), "--into", str(site / "content"))
+    assert f"0 created, {len(before)} unchanged, 0 replaced" in again.stdout
+    assert {p: p.read_bytes() for p in (site / "content").rglob("*.md")} == before
     built = run_press("build", str(site), "--drafts")
     assert built.returncode == 0, built.stderr[-3000:]
     assert "Built 2083 articles" in built.stdout

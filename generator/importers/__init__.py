@@ -24,6 +24,7 @@ import yaml
 
 from generator.config import Config, load_config
 from generator.errors import Problem, error, sort_problems, warning
+from generator.importers.places import existing_articles, settle
 from generator.urls import Urls
 
 FORMATS = ("seedtext", "hugo", "jekyll")
@@ -167,9 +168,7 @@ def write_documents(harvest: Harvest, content_dir: Path, force: bool, urls: Urls
     failed = {p.path for p in harvest.problems if p.is_error}
     report.failed = sorted(failed)
     documents = [doc for doc in harvest.documents if doc.source not in failed]
-    from generator.importers.places import settle  # places builds on Document, defined above
-
-    report.problems += settle(documents, urls, tz)
+    report.problems += settle(documents, urls, tz, existing_articles(content_dir, urls, tz))
     for doc in documents:
         data = render_document(doc.meta, doc.body).encode("utf-8")
         path = content_dir / doc.target
