@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from generator.errors import Problem, error, warning
-from generator.importers import relative_link, unique
+from generator.importers import Document, Harvest, relative_link, unique
 from generator.read import Invalid, to_aliases, to_datetime, to_image, to_text, to_text_list, to_url
 from generator.slugs import clean_slug, slug_problem, slugify
 from generator.source import decode, split
@@ -188,7 +188,53 @@ class Links:
         return named[0] if len(set(named)) == 1 else None
 
 
-Convert = Callable[[re.Match[str]], str | None]
+@dataclass
+class Planned:
+    """An article whose place is known; its body is rewritten once every article's place is."""
+
+    source: Source
+    target: str
+    meta: dict[str, Any]
+
+
+def plan(
+    src: Source, stem: str, date_keys: tuple[str, ...], hint: str
+) -> tuple[Planned | None, list[Problem]]:
+    """Title, date and slug, the file-name date (`YYYY-MM-DD-slug`) filling in for a missing one.
+
+    The importer adds the rest of the front matter to `meta`; the target is articles/YYYY/MM/<slug>.md.
+    """
+    from_name = FILE_DATE.match(stem)
+    slug = safe_slug(str(src.get("slug") or (from_name.group(4) if from_name else stem)))
+    raw = src.get(*date_keys)
+    if raw is None and from_name:
+        raw = "-".join(from_name.groups()[:3])
+    iso = iso_date(raw) if raw is not None else None
+    if iso is None:
+        message = f"{raw!r} is not a date" if raw is not None else "no date in front matter or file name"
+        line = next((src.line(k) for k in date_keys if src.line(k)), 1)
+        return None, [error(src.path, line, "date", message, hint)]
+    problems: list[Problem] = []
+    title = src.get("title")
+    if title is None:
+        title = title_from_slug(slug)
+        problems.append(warning(src.path, 1, "title", f"is missing; using {title!r}"))
+    meta: dict[str, Any] = {"title": str(title), "date": iso, "slug": slug}
+    return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
+
+
+def rewrite_all(
+    planned: list[Planned], links: Links, rewrite: Callable[[Planned, Links], BodyRewrite], result: Harvest
+) -> None:
+    """Every body rewritten now that every link target is known; the link figures added up."""
+    for article in planned:
+        work = rewrite(article, links)
+        result.problems += work.problems
+        result.figures["internal links converted"] += work.links
+        result.figures["internal links unresolved"] += work.unresolved
+        result.documents.append(
+            Document(article.source.path, article.target, article.meta, article.source.body)
+        )
 
 
 @dataclass

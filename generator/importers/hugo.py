@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem, error, warning
+from generator.errors import Problem
 from generator.importers import Document, Harvest, unique
 from generator.importers.foreign import (
-    FILE_DATE,
     BodyRewrite,
     Links,
+    Planned,
     Source,
     iso_date,
     keep_extras,
     markdown_anchors,
+    plan,
     read_source,
-    safe_slug,
+    rewrite_all,
     summary_text,
     tag_names,
     texts,
-    title_from_slug,
     unread_links,
 )
 
@@ -59,13 +58,6 @@ SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/?)\s*(?P<name>[\w./-]+)(?P<args>.
 _FIRST_ARG = re.compile(r"""\s*(?:path\s*=\s*)?(?:"([^"]*)"|'([^']*)'|`([^`]*)`|(\S+))""")
 
 
-@dataclass
-class Planned:
-    source: Source
-    target: str
-    meta: dict[str, Any]
-
-
 def content_root(src: Path) -> Path:
     return src / "content" if (src / "content").is_dir() else src
 
@@ -88,36 +80,24 @@ def _stem(rel: str) -> str:
 
 def plan_article(src: Source, terms: dict[str, dict[str, str]]) -> tuple[Planned | None, list[Problem]]:
     """Front matter → v1 keys; the date from the file name when the front matter has none."""
-    stem = _stem(src.rel)
-    from_name = FILE_DATE.match(stem)
-    slug = safe_slug(str(src.get("slug") or (from_name.group(4) if from_name else stem)))
-    raw = src.get("date", "publishdate", "pubdate")
-    if raw is None and from_name:
-        raw = "-".join(from_name.groups()[:3])
-    iso = iso_date(raw) if raw is not None else None
-    if iso is None:
-        message = f"{raw!r} is not a date" if raw is not None else "no date in front matter or file name"
-        line = src.line("date") or src.line("publishdate") or 1
-        return None, [error(src.path, line, "date", message, "add e.g. 'date: 2014-07-01'")]
-    problems: list[Problem] = []
-    title = src.get("title")
-    if title is None:
-        title = title_from_slug(slug)
-        problems.append(warning(src.path, 1, "title", f"is missing; using {title!r}"))
-    meta: dict[str, Any] = {"title": str(title), "date": iso}
+    planned, problems = plan(
+        src, _stem(src.rel), ("date", "publishdate", "pubdate"), "add 'date: 2014-07-01'"
+    )
+    if planned is None:
+        return None, problems
+    meta = planned.meta
     meta["authors"] = unique(texts(src.get("authors")) + texts(src.get("author")))
     meta["tags"] = unique(
         name for key, taxonomy in TAG_KEYS for name in tag_names(texts(src.get(key)), terms.get(taxonomy, {}))
     )
     meta["summary"] = summary_text(src.get("summary"))
-    meta["slug"] = slug
     meta["aliases"] = unique("/" + a.lstrip("/") for a in texts(src.get("aliases")) + texts(src.get("url")))
     updated = iso_date(src.get("lastmod")) if src.get("lastmod") is not None else None
     meta["updated"] = updated
     if isinstance(src.get("draft"), bool):
         meta["draft"] = src.get("draft")
     keep_extras(src, CONSUMED, meta, problems)
-    return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
+    return planned, problems
 
 
 def profile(src: Source, term: str) -> tuple[Document, list[Problem]]:
@@ -209,17 +189,12 @@ def harvest(src: Path) -> Harvest:
             result.skipped.append((source.path, "section list page: v1 builds its own indexes"))
     planned = []
     for page in pages:
-        plan, problems = plan_article(page, terms)
+        article, problems = plan_article(page, terms)
         result.problems += problems
-        if plan:
-            planned.append(plan)
-            links.add(page.rel, plan.target, page.rel.rsplit(".", 1)[0], *_bundle(page.rel))
-    for plan in planned:
-        work = rewrite_body(plan, links)
-        result.problems += work.problems
-        result.figures["internal links converted"] += work.links
-        result.figures["internal links unresolved"] += work.unresolved
-        result.documents.append(Document(plan.source.path, plan.target, plan.meta, plan.source.body))
+        if article:
+            planned.append(article)
+            links.add(page.rel, article.target, page.rel.rsplit(".", 1)[0], *_bundle(page.rel))
+    rewrite_all(planned, links, rewrite_body, result)
     return result
 
 

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import Problem, error, warning
+from generator.errors import Problem, error
 from generator.importers import Document, Harvest, unique
 from generator.importers.foreign import (
-    FILE_DATE,
     BodyRewrite,
     Links,
+    Planned,
     Source,
-    iso_date,
     keep_extras,
     markdown_anchors,
+    plan,
     read_source,
+    rewrite_all,
     safe_slug,
     summary_text,
     texts,
-    title_from_slug,
     unread_links,
 )
 
@@ -56,13 +55,6 @@ _TAG = re.compile(r"\{%-?\s*(?P<name>\w+)\s*(?P<args>.*?)\s*-?%\}", re.S)
 _OUTPUT = re.compile(r"\{\{-?\s*(?P<expr>.*?)\s*-?\}\}", re.S)
 
 
-@dataclass
-class Planned:
-    source: Source
-    target: str
-    meta: dict[str, Any]
-
-
 def _files(root: Path) -> list[tuple[Path, bool]]:
     """Posts from every `_posts` folder (category folders may hold their own), then drafts."""
     found = []
@@ -81,23 +73,10 @@ def _files(root: Path) -> list[tuple[Path, bool]]:
 
 def plan_post(src: Source, draft: bool) -> tuple[Planned | None, list[Problem]]:
     stem = posixpath.splitext(posixpath.basename(src.rel))[0]
-    from_name = FILE_DATE.match(stem)
-    slug = safe_slug(str(src.get("slug") or (from_name.group(4) if from_name else stem)))
-    raw = src.get("date")
-    if raw is None and from_name:
-        raw = "-".join(from_name.groups()[:3])
-    iso = iso_date(raw) if raw is not None else None
-    if iso is None:
-        message = f"{raw!r} is not a date" if raw is not None else "no date in front matter or file name"
-        return None, [
-            error(src.path, src.line("date") or 1, "date", message, "name posts YYYY-MM-DD-slug.md")
-        ]
-    problems: list[Problem] = []
-    title = src.get("title")
-    if title is None:
-        title = title_from_slug(slug)
-        problems.append(warning(src.path, 1, "title", f"is missing; using {title!r}"))
-    meta: dict[str, Any] = {"title": str(title), "date": iso}
+    planned, problems = plan(src, stem, ("date",), "name posts YYYY-MM-DD-slug.md")
+    if planned is None:
+        return None, problems
+    meta = planned.meta
     meta["authors"] = unique(texts(src.get("authors")) + texts(src.get("author")))
     meta["tags"] = unique(
         texts(src.get("tags"), True)
@@ -106,14 +85,13 @@ def plan_post(src: Source, draft: bool) -> tuple[Planned | None, list[Problem]]:
         + texts(src.get("category"))
     )
     meta["summary"] = summary_text(src.get("excerpt") or src.get("description"))
-    meta["slug"] = slug
     permalink = src.get("permalink")
     literal = [permalink] if isinstance(permalink, str) and ":" not in permalink else []
     meta["aliases"] = unique("/" + a.lstrip("/") for a in texts(src.get("redirect_from")) + literal)
     if draft or src.get("published") is False:
         meta["draft"] = True
     keep_extras(src, CONSUMED, meta, problems)
-    return Planned(src, f"articles/{iso[:4]}/{iso[5:7]}/{slug}.md", meta), problems
+    return planned, problems
 
 
 def rewrite_body(planned: Planned, links: Links) -> BodyRewrite:
@@ -173,15 +151,10 @@ def harvest(src: Path) -> Harvest:
         result.problems += problems
         if source is None:
             continue
-        plan, problems = plan_post(source, draft)
+        article, problems = plan_post(source, draft)
         result.problems += problems
-        if plan:
-            planned.append(plan)
-            links.add(rel, plan.target, posixpath.splitext(rel)[0])
-    for plan in planned:
-        work = rewrite_body(plan, links)
-        result.problems += work.problems
-        result.figures["internal links converted"] += work.links
-        result.figures["internal links unresolved"] += work.unresolved
-        result.documents.append(Document(plan.source.path, plan.target, plan.meta, plan.source.body))
+        if article:
+            planned.append(article)
+            links.add(rel, article.target, posixpath.splitext(rel)[0])
+    rewrite_all(planned, links, rewrite_body, result)
     return result
