@@ -139,6 +139,13 @@ def test_other_date_spellings(tmp_path: Path, name: str):
     assert meta["authors"] == ["Carla Stone"]
 
 
+def test_no_dateline_takes_the_date_from_the_original_url(tmp_path: Path):
+    path, meta, body = _one(tmp_path, "date-from-url.txt")
+    assert str(meta["date"]) == "2019-02-05"
+    assert path == "articles/2019/02/harbor-crane-retired.md"
+    assert body.strip() == "The old crane at the south dock was taken down after sixty years."
+
+
 def test_no_caption_keeps_a_bold_ending_paragraph_in_the_body(tmp_path: Path):
     _, meta, body = _one(tmp_path, "no-caption.txt")
     assert "image" not in meta
@@ -183,7 +190,8 @@ def test_unreadable_documents_fail_with_file_and_line_and_the_rest_are_imported(
     assert f"{source / 'no-headline.txt'}:1: no headline" in result.stdout
     assert f"{source / 'bad-date.txt'}:5: dateline: 'February 30, 2019' is not a real date" in result.stdout
     assert f"{source / 'latin1.txt'}:1: not valid UTF-8 (byte 0xe9)" in result.stdout
-    assert "1 created, 0 unchanged, 0 replaced, 0 skipped, 3 failed" in result.stdout
+    assert f"{source / 'no-date.txt'}:5: no dateline" in result.stdout
+    assert "1 created, 0 unchanged, 0 replaced, 0 skipped, 4 failed" in result.stdout
     assert [p.name for p in content.rglob("*.md")] == ["airport-adds-night-flights.md"]
 
 

@@ -201,15 +201,14 @@ def _tail(parts: list[Block], meta: dict[str, object]) -> int:
             break
     for index in range(end - 1, -1, -1):
         if _RELATED.match(parts[index].text.split("\n")[0]):
-            items = [line for block in parts[index:end] for line in block.text.split("\n")[0:]]
-            titles = [_ITEM.match(line) for line in items]
+            titles = [_ITEM.match(line) for block in parts[index:end] for line in block.text.split("\n")]
             meta["related"] = unique(_LINK.sub(lambda m: m.group(1), t.group(1)) for t in titles if t)
             return index
     return end
 
 
-def parse(text: str) -> tuple[dict[str, object], str, int]:
-    """Raw text → (front matter, body, line where the body starts); raises Unreadable."""
+def parse(text: str) -> tuple[dict[str, object], str]:
+    """Raw text → (front matter, body); raises Unreadable with the line to look at."""
     parts = blocks(text)
     if not parts:
         raise Unreadable(1, "document is empty")
@@ -218,6 +217,7 @@ def parse(text: str) -> tuple[dict[str, object], str, int]:
         raise Unreadable(parts[0].first, "no headline", "start the document with a line '# Headline'")
     meta: dict[str, object] = {"title": headline.group(1)}
     position = 1 + _header(parts[1:], meta)
+    after_header = parts[position].first if position < len(parts) else parts[-1].last + 1
     position += _image(parts[position:], meta)
     end = _tail(parts[position:], meta) + position
     body_parts = parts[position:end]
@@ -226,10 +226,10 @@ def parse(text: str) -> tuple[dict[str, object], str, int]:
     if "date" not in meta:
         found = re.search(r"/(\d{4})/(\d{2})/(\d{2})/", str(meta.get("source_url", "")))
         if not found:
-            where = parts[1].first if len(parts) > 1 else parts[0].last + 1
-            raise Unreadable(where, "no dateline", "add the date under the byline, like 'December 3, 2012'")
+            hint = "add the date under the byline, like 'December 3, 2012'"
+            raise Unreadable(after_header, "no dateline", hint)
         meta["date"] = "-".join(found.groups())
-    return meta, body, body_parts[0].first if body_parts else len(lines)
+    return meta, body
 
 
 def to_document(meta: dict[str, object], body: str, source: str) -> Document:
@@ -262,7 +262,7 @@ def read_one(path: Path, shown: str) -> tuple[Document | None, list[Problem]]:
     if text is None:
         return None, problems
     try:
-        meta, body, _ = parse(text)
+        meta, body = parse(text)
     except Unreadable as exc:
         return None, [error(shown, exc.line, None, str(exc), exc.hint)]
     return to_document(meta, body, shown), []
