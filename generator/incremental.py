@@ -27,7 +27,7 @@ from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
 from generator.indexes import IndexPage, all_index_pages
-from generator.library import Library, alias_path, make_library
+from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
@@ -137,18 +137,10 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
 
 
 def _library_key(article: Article) -> tuple[Any, ...]:
-    """The fields the library is made of; an edit that keeps them can patch the library in place."""
-    return (
-        article.title,
-        article.date,
-        article.slug,
-        article.authors,
-        article.tags,
-        article.aliases,
-        article.related,
-        article.draft,
-        article.lines,
-    )
+    """What the library's order, URLs and groups are made of; an edit that keeps it (a new text,
+    title or related list) can patch the library in place instead of making it again."""
+    a = article
+    return (a.date, a.slug, a.authors, a.tags, a.aliases, a.draft, a.lines)
 
 
 class Rebuilder:
@@ -260,8 +252,9 @@ class Rebuilder:
             )
         )
         if fast and served is not None:
-            library = _patched(served.site.library, [a for a in articles if a.id in changes.content])
-            library_problems, targets = served.library_problems, served.targets
+            edited = [a for a in articles if a.id in changes.content]
+            library, library_problems = _patched(served.site.library, edited, served.library_problems)
+            targets = served.targets
         else:
             library, library_problems = make_library(
                 articles,
@@ -464,12 +457,21 @@ class Rebuilder:
         return update(rendered, removed, self.out_dir), kinds
 
 
-def _patched(library: Library, changed: list[Article]) -> Library:
-    """The library with some articles' objects swapped for edited ones whose library key is the same."""
+def _patched(
+    library: Library, edited: list[Article], problems: list[Problem]
+) -> tuple[Library, list[Problem]]:
+    """The library with edited articles swapped in (their library key unchanged); a new title or
+    related list re-resolves every article's `related` entries, as titles are what they name."""
     by_id = dict(library.by_id)
-    for article in changed:
+    for article in edited:
         by_id[article.id] = article
-    return replace(library, articles=tuple(by_id[a.id] for a in library.articles), by_id=by_id)
+    patched = replace(library, articles=tuple(by_id[a.id] for a in library.articles), by_id=by_id)
+    if all((a.title, a.related) == (library.by_id[a.id].title, library.by_id[a.id].related) for a in edited):
+        return patched, problems
+    by_title = titles(patched.articles)
+    editorial, found = resolve_editorial(patched.articles, by_id, by_title)
+    kept = [p for p in problems if p.key != "related"]  # the library's only `related` problems are these
+    return replace(patched, by_title=by_title, editorial=editorial), kept + found
 
 
 def _views(site: Site) -> ViewMaker:

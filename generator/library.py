@@ -212,11 +212,43 @@ def make_library(
     problems += _collisions(claims)
     problems += _unsafe(claims)
     by_id = {a.id: a for a in chosen}
+    by_title = titles(chosen)
+    editorial, found = resolve_editorial(chosen, by_id, by_title)
+    problems += found
+    authors, article_authors = _authors(chosen, profiles)
+    tags, article_tags = _tags(chosen)
+    library = Library(
+        articles=tuple(chosen),
+        by_id=by_id,
+        url=url,
+        local=local,
+        authors=authors,
+        tags=tags,
+        article_authors=article_authors,
+        article_tags=article_tags,
+        editorial=editorial,
+        pages=tuple(pages),
+        page_url=page_url,
+        by_title=by_title,
+    )
+    return library, problems
+
+
+def titles(articles: Iterable[Article]) -> dict[str, list[str]]:
+    """Article ids by normalised title, for `related` entries that name an article by its title."""
     by_title: dict[str, list[str]] = defaultdict(list)
-    for article in chosen:
+    for article in articles:
         by_title[title_key(article.title)].append(article.id)
+    return dict(by_title)
+
+
+def resolve_editorial(
+    articles: Iterable[Article], by_id: dict[str, Article], by_title: dict[str, list[str]]
+) -> tuple[dict[str, tuple[RelatedRef, ...]], list[Problem]]:
+    """Each article's `related` entries resolved to article ids; one that matches none is a warning."""
     editorial = {}
-    for article in chosen:
+    problems = []
+    for article in articles:
         refs = []
         for entry in article.related:
             target = resolve_reference(by_id, by_title, article.id, entry)
@@ -234,23 +266,7 @@ def make_library(
                 )
             refs.append(RelatedRef(entry, target))
         editorial[article.id] = tuple(refs)
-    authors, article_authors = _authors(chosen, profiles)
-    tags, article_tags = _tags(chosen)
-    library = Library(
-        articles=tuple(chosen),
-        by_id=by_id,
-        url=url,
-        local=local,
-        authors=authors,
-        tags=tags,
-        article_authors=article_authors,
-        article_tags=article_tags,
-        editorial=editorial,
-        pages=tuple(pages),
-        page_url=page_url,
-        by_title=dict(by_title),
-    )
-    return library, problems
+    return editorial, problems
 
 
 def alias_path(alias: str) -> str:

@@ -71,6 +71,16 @@ def test_title_edit_reaches_neighbours_related_and_indexes(session: Session):
     assert result.ok
     assert "2012/12/01/a-one/index.html" in result.written  # its neighbour
     assert "2012/12/03/c-three/index.html" in result.written  # its other neighbour
+    assert any(p.key == "related" for p in result.problems)  # a-one's related entry named the old title
+    session.assert_same()
+    four = f"{ARTICLES}/2013/01/d-four.md"
+    text = (session.site / four).read_text()
+    result = session.edit(four, text.replace("Winter Summit", "Missiles in Turkey"))
+    assert "2012/12/01/a-one/index.html" in result.written  # its related entry now names this one
+    assert not any(p.key == "related" for p in result.problems)
+    session.assert_same()
+    one = f"{ARTICLES}/2012/12/a-one.md"
+    session.edit(one, (session.site / one).read_text().replace('["Missiles in Turkey"]', '["Syria Talks"]'))
     session.assert_same()
 
 
