@@ -235,7 +235,7 @@ class Rebuilder:
             changes.content |= self._stale(self.sources)
         problems += self.sources.problems
         values = self._read_all(self.sources, changes.content, config)
-        problems += [p for entry in self._entries(self.sources) for p in entry.problems]
+        problems += [p for entry in self._entries(self.sources) if entry.problems for p in entry.problems]
         if any(p.is_error for p in problems):
             return Rebuild(sort_problems(problems))
         articles, authors, pages = values
@@ -321,21 +321,22 @@ class Rebuilder:
             "authors": lambda cid: read_author(self.content_dir, cid),
             "pages": lambda cid: read_page(self.content_dir, cid),
         }
-        found: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+        found: dict[str, list[Any]] = {}
+        cache = self.read_cache
         for kind in KINDS:
-            for cid in getattr(sources, kind):
-                if cid in reread or cid not in self.read_cache:
-                    signature = _signature(self.content_dir / cid)
-                    value, problems = readers[kind](cid)
-                    self.read_cache[cid] = _Read(signature, value, problems)
-                value = self.read_cache[cid].value
-                if value is not None:
-                    found[kind].append(value)
+            ids = getattr(sources, kind)
+            known = set(ids)
+            for cid in [c for c in ids if c not in cache] + [c for c in reread if c in cache and c in known]:
+                signature = _signature(self.content_dir / cid)
+                cache[cid] = _Read(signature, *readers[kind](cid))
+            found[kind] = [v for v in (cache[c].value for c in ids) if v is not None]
         return found["articles"], found["authors"], found["pages"]
 
     # -- Markdown ---------------------------------------------------------------------------------
     def _bodies(self, library: Library, targets: dict[str, str], only: set[str] | None) -> Bodies:
         """Render the bodies whose text or link targets changed; reuse every other one."""
+        if only is not None and self.served is not None:
+            return self._edited_bodies(self.served.site.bodies, library, targets, only)
         bodies = Bodies()
         for article in library.articles:
             cached = self.body_cache.get(article.id)
@@ -354,6 +355,22 @@ class Rebuilder:
         others = [e.profile for e in library.authors.values() if e.profile and e.profile.body.strip()]
         for source in [*others, *library.pages]:
             bodies.html[source.id] = self._other_body(source.id, source.body, targets)
+        return bodies
+
+    def _edited_bodies(
+        self, old: Bodies, library: Library, targets: dict[str, str], only: set[str]
+    ) -> Bodies:
+        """The last build's bodies with the edited articles' rendered again (nothing else can change)."""
+        bodies = Bodies(dict(old.html), dict(old.summaries), dict(old.links))
+        for aid in only:
+            article = library.by_id[aid]
+            result = render_article(self.markdown, article, targets, library.by_id)
+            self.body_cache[aid] = _Body(article.body, article.summary, result)
+            bodies.html[aid], bodies.summaries[aid] = result.html, result.summary
+            bodies.links[aid] = result.links
+        paths = {f"content/{aid}" for aid in only}
+        bodies.problems = [p for p in old.problems if p.path not in paths]
+        bodies.problems += [p for aid in sorted(only) for p in self.body_cache[aid].result.problems]
         return bodies
 
     def _other_body(self, source_id: str, text: str, targets: dict[str, str]) -> str:
@@ -427,7 +444,7 @@ class Rebuilder:
             }
         # A text-only edit changes no count, name or link: of the overviews, only what lists it.
         everything = not fast or bool(changes.templates)
-        newest = {a.id for a in site.library.newest_first()[: max(site.config.home_size, feed_size)]}
+        newest = {a.id for a in site.library.articles[-max(site.config.home_size, feed_size) :]}
         renderer = Renderer(env, _views(site))
         rendered = [
             *renderer.articles(articles),
@@ -539,7 +556,7 @@ def _referring(
     found: set[str] = set()
     before, after = old.library, new.library
     same_structure = old_neighbours is new_neighbours and before.editorial is after.editorial
-    if same_structure and not referenced and old.related is new.related:
+    if same_structure and not referenced and old.related == new.related:
         return found
     for aid in after.by_id:
         pair = new_neighbours[aid]

@@ -147,9 +147,25 @@ def test_a_broken_edit_keeps_the_last_good_build(site: Path, served: ServeSessio
     assert b"Talks resumed." in served.page("/news/2012/12/03/c-three/")
 
 
+def test_a_site_broken_from_the_start_is_served_once_fixed(site: Path):
+    three = site / ARTICLES / "2012/12/c-three.md"
+    text = three.read_text()
+    three.write_text(text.replace("title:", "title: [unclosed", 1))
+    session = ServeSession(site)
+    try:
+        status, _, body = session.get("/news/")
+        assert status == 404 and b"/__press/events" in body
+        three.write_text(text)
+        assert session.settle()[0] == "update"
+        assert session.get("/news/")[0] == 200
+    finally:
+        session.stop()
+
+
 def test_ctrl_c_exits_cleanly_with_a_tab_open(site: Path):
-    session = ServeSession(site, "--host", "127.0.0.1")
+    session = ServeSession(site, "--host", "127.0.0.1", "--drafts")
     assert session.get("/news/")[0] == 200
+    assert session.get("/news/2013/02/07/e-five/")[0] == 200  # --drafts
     code, out, err = session.stop()
     assert code == 0
     assert "Traceback" not in err
