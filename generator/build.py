@@ -18,6 +18,7 @@ from generator.bodies import Bodies, render_bodies
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
+from generator.gitmeta import dates_from_git
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
@@ -119,6 +120,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("config")
     articles, authors, pages = _read_all(site_dir, config, problems)
     clock.lap("read")
+    articles = dates_from_git(site_dir, articles, problems)
+    clock.lap("git")
     urls = Urls.from_config(config)
     library, found = make_library(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
