@@ -172,7 +172,12 @@ def cmd_hook_install(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "new" and len(extra) == 1 and str(args.site) == "." and extra[0][:1] != "-":
+        args.site = Path(extra[0])  # `press new "Headline" --tag T SITE`: argparse can't mix positionals
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return int(args.func(args))
 
 

@@ -26,10 +26,12 @@ def git_env(when: str | None = None, extra: dict[str, str] | None = None) -> dic
     return env
 
 
-def git(repo: Path, *args: str, when: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def git(
+    repo: Path, *args: str, when: str | None = None, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["git", "-C", str(repo), *args],
-        env=git_env(when),
+        env=git_env(when, env),
         capture_output=True,
         text=True,
         check=check,

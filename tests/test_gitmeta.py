@@ -107,7 +107,9 @@ def test_shallow_clone_falls_back_to_front_matter_and_says_so_once(tmp_path: Pat
     origin = make_repo(tmp_path / "origin")
     clone = tmp_path / "clone"
     subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)], check=True, capture_output=True
+        ["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)],
+        check=True,
+        capture_output=True,
     )
     by_id, problems = articles_of(clone)
     assert by_id[A].updated is None and by_id[A].created is None
