@@ -24,6 +24,7 @@ from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
 from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.reserved import generated_collisions
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
@@ -127,6 +128,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
+    problems += generated_collisions(library, config.per_page)
     clock.lap("library")
     bodies = render_bodies(library, urls)
     problems += bodies.problems
