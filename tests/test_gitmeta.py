@@ -171,3 +171,16 @@ def test_parse_log_follows_renames_newest_first():
 def test_history_of_a_folder_that_is_not_a_repository_is_empty(tmp_path: Path):
     history = read_history(tmp_path)
     assert history.dates == {} and history.problems == []
+
+
+def test_templates_see_when_an_article_entered_the_archive(tmp_path: Path):
+    site = make_repo(tmp_path / "site")
+    (site / "site.toml").write_text('title = "Test"\ntheme = "mine"\n')
+    template = site / "themes/mine/templates/article.html"
+    template.parent.mkdir(parents=True)
+    template.write_text("{{ article.created }}|{{ article.created_iso }}|{{ article.updated }}\n")
+    commit(site, "theme", "2013-02-01T00:00:00+00:00")
+    result = run_press("build", str(site))
+    assert result.returncode == 0, result.stderr
+    page = (site / "output/2012/12/03/first/index.html").read_text()
+    assert page == "December 5, 2012|2012-12-05T05:00:00+00:00|January 10, 2013\n"
