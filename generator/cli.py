@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, load
+from generator.build import Options, Result, build, check
 from generator.errors import Problem
 from generator.hooks import install_hook
 from generator.scaffold import Created, init_site, new_article
@@ -131,7 +131,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # drafts and future articles too: a problem in one breaks the build on the day it goes live
-    result = load(args.site.resolve(), replace(_options(args), drafts=True, future=True))
+    result = check(args.site, replace(_options(args), drafts=True, future=True))
     if args.format == "json":
         print(json.dumps({"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}, indent=2))
     else:
