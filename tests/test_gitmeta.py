@@ -184,3 +184,18 @@ def test_templates_see_when_an_article_entered_the_archive(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     page = (site / "output/2012/12/03/first/index.html").read_text()
     assert page == "December 5, 2012|2012-12-05T05:00:00+00:00|January 10, 2013\n"
+
+
+def test_changes_merged_from_a_branch_and_non_ascii_file_names_count(tmp_path: Path):
+    site = init_repo(tmp_path / "site")
+    name = "articles/2012/12/café-life.md"
+    write_site(site, {f"content/{name}": article("Café life", "2012-12-03", LONG_BODY)})
+    commit(site, "add", "2013-01-01T00:00:00+00:00")
+    git(site, "checkout", "-q", "-b", "copy-edit")
+    (site / "content" / name).write_text(article("Café life", "2012-12-03", LONG_BODY + "\n\nEdited."))
+    commit(site, "edit on a branch", "2013-01-05T00:00:00+00:00")
+    git(site, "checkout", "-q", "main")
+    git(site, "merge", "-q", "--no-ff", "-m", "merge", "copy-edit", when="2013-01-09T00:00:00+00:00")
+    by_id, _ = articles_of(site)
+    assert by_id[name].created == when("2013-01-01T00:00:00+00:00")
+    assert by_id[name].updated == when("2013-01-05T00:00:00+00:00")

@@ -92,6 +92,15 @@ def test_hook_for_a_site_in_a_subfolder_checks_that_folder(tmp_path: Path):
     assert head(project) == before
 
 
+def test_hook_install_honours_core_hooks_path(tmp_path: Path):
+    site = archive(tmp_path)
+    git(site, "config", "core.hooksPath", ".githooks")
+    assert run_press("hook", "install", str(site)).returncode == 0
+    assert (site / ".githooks" / "pre-commit").is_file()
+    assert not (site / ".git" / "hooks" / "pre-commit").exists()
+    assert_blocks_broken_and_admits_good(site, PRESS_ENV)
+
+
 def test_hook_install_outside_git_says_so(tmp_path: Path):
     result = run_press("hook", "install", str(tmp_path))
     assert result.returncode == 1

@@ -57,10 +57,12 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path):
 
 def test_init_fills_an_empty_clone_and_does_not_nest_repositories(tmp_path: Path):
     clone = init_repo(tmp_path / "clone")
+    git(clone, "symbolic-ref", "HEAD", "refs/heads/trunk")
     result = run_press("init", str(clone))
     assert result.returncode == 0, result.stderr
     assert "initialised" not in result.stderr
     assert (clone / "site.toml").is_file()
+    assert "branches: [trunk]" in (clone / WORKFLOW).read_text()  # deploys from the clone's branch
 
     project = init_repo(tmp_path / "project")
     result = run_press("init", str(project / "site"))
