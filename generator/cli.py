@@ -13,6 +13,7 @@ from generator import __version__
 from generator.build import Options, Result, build, check
 from generator.errors import Problem
 from generator.hooks import install_hook
+from generator.importers import FORMATS, import_archive
 from generator.scaffold import Created, init_site, new_article
 
 
@@ -69,6 +70,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = hook.add_parser("install", help="write .git/hooks/pre-commit that runs press check")
     _site_args(p)
     p.set_defaults(func=cmd_hook_install)
+
+    p = commands.add_parser("import", help="import raw article text or another archive into content/")
+    p.add_argument("src", type=Path, help="a document or a folder of them (seeds/), or a Hugo/Jekyll site")
+    p.add_argument("--into", type=Path, default=Path("content"), help="content folder (default: content)")
+    p.add_argument("--force", action="store_true", help="replace existing files whose text differs")
+    p.add_argument("--from", dest="fmt", choices=FORMATS, default="seedtext", help="source format")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
@@ -169,6 +177,13 @@ def cmd_hook_install(args: argparse.Namespace) -> int:
     if hook:
         print(f"Installed {hook}: press check now runs before each commit.")
     return 1 if problems else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    report = import_archive(args.src, args.into, args.fmt, args.force)
+    print("\n".join(report.lines()))
+    print(f"Import {'OK' if report.ok else 'FAILED'} ({args.fmt}): {report.counts()}")
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
