@@ -199,3 +199,14 @@ def test_changes_merged_from_a_branch_and_non_ascii_file_names_count(tmp_path: P
     by_id, _ = articles_of(site)
     assert by_id[name].created == when("2013-01-01T00:00:00+00:00")
     assert by_id[name].updated == when("2013-01-05T00:00:00+00:00")
+
+
+def test_edits_before_publication_are_not_updates(tmp_path: Path):
+    site = init_repo(tmp_path / "site")
+    write_site(site, {f"content/{A}": article("Embargoed", "2013-06-01")})
+    commit(site, "write ahead", "2013-05-01T00:00:00+00:00")
+    (site / "content" / A).write_text(article("Embargoed", "2013-06-01", "Final text."))
+    commit(site, "final edit", "2013-05-20T00:00:00+00:00")
+    by_id, _ = articles_of(site)
+    assert by_id[A].created == when("2013-05-01T00:00:00+00:00")
+    assert by_id[A].updated is None
