@@ -9,7 +9,8 @@ History is used only when the site folder is the top of a git work tree, i.e. th
 checkout: a site kept inside some other project's repository (a fixture, an example) would
 otherwise take dates from commits that have nothing to do with its articles. A shallow clone
 has cut history, so its dates would be wrong rather than missing: it falls back to the front
-matter and says so once. Outside git, or without git installed, the front matter is all there is.
+matter and says so once (as it does when git refuses a repository that belongs to another user).
+Outside git, or without git installed, the front matter is all there is.
 """
 
 from __future__ import annotations
@@ -33,25 +34,38 @@ class History:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _git(site_dir: Path, *args: str) -> bytes | None:
+def _git(site_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", "-C", str(site_dir), *args], capture_output=True, check=False, timeout=600
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _checkout_state(site_dir: Path) -> str | None:
-    """'full' or 'shallow' when the site folder is the top of a work tree; None otherwise."""
-    out = _git(site_dir, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix")
-    if out is None:
+    """'full', 'shallow' or 'refused' when the site folder is the top of a work tree; None otherwise."""
+    done = _git(site_dir, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix")
+    if done is None:
         return None
-    inside, shallow, prefix = (out.decode("utf-8", "surrogateescape").split("\n") + ["", "", ""])[:3]
+    if done.returncode != 0:
+        return "refused" if b"dubious ownership" in done.stderr else None
+    inside, shallow, prefix = (done.stdout.decode("utf-8", "surrogateescape").split("\n") + ["", "", ""])[:3]
     if inside != "true" or prefix != "":
         return None
     return "shallow" if shallow == "true" else "full"
+
+
+_FALLBACKS = {
+    "shallow": (
+        "this is a shallow git clone: dates come from the front matter, not from history",
+        "fetch the whole history (git fetch --unshallow; in CI: fetch-depth: 0 or GIT_DEPTH: 0)",
+    ),
+    "refused": (
+        "git refuses to read this repository (it belongs to another user): dates come from the front matter",
+        "trust it with: git config --global --add safe.directory {site}",
+    ),
+}
 
 
 def parse_log(raw: bytes, prefix: str = "content/") -> Dates:
@@ -105,33 +119,16 @@ def _identity(path: str, prefix: str, current: dict[str, str], vacated: set[str]
 def read_history(site_dir: Path) -> History:
     history = History()
     state = _checkout_state(site_dir)
-    if state == "shallow":
-        history.problems.append(
-            warning(
-                "content",
-                None,
-                None,
-                "this is a shallow git clone: dates come from the front matter, not from history",
-                "fetch the whole history (git fetch --unshallow; in CI: fetch-depth: 0 or GIT_DEPTH: 0)",
-            )
-        )
+    if state in _FALLBACKS:
+        message, hint = _FALLBACKS[state]
+        history.problems.append(warning("content", None, None, message, hint.format(site=site_dir)))
     if state != "full":
         return history
-    raw = _git(
-        site_dir,
-        "-c",
-        "core.quotepath=off",
-        "log",
-        "-z",
-        "--topo-order",
-        "--name-status",
-        "-M",
-        "--format=%x01%aI",
-        "--",
-        "content/",
+    done = _git(
+        site_dir, "log", "-z", "--topo-order", "--name-status", "-M", "--format=%x01%aI", "--", "content/"
     )
-    if raw is not None:
-        history.dates = parse_log(raw)
+    if done is not None and done.returncode == 0:
+        history.dates = parse_log(done.stdout)
     return history
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from generator.build import Options, load
 from generator.gitmeta import parse_log, read_history
@@ -149,8 +152,6 @@ def test_one_git_log_for_the_whole_archive(tmp_path: Path):
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{real_git}" "$@"\n')
     shim.chmod(0o755)
-    import os
-
     result = run_press("check", str(site), env={"PATH": f"{shim.parent}:{os.environ['PATH']}"})
     assert result.returncode == 0, result.stderr
     logged = calls.read_text().splitlines()
@@ -210,3 +211,14 @@ def test_edits_before_publication_are_not_updates(tmp_path: Path):
     by_id, _ = articles_of(site)
     assert by_id[A].created == when("2013-05-01T00:00:00+00:00")
     assert by_id[A].updated is None
+
+
+def test_a_repository_git_refuses_falls_back_and_says_why(tmp_path: Path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand the repository to another user")
+    site = make_repo(tmp_path / "site")
+    subprocess.run(["chown", "-R", "nobody", str(site)], check=True)
+    result = run_press("check", str(site), env={"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("git refuses to read this repository") == 1, result.stderr
+    assert f"safe.directory {site}" in result.stderr
