@@ -74,7 +74,8 @@ def parse_log(raw: bytes, prefix: str = "content/") -> Dates:
     `created` is the oldest commit that touched the file under any of its names. `updated` is
     the newest commit that changed its bytes, and only when that is not the commit that added
     it: an archive imported in one commit has not been "updated" on the import day. A pure
-    rename (R100) moves a file without changing it, so it does not count as an update.
+    rename (R100) moves a file without changing it, so it does not count as an update. Dates are
+    author dates: when the change was written, which a rebase or cherry-pick keeps.
     """
     current: dict[str, str] = {}  # path as of the commit being read → content id today
     vacated: set[str] = set()  # paths whose file today was added or moved there in a newer commit
