@@ -29,10 +29,10 @@ def test_init_writes_an_archive_that_checks_builds_and_keeps_output_out_of_git(t
     site = tmp_path / "city-news"
     result = run_press("init", str(site))
     assert result.returncode == 0, result.stderr
-    for rel in ("site.toml", "content/articles", "content/authors", ".gitignore", ".pre-commit-config.yaml"):
-        assert (site / rel).exists(), rel
-        assert str(site / rel) in result.stdout or (site / rel).is_dir()
-    assert (site / WORKFLOW).is_file()
+    written = result.stdout.splitlines()
+    for rel in ("site.toml", ".gitignore", ".pre-commit-config.yaml", WORKFLOW, "requirements.txt"):
+        assert (site / rel).is_file() and str(site / rel) in written, rel
+    assert (site / "content/articles").is_dir() and (site / "content/authors").is_dir()
     assert 'title = "City news"' in (site / "site.toml").read_text()
     assert "initialised a git repository" in result.stderr
     assert git(site, "symbolic-ref", "--short", "HEAD").stdout.strip() == "main"
