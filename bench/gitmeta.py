@@ -6,7 +6,8 @@ Writes the shared corpus as an archive of N articles (../shared/tools/make_archi
 it, then makes history on top: commits that each edit a tenth of the articles, and one that
 renames a few hundred files. Prints one JSON object: the time of `read_history` (one `git log`
 for the whole archive, parsed) as min and median of the runs, what it found, and the time of
-`press check` (the real command, in its own process) on the same checkout.
+`press check` (the real command, in its own process) on the same checkout; wall and CPU seconds
+both, with the load average, since wall time on a shared machine says as much about the neighbours.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -65,6 +67,12 @@ def make_history(site: Path, n: int, commits: int) -> int:
     return commits + 1
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: steadier than wall time on a shared machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
@@ -81,24 +89,25 @@ def main() -> None:
         started = time.perf_counter()
         commits = make_history(site, args.n, args.commits)
         setup = time.perf_counter() - started
-        times, history = [], None
+        times, cpu, history = [], [], None
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_seconds()
             history = read_history(site)
             times.append(time.perf_counter() - started)
+            cpu.append(cpu_seconds() - cpu_started)
         sample = sorted(history.dates)[:: max(1, len(history.dates) // 50)] if history else []
         started = time.perf_counter()
         for content_id in sample:  # what one `git log --follow` per file would cost instead
             git(site, "log", "--follow", "--format=%aI", "--", f"content/{content_id}")
         per_file = (time.perf_counter() - started) / max(1, len(sample))
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         check = subprocess.run(
             [sys.executable, "-m", "generator", "check", str(site)],
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             capture_output=True,
             text=True,
         )
-        check_seconds = time.perf_counter() - started
+        check_seconds, check_cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
         assert history is not None
         print(
             json.dumps(
@@ -110,8 +119,11 @@ def main() -> None:
                     "files_updated_after_import": sum(1 for _, u in history.dates.values() if u),
                     "history_pass_s_min": round(min(times), 3),
                     "history_pass_s_median": round(statistics.median(times), 3),
+                    "history_pass_cpu_s_min": round(min(cpu), 3),
                     "per_file_follow_s_estimate": round(per_file * len(history.dates), 1),
                     "check_s": round(check_seconds, 2),
+                    "check_cpu_s": round(check_cpu, 2),
+                    "load_average_1min": round(os.getloadavg()[0], 1),
                     "check_exit": check.returncode,
                     "check_summary": check.stdout.strip().splitlines()[-1]
                     if check.stdout
