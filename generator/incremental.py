@@ -26,12 +26,14 @@ from generator.build import Options, Site, outputs
 from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
+from generator.gitmeta import History, read_history, with_history
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
 from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.reserved import generated_collisions
 from generator.urls import Urls, output_file
 from generator.views import Related, ViewMaker
 from generator.write import UnsafeOutput, WriteReport, update, write
@@ -158,6 +160,9 @@ class Rebuilder:
         self.env: jinja2.Environment | None = None
         self.served: _Served | None = None
         self.unapplied = Changes()
+        self.history: History | None = None
+        self.commits: tuple[int, int, int] | None = None
+        self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
 
     # -- changes -------------------------------------------------------------------------------
     def classify(self, paths: Collection[Path] | None) -> Changes:
@@ -239,6 +244,11 @@ class Rebuilder:
         if any(p.is_error for p in problems):
             return Rebuild(sort_problems(problems))
         articles, authors, pages = values
+        commits = _signature(self.site_dir / ".git" / "logs" / "HEAD")  # the reflog moves on each commit
+        if full or self.history is None or commits != self.commits:
+            self.history, self.commits = read_history(self.site_dir), commits
+        problems += self.history.problems
+        articles = self._dated(articles)
         urls = Urls.from_config(config)
         fast = (
             not full
@@ -265,6 +275,7 @@ class Rebuilder:
                 drafts=self.options.drafts,
                 future=self.options.future,
             )
+            library_problems += generated_collisions(library, config.per_page)
             targets = link_targets(library, urls)
         problems += library_problems
         bodies = self._bodies(library, targets, changes.content if fast else None)
@@ -331,6 +342,20 @@ class Rebuilder:
                 cache[cid] = _Read(signature, *readers[kind](cid))
             found[kind] = [v for v in (cache[c].value for c in ids) if v is not None]
         return found["articles"], found["authors"], found["pages"]
+
+    def _dated(self, articles: list[Article]) -> list[Article]:
+        """Articles with their dates from git history (the same objects as last time when unchanged)."""
+        assert self.history is not None
+        if not self.history.dates:
+            return articles
+        out = []
+        for article in articles:
+            cached = self.dated.get(article.id)
+            if cached is None or cached[0] is not article or cached[2] is not self.history:
+                cached = (article, with_history([article], self.history)[0], self.history)
+                self.dated[article.id] = cached
+            out.append(cached[1])
+        return out
 
     # -- Markdown ---------------------------------------------------------------------------------
     def _bodies(self, library: Library, targets: dict[str, str], only: set[str] | None) -> Bodies:

@@ -209,3 +209,34 @@ def test_real_corpus_sample_edits_match_full_builds(tmp_path: Path):
     first.unlink()
     assert session.rebuilder.rebuild([second, moved, first]).ok
     session.assert_same()
+
+
+def _git(site: Path, *args: str, date: str = "2013-03-01T12:00:00+00:00") -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(
+        ["git", "-C", str(site), "-c", "user.name=Ed", "-c", "user.email=ed@example.org", *args],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+
+
+def test_dates_from_git_history_follow_commits_made_while_serving(tmp_path: Path):
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = small_site(tmp_path / "site")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    session = Session(site, tmp_path)
+    four = site / ARTICLES / "2013/01/d-four.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and committed."))
+    _git(site, "commit", "-q", "-am", "edit")
+    result = session.rebuilder.rebuild([four])
+    assert result.ok
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+    four.write_text(four.read_text().replace("Colder", "Colder still"))
+    assert session.rebuilder.rebuild([four]).ok
+    session.assert_same()
