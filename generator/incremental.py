@@ -12,6 +12,7 @@ path that patches the library instead of rebuilding it, so its cost does not gro
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
@@ -170,14 +171,15 @@ class Rebuilder:
         if paths is None:
             return Changes(rescan=True, everything=True)
         changes = Changes()
+        known = self._known()
         for path in paths:
-            self._classify_one(Path(path), changes)
+            self._classify_one(Path(path), changes, known)
         changes.described = sorted(set(changes.described))
         return changes
 
-    def _classify_one(self, path: Path, changes: Changes) -> None:
-        try:
-            rel = path.resolve().relative_to(self.site_dir)
+    def _classify_one(self, path: Path, changes: Changes, known: set[str]) -> None:
+        try:  # not resolve(): a symlinked content/ folder still counts as the site's
+            rel = Path(os.path.abspath(path)).relative_to(self.site_dir)
         except ValueError:
             return
         parts = rel.parts
@@ -187,7 +189,7 @@ class Rebuilder:
             changes.everything = True
         elif parts[:1] == ("content",) and len(parts) > 1:
             cid = "/".join(parts[1:])
-            if cid.endswith(".md") and path.is_file() and cid in self._known():
+            if cid.endswith(".md") and path.is_file() and cid in known:
                 changes.content.add(cid)
             elif cid.endswith(".md") or path.is_dir() or not (path.exists() or path.suffix):
                 changes.rescan = True  # a new, deleted or moved article, or a whole folder of them
