@@ -75,7 +75,9 @@ class Changes:
     """Changed paths sorted by what they force: a re-read, a new file list, a new theme, a new config."""
 
     content: set[str] = field(default_factory=set)  # content ids (relative to content/) to re-read
-    rescan: bool = False  # files appeared, vanished or moved: list content/ again
+    added: set[str] = field(default_factory=set)  # new source files
+    deleted: set[str] = field(default_factory=set)  # source files gone (a rename is one of each)
+    rescan: bool = False  # folders appeared, vanished or moved: list content/ again
     templates: set[str] = field(default_factory=set)  # template names, e.g. "base.html"
     static: bool = False
     everything: bool = False  # config, whole theme folders, or no list of paths at all
@@ -84,6 +86,8 @@ class Changes:
     def merge(self, other: Changes) -> Changes:
         return Changes(
             self.content | other.content,
+            self.added | other.added,
+            self.deleted | other.deleted,
             self.rescan or other.rescan,
             self.templates | other.templates,
             self.static or other.static,
@@ -189,10 +193,15 @@ class Rebuilder:
             changes.everything = True
         elif parts[:1] == ("content",) and len(parts) > 1:
             cid = "/".join(parts[1:])
-            if cid.endswith(".md") and path.is_file() and cid in known:
+            source = cid.endswith(".md") and parts[1] in KINDS and len(parts) > 2
+            if source and cid in known and path.is_file():
                 changes.content.add(cid)
-            elif cid.endswith(".md") or path.is_dir() or not (path.exists() or path.suffix):
-                changes.rescan = True  # a new, deleted or moved article, or a whole folder of them
+            elif source and cid not in known and path.is_file() and not path.is_symlink():
+                changes.added.add(cid)
+            elif source and cid in known and not os.path.lexists(path):
+                changes.deleted.add(cid)
+            elif source or path.is_dir() or not (path.exists() or path.suffix):
+                changes.rescan = True  # a folder of articles moved, or anything unusual: list them all
             else:
                 return  # an image or an editor's scratch file
         elif parts[:1] == ("themes",) and len(parts) > 1:
@@ -240,6 +249,8 @@ class Rebuilder:
         if full or changes.rescan or self.sources is None:
             self.sources = discover(self.content_dir)
             changes.content |= self._stale(self.sources)
+        elif changes.added or changes.deleted:
+            self._listed(self.sources, changes)
         problems += self.sources.problems
         values = self._read_all(self.sources, changes.content, config)
         problems += [p for entry in self._entries(self.sources) if entry.problems for p in entry.problems]
@@ -255,7 +266,7 @@ class Rebuilder:
         fast = (
             not full
             and served is not None
-            and not changes.rescan
+            and not (changes.rescan or changes.added or changes.deleted)
             and all(cid in served.site.library.by_id for cid in changes.content)
             and all(
                 _library_key(served.site.library.by_id[a.id]) == _library_key(a)
@@ -320,6 +331,19 @@ class Rebuilder:
             if cid not in self.read_cache
             or self.read_cache[cid].signature != _signature(self.content_dir / cid)
         }
+
+    def _listed(self, sources: Sources, changes: Changes) -> None:
+        """Files added or deleted, put into the lists as `discover` would (sorted, by kind)."""
+        for cid in changes.added | changes.deleted:
+            kind = getattr(sources, cid.split("/", 1)[0])
+            present = (self.content_dir / cid).is_file()
+            if present and cid not in kind:
+                kind.append(cid)
+                kind.sort()
+                changes.content.add(cid)
+            elif not present and cid in kind:
+                kind.remove(cid)
+                self.read_cache.pop(cid, None)
 
     def _entries(self, sources: Sources) -> Iterator[_Read]:
         for kind in KINDS:

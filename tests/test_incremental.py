@@ -240,3 +240,17 @@ def test_dates_from_git_history_follow_commits_made_while_serving(tmp_path: Path
     four.write_text(four.read_text().replace("Colder", "Colder still"))
     assert session.rebuilder.rebuild([four]).ok
     session.assert_same()
+
+
+def test_a_moved_folder_of_articles_is_listed_again(session: Session):
+    old, new = session.site / ARTICLES / "2012/12", session.site / ARTICLES / "2011/12"
+    new.parent.mkdir(parents=True)
+    os.replace(old, new)
+    result = session.rebuilder.rebuild([old, new])
+    assert result.ok and "2012/12/01/a-one/index.html" not in result.removed  # same dates, same URLs
+    session.assert_same()
+    (new / "b-two.md").unlink()
+    (new / ".b-two.md.swp").write_text("editor scratch")
+    result = session.rebuilder.rebuild([new / "b-two.md", new / ".b-two.md.swp"])
+    assert "2012/12/03/b-two/index.html" in result.removed
+    session.assert_same()
