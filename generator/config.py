@@ -21,17 +21,20 @@ DEFAULT_PERMALINK = "/{year}/{month}/{day}/{slug}/"
 
 @dataclass(frozen=True)
 class RelatedConfig:
-    """Weights of the related-articles signals (see related.py)."""
+    """Weights of the related-articles signals (see related.py for how they combine)."""
 
-    k: int = 5
-    text: float = 1.0
-    tags: float = 0.3
-    authors: float = 0.1
-    editorial: float = 3.0
-    links: float = 2.0
-    time: float = 0.3
-    time_scale_days: float = 30.0
-    min_score: float = 0.05
+    k: int = 5  # related articles per article
+    text: float = 1.0  # TF-IDF cosine of title + summary + body
+    title_weight: int = 1  # the title counts 1 + title_weight times in the text
+    tags: float = 0.3  # shared tags, rare ones counting more
+    authors: float = 0.1  # shared authors (weak: a columnist's every piece is not related)
+    editorial: float = 3.0  # `related` list, either direction
+    links: float = 2.0  # internal link in either body
+    time: float = 0.3  # content score × (1 + time · closeness in publication date)
+    time_scale_days: float = 30.0  # closeness = exp(-days apart / time_scale_days)
+    min_score: float = 0.05  # weaker pairs are not related
+    candidates: int = 30  # nearest texts considered per article before re-scoring
+    terms: int = 50  # distinctive terms per article used to find them (0 = all)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,150 @@
+"""Text similarity for the related-articles graph: TF-IDF vectors and each article's nearest texts.
+
+Everything after tokenising is sparse-matrix work (scipy, scikit-learn), so the cost grows with
+the words of the archive rather than with the square of its size: each article keeps only its
+most distinctive terms, and one sparse product per block of rows finds every article's nearest
+neighbours at once. Nothing here knows about articles; it sees a list of texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+# Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
+# slug of the article it points at into the text signal (it is a signal of its own).
+_MARKUP = re.compile(r"\]\([^)]*\)|<[^>]*>|https?://\S+")
+# Words of two letters or more; digits and underscores split words (years and ids are not topics).
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_ASCII_WORD = re.compile(r"[a-z]{2,}")  # the same on lower-case ASCII text, twice as fast
+_BLOCK_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """The fields of one text; the title is weighted on top of the whole."""
+
+    title: str
+    summary: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Nearest texts as parallel arrays: row `rows[n]` is `sims[n]` close to row `cols[n]`."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    sims: np.ndarray
+
+
+def words(text: str) -> list[str]:
+    text = _MARKUP.sub(" ", text).lower()
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+
+
+def _counts(texts: list[str]) -> tuple[sp.csr_matrix, list[str]]:
+    """Term counts of each text and the vocabulary (columns in alphabetical order).
+
+    Counter counts each text's words in C; words become columns through their (cached) hashes
+    and one numpy sort, so no Python code runs per word, only per distinct word of the archive.
+    """
+    found: list[str] = []
+    counts: list[int] = []
+    sizes = np.zeros(len(texts) + 1, dtype=np.int64)
+    for n, text in enumerate(texts, start=1):
+        counter = Counter(words(text))
+        found.extend(counter)
+        counts.extend(counter.values())
+        sizes[n] = len(counter)
+    hashes = np.fromiter(map(hash, found), dtype=np.int64, count=len(found))
+    unique, first, column = np.unique(hashes, return_index=True, return_inverse=True)
+    vocabulary = [found[at] for at in first]
+    alphabetical = np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")
+    position = np.empty(len(unique), dtype=np.int64)
+    position[alphabetical] = np.arange(len(unique))
+    matrix = sp.csr_matrix(
+        (np.asarray(counts, dtype=np.float32), position[column].astype(np.int32), np.cumsum(sizes)),
+        shape=(len(texts), max(len(unique), 1)),
+    )
+    matrix.sort_indices()
+    return matrix, [vocabulary[at] for at in alphabetical]
+
+
+def _useful_terms(counts: sp.csr_matrix, vocabulary: list[str], max_df: float) -> np.ndarray:
+    """Columns worth keeping: not stop words, in at least two texts, not in most of them.
+
+    A term in one text links nothing; a term in most texts separates nothing.
+    """
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    ceiling = max(2, int(max_df * counts.shape[0]))
+    stop = np.fromiter((word in ENGLISH_STOP_WORDS for word in vocabulary), dtype=bool, count=len(vocabulary))
+    return np.flatnonzero((df >= 2) & (df <= ceiling) & ~stop)
+
+
+def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 0.5) -> sp.csr_matrix:
+    """One L2-normalised TF-IDF row per document (sublinear tf, smoothed idf).
+
+    The title is written `1 + title_weight` times: a headline word is worth more than a body word.
+    """
+    counts, vocabulary = _counts(
+        [f"{(d.title + chr(10)) * (1 + title_weight)}{d.summary}\n{d.body}" for d in documents]
+    )
+    counts = counts[:, _useful_terms(counts, vocabulary, max_df)]
+    vectors = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    return normalize(vectors.astype(np.float32)).tocsr()
+
+
+def _top_per_row(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """The `keep` largest entries of each row (ties to the lower column), as a CSR matrix."""
+    counts = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    order = np.lexsort((matrix.indices, -matrix.data, rows))
+    rank = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)
+    chosen = np.sort(order[rank < keep])
+    indptr = np.concatenate([[0], np.cumsum(np.minimum(counts, keep))])
+    return sp.csr_matrix((matrix.data[chosen], matrix.indices[chosen], indptr), shape=matrix.shape)
+
+
+def prune(vectors: sp.csr_matrix, terms: int) -> sp.csr_matrix:
+    """Each row cut to its `terms` heaviest terms and renormalised (what MoreLikeThis queries do).
+
+    Common words shared by thousands of texts are what make an all-pairs product dense; the
+    distinctive terms carry the topic and keep the product sparse.
+    """
+    return normalize(_top_per_row(vectors, terms)) if terms else vectors
+
+
+def nearest(vectors: sp.csr_matrix, count: int, floor: float) -> Neighbours:
+    """Each row's `count` most similar other rows with cosine ≥ floor, one sparse product per block."""
+    transposed = vectors.T.tocsr()
+    rows, cols, sims = [], [], []
+    for start in range(0, vectors.shape[0], _BLOCK_ROWS):
+        block = (vectors[start : start + _BLOCK_ROWS] @ transposed).tocsr()
+        own = np.repeat(np.arange(block.shape[0]) + start, np.diff(block.indptr))
+        block.data[(block.data < floor) | (block.indices == own)] = 0  # a text is not its own neighbour
+        block.eliminate_zeros()
+        top = _top_per_row(block, count).tocoo()
+        rows.append(top.row + start)
+        cols.append(top.col)
+        sims.append(top.data)
+    return Neighbours(
+        np.concatenate(rows).astype(np.int64),
+        np.concatenate(cols).astype(np.int64),
+        np.concatenate(sims).astype(np.float64),
+    )
+
+
+def row_dots(vectors: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+    """Dot products of chosen pairs only (rows[n] · cols[n]), a chunk of pairs at a time."""
+    out = np.zeros(len(rows))
+    for start in range(0, len(rows), chunk):
+        r, c = rows[start : start + chunk], cols[start : start + chunk]
+        out[start : start + chunk] = np.asarray(vectors[r].multiply(vectors[c]).sum(axis=1)).ravel()
+    return out
