@@ -128,12 +128,23 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     bodies = render_bodies(library, urls)
     problems += bodies.problems
     clock.lap("markdown")
-    related: Related = {}
+    related = _related(library, bodies, config)
+    clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(site_dir, config, urls, library, bodies, related)
     return result
+
+
+def _related(library: Library, bodies: Bodies, config: Config) -> Related:
+    """Imported on use: numpy, scipy and scikit-learn take a second to load, which a site with
+    nothing to relate should not wait for."""
+    if len(library.articles) < 2 or config.related.k < 1:
+        return {a.id: [] for a in library.articles}
+    from generator.related import related
+
+    return related(library, bodies, config.related)
 
 
 def _strict(problem: Problem) -> Problem:
@@ -153,6 +164,7 @@ def outputs(site: Site) -> Iterator[Output]:
     yield from renderer.overviews()
     yield from renderer.aliases()
     yield from renderer.feeds(index_pages)
+    yield from renderer.graph()
     yield from static_files(site.site_dir, site.config.theme)
 
 

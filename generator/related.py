@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from generator.bodies import Bodies
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
-from generator.similarity import Document, nearest, prune, row_dots, tfidf_vectors
+from generator.similarity import Document, nearest, pair_dots, prune, tfidf_vectors
 
 Edge = tuple[str, float, list[str]]
 Related = dict[str, list[Edge]]
@@ -121,17 +121,15 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
     vectors = tfidf_vectors(documents(library), settings.title_weight)
     near = nearest(prune(vectors, settings.terms), settings.candidates, _TEXT_FLOOR)
     near_keys = near.rows * n + near.cols
-    order = np.argsort(near_keys)
-    near_keys, near_sims = near_keys[order], near.sims[order]
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
     keys = np.unique(np.concatenate([near_keys, links, _flip(links, n), picks, _flip(picks, n)]))
     i, j = keys // n, keys % n
-    text = row_dots(vectors, i, j)
+    text = pair_dots(vectors, i, j)
     tags, _ = _set_matrix(library.article_tags, ids)
     authors, _ = _set_matrix(library.article_authors, ids)
-    tag_sim = row_dots(tags, i, j)
-    author_sim = row_dots(authors, i, j)
+    tag_sim = pair_dots(tags, i, j)
+    author_sim = pair_dots(authors, i, j)
     stamps = _timestamps(library)
     days = np.abs(stamps[i] - stamps[j]) / _DAY
     closeness = np.exp(-days / settings.time_scale_days)

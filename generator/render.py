@@ -16,11 +16,12 @@ from markupsafe import Markup
 
 from generator import feeds
 from generator.errors import Problem, error
+from generator.graph import graph_data
 from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
 from generator.models import Output
 from generator.urls import Urls, output_file
-from generator.views import ViewMaker
+from generator.views import ViewMaker, safe_json
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 
@@ -199,6 +200,21 @@ class Renderer:
         first_pages = sorted({p.first_url for p in index_pages})
         yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages))
         yield self.page("robots.txt", Urls.robots(), "robots", sitemap=views.urls.absolute(Urls.sitemap()))
+
+    def graph(self) -> Iterator[Output]:
+        """`/graph.json` and the `/graph/` page that explores it (the same data, inline and inert)."""
+        views = self.views
+        data = graph_data(views.library, views.related, views.urls)
+        url = Urls.graph_json()
+        yield Output(url, output_file(url), safe_json(data).encode("utf-8"), "data")
+        yield self.page(
+            "graph.html",
+            Urls.graph(),
+            "graph",
+            graph=safe_json(data),
+            script=views.urls.href(Urls.static("graph.js")),
+            json_url=views.urls.href(Urls.graph_json()),
+        )
 
 
 def _initial(name: str) -> str:
