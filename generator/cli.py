@@ -48,6 +48,11 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("related", help="print an article's related list with scores and reasons")
+    p.add_argument("article", help="the article's file (content/articles/...md) or its exact title")
+    _build_args(p)
+    p.set_defaults(func=cmd_related)
     return parser
 
 
@@ -122,6 +127,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{time.perf_counter() - started:.2f} s"
         )
     return 0 if result.ok else 1
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    from generator.related import explain
+
+    result = load(args.site.resolve(), _options(args))
+    if not result.ok or result.site is None:
+        _report(result.errors)
+        return 1
+    text = explain(result.site.library, result.site.related, args.article)
+    if text is None:
+        print(f"No article matches {args.article!r} (give its file path or exact title)", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

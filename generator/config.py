@@ -27,13 +27,13 @@ class RelatedConfig:
     text: float = 1.0  # TF-IDF cosine of title + summary + body
     title_weight: int = 1  # the title counts 1 + title_weight times in the text
     tags: float = 0.3  # shared tags, rare ones counting more
-    authors: float = 0.1  # shared authors (weak: a columnist's every piece is not related)
+    authors: float = 0.3  # content score × (1 + authors · shared authors): weak, never alone
     editorial: float = 3.0  # `related` list, either direction
-    links: float = 2.0  # internal link in either body
+    links: float = 2.5  # internal link in either body
     time: float = 0.3  # content score × (1 + time · closeness in publication date)
     time_scale_days: float = 30.0  # closeness = exp(-days apart / time_scale_days)
     min_score: float = 0.05  # weaker pairs are not related
-    candidates: int = 30  # nearest texts considered per article before re-scoring
+    candidates: int = 40  # nearest texts considered per article before re-scoring
     terms: int = 50  # distinctive terms per article used to find them (0 = all)
 
 
@@ -143,6 +143,14 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
     for key in ("per_page", "home_size", "feed_size"):
         if getattr(config, key) < 1:
             problems.append(error(path, lines.get(key), key, "must be at least 1"))
+    for key, value in vars(config.related).items():
+        if value < 0:
+            dotted = f"related.{key}"
+            problems.append(error(path, lines.get(dotted), dotted, "must not be negative"))
+    if config.related.time_scale_days <= 0:
+        problems.append(
+            error(path, lines.get("related.time_scale_days"), "related.time_scale_days", "must be above 0")
+        )
     if "{slug}" not in config.permalinks.article and "{id}" not in config.permalinks.article:
         problems.append(
             error(

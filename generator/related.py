@@ -2,15 +2,18 @@
 
 Candidates come from the text (each article's nearest texts, see similarity.py) and from the
 editors (`related` lists and internal links, in either direction); tags, authors and time only
-re-score those candidates. So a columnist's every piece is not related merely by byline, and the
-work stays proportional to articles × candidates, never articles².
+re-score those candidates, so the work stays proportional to articles × candidates, never
+articles².
 
-    content = text·cos + tags·shared_tags + authors·shared_authors
-    score   = content · (1 + time·closeness) + editorial·[picked] + links·[linked]
+    content = text·cosine + tags·shared_tags
+    score   = content · (1 + authors·shared_authors) · (1 + time·closeness)
+              + editorial·[picked either way] + links·[linked either way]
 
-Closeness multiplies the content score, so coverage of one event clusters in time while a strong
-older match loses at most a factor (1 + time). Editorial weights exceed the largest content
-score with the defaults, so what an editor chose always ranks first.
+Authors and time multiply the content score: a shared byline or a shared week makes related
+stories closer but never makes unrelated ones related (a columnist's every piece is not
+related), and a strong older match loses at most a factor (1 + time). With the default weights
+the content score stays below 1.3³ ≈ 2.2, under the link and editorial weights, so what an
+editor chose always ranks first.
 """
 
 from __future__ import annotations
@@ -148,8 +151,8 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
         picked_by=_contains(picks, flipped),
         score=np.zeros(len(keys)),
     )
-    content = settings.text * text + settings.tags * tag_sim + settings.authors * author_sim
-    score = content * (1 + settings.time * closeness)
+    content = settings.text * text + settings.tags * tag_sim
+    score = content * (1 + settings.authors * author_sim) * (1 + settings.time * closeness)
     score += settings.editorial * (pairs.picks | pairs.picked_by)
     score += settings.links * (pairs.links_to | pairs.linked_by)
     pairs.score[:] = np.round(score, 6)  # rounded so ties are real ties, broken by order below
@@ -179,10 +182,13 @@ def related(library: Library, bodies: Bodies, settings: RelatedConfig) -> Relate
     if len(ids) < 2 or settings.k < 1:
         return result
     pairs = score_pairs(library, bodies, settings)
+    kept = rank(pairs, _duplicate_groups(library), settings.k, settings.min_score)
     explain = Reasons(library, settings)
-    for at in rank(pairs, _duplicate_groups(library), settings.k, settings.min_score):
-        i, j = int(pairs.i[at]), int(pairs.j[at])
-        result[ids[i]].append((ids[j], float(pairs.score[at]), explain(pairs, at, ids[i], ids[j])))
+    columns = [getattr(pairs, name)[kept].tolist() for name in Reasons.COLUMNS]
+    for i, j, score, *signals in zip(
+        pairs.i[kept].tolist(), pairs.j[kept].tolist(), pairs.score[kept].tolist(), *columns, strict=True
+    ):
+        result[ids[i]].append((ids[j], score, explain(ids[i], ids[j], *signals)))
     return result
 
 
@@ -193,36 +199,78 @@ def _flip(keys: np.ndarray, n: int) -> np.ndarray:
 class Reasons:
     """Human words for the signals of one edge, strongest kind first."""
 
+    COLUMNS = ("picks", "picked_by", "links_to", "linked_by", "text", "tags", "authors", "days")
+
     def __init__(self, library: Library, settings: RelatedConfig):
         self.library = library
         self.settings = settings
+        self.tag_sets = {aid: set(tags) for aid, tags in library.article_tags.items()}
+        self.author_sets = {aid: set(authors) for aid, authors in library.article_authors.items()}
 
-    def __call__(self, pairs: Pairs, at: int, source: str, other: str) -> list[str]:
-        reasons = []
-        if pairs.picks[at]:
-            reasons.append("editorial pick")
-        if pairs.picked_by[at]:
-            reasons.append("lists this as related")
-        if pairs.links_to[at]:
-            reasons.append("linked from body")
-        if pairs.linked_by[at]:
-            reasons.append("links here")
-        if pairs.text[at] >= 0.005:
-            reasons.append(f"text {pairs.text[at]:.2f}")
-        shared_tags = self._shared(self.library.article_tags, source, other)
-        if shared_tags and pairs.tags[at] > 0:
-            reasons.append("shared tags: " + ", ".join(self.library.tags[s].name for s in shared_tags))
-        shared_authors = self._shared(self.library.article_authors, source, other)
-        if shared_authors and pairs.authors[at] > 0:
-            reasons.append(
-                "shared authors: " + ", ".join(self.library.authors[s].name for s in shared_authors)
+    def __call__(
+        self,
+        source: str,
+        other: str,
+        picks: bool,
+        picked_by: bool,
+        links_to: bool,
+        linked_by: bool,
+        text: float,
+        tags: float,
+        authors: float,
+        days: float,
+    ) -> list[str]:
+        library = self.library
+        reasons = [
+            words
+            for flag, words in (
+                (picks, "editorial pick"),
+                (picked_by, "lists this as related"),
+                (links_to, "linked from body"),
+                (linked_by, "links here"),
             )
-        days = int(round(pairs.days[at]))
-        if self.settings.time and days <= self.settings.time_scale_days:
-            reasons.append("same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} apart")
+            if flag
+        ]
+        if text >= 0.005:
+            reasons.append(f"text {text:.2f}")
+        if tags > 0:
+            shared = [library.tags[s].name for s in library.article_tags[source] if s in self.tag_sets[other]]
+            reasons.append("shared tags: " + ", ".join(shared))
+        if authors > 0:
+            theirs = self.author_sets[other]
+            shared = [library.authors[s].name for s in library.article_authors[source] if s in theirs]
+            reasons.append("shared authors: " + ", ".join(shared))
+        whole = int(round(days))
+        if self.settings.time and whole <= self.settings.time_scale_days:
+            reasons.append("same day" if whole == 0 else f"{whole} day{'s' if whole != 1 else ''} apart")
         return reasons
 
-    @staticmethod
-    def _shared(values: Mapping[str, tuple[str, ...]], source: str, other: str) -> list[str]:
-        theirs = set(values.get(other, ()))
-        return [v for v in values.get(source, ()) if v in theirs]
+
+def find_article(library: Library, reference: str) -> str | None:
+    """An article named as an editor would: its file (from the site, content/ or cwd) or its title."""
+    path = reference.strip().replace("\\", "/")
+    for prefix in ("content/", "./content/"):
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+    if path in library.by_id:
+        return path
+    if "/content/" in path:
+        path = path.split("/content/", 1)[1]
+    return library.resolve("", path)
+
+
+def explain(library: Library, related: Related, reference: str) -> str | None:
+    """An article's related list as text, one line per edge with its score and reasons."""
+    article_id = find_article(library, reference)
+    if article_id is None:
+        return None
+    article = library.by_id[article_id]
+    lines = [f"{article.title} ({library.local[article_id].date().isoformat()}, content/{article_id})"]
+    edges = related.get(article_id, [])
+    if not edges:
+        lines.append("  no related articles")
+    for place, (other, score, reasons) in enumerate(edges, start=1):
+        when = library.local[other].date().isoformat()
+        lines.append(f"{place:3}. {score:7.3f}  {library.by_id[other].title} ({when}, content/{other})")
+        lines.append(f"     {'; '.join(reasons)}")
+    return "\n".join(lines)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +29,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # On lower-case text without non-ASCII letters this finds the same words, twice as fast.
 _ASCII_WORD = re.compile(r"[a-z]{2,}")
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
+_SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
+_POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
 _BLOCK_ROWS = 512  # rows made dense at once when scoring chosen pairs
 
 
@@ -53,56 +57,66 @@ def words(text: str) -> list[str]:
     return (_WORD if _NON_ASCII_LETTER.search(text) else _ASCII_WORD).findall(text)
 
 
-def _counts(texts: list[str]) -> tuple[sp.csr_matrix, list[str]]:
+def _counts(texts: Iterable[str]) -> tuple[sp.csr_matrix, list[str]]:
     """Term counts of each text and the vocabulary (columns in alphabetical order).
 
-    Counter counts each text's words in C; words become columns through their (cached) hashes
-    and one numpy sort, so no Python code runs per word, only per distinct word of the archive.
+    Counter counts each text's words in C, and words become columns through their (cached)
+    hashes and numpy, so no Python code runs per word: only per distinct word of the archive.
+    Arrays of machine numbers, not lists of Python ints, keep a 100,000-article archive small.
     """
-    found: list[str] = []
-    counts: list[int] = []
-    sizes = np.zeros(len(texts) + 1, dtype=np.int64)
-    for n, text in enumerate(texts, start=1):
+    hashes, counts, sizes = array("q"), array("l"), array("l", [0])
+    seen: set[str] = set()
+    for text in texts:
         counter = Counter(words(text))
-        found.extend(counter)
+        hashes.extend(map(hash, counter))
         counts.extend(counter.values())
-        sizes[n] = len(counter)
-    hashes = np.fromiter(map(hash, found), dtype=np.int64, count=len(found))
-    unique, first, column = np.unique(hashes, return_index=True, return_inverse=True)
-    vocabulary = [found[at] for at in first]
+        sizes.append(sizes[-1] + len(counter))
+        seen.update(counter)
+    found = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, dtype=np.int64)
+    spelling = dict(zip(map(hash, seen), seen, strict=True))
+    unique = np.unique(found)
+    vocabulary = [spelling[h] for h in unique.tolist()]
     alphabetical = np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")
-    position = np.empty(len(unique), dtype=np.int64)
-    position[alphabetical] = np.arange(len(unique))
+    position = np.empty(len(unique), dtype=np.int32)
+    position[alphabetical] = np.arange(len(unique), dtype=np.int32)
     matrix = sp.csr_matrix(
-        (np.asarray(counts, dtype=np.float32), position[column].astype(np.int32), np.cumsum(sizes)),
-        shape=(len(texts), max(len(unique), 1)),
+        (
+            np.asarray(counts, dtype=np.float32),
+            position[np.searchsorted(unique, found)],
+            np.asarray(sizes, dtype=np.int64),
+        ),
+        shape=(len(sizes) - 1, max(len(unique), 1)),
     )
     matrix.sort_indices()
     return matrix, [vocabulary[at] for at in alphabetical]
 
 
-def _useful_terms(counts: sp.csr_matrix, vocabulary: list[str], max_df: float) -> np.ndarray:
-    """Columns worth keeping: not stop words, in at least two texts, not in most of them.
+def _content_terms(counts: sp.csr_matrix, vocabulary: list[str], max_df: float) -> np.ndarray:
+    """Columns that carry content: not stop words, not in most texts.
 
-    A term in one text links nothing; a term in most texts separates nothing.
+    A term in most texts separates nothing (but in a small archive "most" is a handful, and those
+    few texts may well be one story: there they keep their words).
     """
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    ceiling = max(2, int(max_df * counts.shape[0]))
+    ceiling = max(_SMALL_ARCHIVE, int(max_df * counts.shape[0]))
     stop = np.fromiter((word in ENGLISH_STOP_WORDS for word in vocabulary), dtype=bool, count=len(vocabulary))
-    return np.flatnonzero((df >= 2) & (df <= ceiling) & ~stop)
+    return np.flatnonzero((df <= ceiling) & ~stop)
 
 
 def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 0.5) -> sp.csr_matrix:
     """One L2-normalised TF-IDF row per document (sublinear tf, smoothed idf).
 
     The title is written `1 + title_weight` times: a headline word is worth more than a body word.
+    Terms of a single text count in its length, then leave: they can't make two texts alike, but
+    dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
     counts, vocabulary = _counts(
-        [f"{(d.title + chr(10)) * (1 + title_weight)}{d.summary}\n{d.body}" for d in documents]
+        f"{(d.title + chr(10)) * (1 + title_weight)}{d.summary}\n{d.body}" for d in documents
     )
-    counts = counts[:, _useful_terms(counts, vocabulary, max_df)]
-    vectors = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    return normalize(vectors.astype(np.float32)).tocsr()
+    counts = counts[:, _content_terms(counts, vocabulary, max_df)]
+    vectors = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32))
+    shared = np.bincount(counts.indices, minlength=counts.shape[1]) >= 2
+    return vectors[:, np.flatnonzero(shared)].tocsr()
 
 
 def _top_per_row(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -133,10 +147,13 @@ def nearest(vectors: sp.csr_matrix, count: int, floor: float) -> Neighbours:
     """Each row's `count` most similar other rows with cosine above `floor`.
 
     sparse_dot_topn multiplies and keeps each row's best in one pass of compiled code (on every
-    core), so the mostly-tiny similarities of all pairs are never stored or sorted.
+    core), so the mostly-tiny similarities of all pairs are never stored or sorted. A term is
+    followed only into the `_POSTINGS` rows where it weighs most: the cost of a term grows with
+    the square of its rows, and a term in thousands of texts finds nothing its rarer terms don't.
     """
+    index = _top_per_row(vectors.T.tocsr(), _POSTINGS)
     top = sp_matmul_topn(
-        vectors, vectors.T.tocsr(), top_n=count + 1, threshold=floor, n_threads=os.cpu_count() or 1
+        index.T.tocsr(), index, top_n=count + 1, threshold=floor, n_threads=os.cpu_count() or 1
     ).tocoo()
     other = top.row != top.col  # a text is not its own neighbour
     return Neighbours(
