@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 want() { command -v "$1" >/dev/null 2>&1 || apt_packages+=("$2"); }
 want git git
+want chromium chromium
 if [ ${#apt_packages[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
