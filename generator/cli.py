@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, load
+from generator.build import Options, Result, build, check, load
 from generator.errors import Problem
+from generator.importers import FORMATS, import_archive
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +54,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("article", help="the article's file (content/articles/...md) or its exact title")
     _build_args(p)
     p.set_defaults(func=cmd_related)
+
+    p = commands.add_parser("import", help="import raw article text or another archive into content/")
+    p.add_argument("src", type=Path, help="a document or a folder of them (seeds/), or a Hugo/Jekyll site")
+    p.add_argument("--into", type=Path, default=Path("content"), help="content folder (default: content)")
+    p.add_argument("--force", action="store_true", help="replace existing files whose text differs")
+    p.add_argument("--from", dest="fmt", choices=FORMATS, default="seedtext", help="source format")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
@@ -114,7 +122,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    result = load(args.site.resolve(), _options(args))
+    result = check(args.site, _options(args))
     if args.format == "json":
         print(json.dumps({"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}, indent=2))
     else:
@@ -142,6 +150,13 @@ def cmd_related(args: argparse.Namespace) -> int:
         return 1
     print(text)
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    report = import_archive(args.src, args.into, args.fmt, args.force)
+    print("\n".join(report.lines()))
+    print(f"Import {'OK' if report.ok else 'FAILED'} ({args.fmt}): {report.counts()}")
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
