@@ -276,3 +276,13 @@ def test_press_related_unknown_article_fails(make_site, press):
     code, _, err = press("related", "No such headline", str(make_site(FILES)))
     assert code == 1
     assert "No article matches 'No such headline'" in err
+
+
+@pytest.mark.corpus
+def test_the_real_corpus_is_one_explorable_graph(corpus_build: Path):
+    data = json.loads((corpus_build / "graph.json").read_text())
+    assert len(data["nodes"]) > 2000
+    with_edges = {e["source"] for e in data["edges"]}
+    assert len(with_edges) / len(data["nodes"]) > 0.95
+    assert all(e["source"] != e["target"] and e["score"] > 0 and e["reasons"] for e in data["edges"])
+    assert all(len([e for e in data["edges"] if e["source"] == n]) <= 5 for n in list(with_edges)[:50])
