@@ -46,7 +46,6 @@ class Pairs:
     tags: np.ndarray
     authors: np.ndarray
     days: np.ndarray
-    closeness: np.ndarray
     links_to: np.ndarray  # i's body links to j
     linked_by: np.ndarray  # j's body links to i
     picks: np.ndarray  # i lists j as related
@@ -71,7 +70,7 @@ def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) 
     return np.unique(np.asarray(keys, dtype=np.int64))
 
 
-def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> tuple[sp.csr_matrix, list[str]]:
+def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> sp.csr_matrix:
     """Articles × values, weighted so that a shared rare value counts and a shared common one barely.
 
     Entry = specificity / √(values of the article), specificity = idf / idf of a value used once;
@@ -90,7 +89,7 @@ def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> tuple[
     specificity = np.log(n / np.maximum(df, 1) + 1) / np.log(n + 1)
     per_row = np.bincount(rows_a, minlength=n).astype(np.float64)
     data = specificity[cols_a] / np.sqrt(np.maximum(per_row[rows_a], 1))
-    return sp.csr_matrix((data, (rows_a, cols_a)), shape=(n, max(len(names), 1))), names
+    return sp.csr_matrix((data, (rows_a, cols_a)), shape=(n, max(len(names), 1)))
 
 
 def _contains(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -129,34 +128,19 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
     keys = np.unique(np.concatenate([near_keys, links, _flip(links, n), picks, _flip(picks, n)]))
     i, j = keys // n, keys % n
     text = pair_dots(vectors, i, j)
-    tags, _ = _set_matrix(library.article_tags, ids)
-    authors, _ = _set_matrix(library.article_authors, ids)
-    tag_sim = pair_dots(tags, i, j)
-    author_sim = pair_dots(authors, i, j)
+    tags = pair_dots(_set_matrix(library.article_tags, ids), i, j)
+    authors = pair_dots(_set_matrix(library.article_authors, ids), i, j)
     stamps = _timestamps(library)
     days = np.abs(stamps[i] - stamps[j]) / _DAY
     closeness = np.exp(-days / settings.time_scale_days)
     flipped = j * n + i
-    pairs = Pairs(
-        i=i,
-        j=j,
-        text=text,
-        tags=tag_sim,
-        authors=author_sim,
-        days=days,
-        closeness=closeness,
-        links_to=_contains(links, keys),
-        linked_by=_contains(links, flipped),
-        picks=_contains(picks, keys),
-        picked_by=_contains(picks, flipped),
-        score=np.zeros(len(keys)),
-    )
-    content = settings.text * text + settings.tags * tag_sim
-    score = content * (1 + settings.authors * author_sim) * (1 + settings.time * closeness)
-    score += settings.editorial * (pairs.picks | pairs.picked_by)
-    score += settings.links * (pairs.links_to | pairs.linked_by)
-    pairs.score[:] = np.round(score, 6)  # rounded so ties are real ties, broken by order below
-    return pairs
+    links_to, linked_by = _contains(links, keys), _contains(links, flipped)
+    picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
+    content = settings.text * text + settings.tags * tags
+    score = content * (1 + settings.authors * authors) * (1 + settings.time * closeness)
+    score += settings.editorial * (picks_ | picked_by) + settings.links * (links_to | linked_by)
+    score = np.round(score, 6)  # rounded so ties are real ties, broken by the order in rank()
+    return Pairs(i, j, text, tags, authors, days, links_to, linked_by, picks_, picked_by, score)
 
 
 def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:
