@@ -8,11 +8,12 @@ neighbours at once. Nothing here knows about articles; it sees a list of texts.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # On lower-case text without non-ASCII letters this finds the same words, twice as fast.
 _ASCII_WORD = re.compile(r"[a-z]{2,}")
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
+_PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among processes
+_MAX_WORKERS = 4
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
 _BLOCK_ROWS = 512  # rows made dense at once when scoring chosen pairs
@@ -57,35 +60,83 @@ def words(text: str) -> list[str]:
     return (_WORD if _NON_ASCII_LETTER.search(text) else _ASCII_WORD).findall(text)
 
 
-def _counts(texts: Iterable[str]) -> tuple[sp.csr_matrix, list[str]]:
-    """Term counts of each text and the vocabulary (columns in alphabetical order).
+@dataclass
+class _Tally:
+    """Word counts of some texts: per text its distinct words' hashes and counts, in text order."""
 
-    Counter counts each text's words in C, and words become columns through their (cached)
-    hashes and numpy, so no Python code runs per word: only per distinct word of the archive.
-    Arrays of machine numbers, not lists of Python ints, keep a 100,000-article archive small.
-    """
-    hashes, counts, sizes = array("q"), array("l"), array("l", [0])
+    hashes: np.ndarray  # int64, one per (text, distinct word)
+    counts: np.ndarray  # float32, alongside
+    sizes: np.ndarray  # distinct words of each text
+    seen: set[str]  # the words themselves
+
+
+def _text(document: Document, title_weight: int) -> str:
+    return f"{(document.title + chr(10)) * (1 + title_weight)}{document.summary}\n{document.body}"
+
+
+def _tally(documents: list[Document], title_weight: int) -> _Tally:
+    """Counter counts each text's words in C, and hashes (cached by each str) stand for words, so
+    no Python code runs per word. Arrays of machine numbers keep 100,000 articles small."""
+    hashes, counts, sizes = array("q"), array("f"), array("q")
     seen: set[str] = set()
-    for text in texts:
-        counter = Counter(words(text))
+    for document in documents:
+        counter = Counter(words(_text(document, title_weight)))
         hashes.extend(map(hash, counter))
         counts.extend(counter.values())
-        sizes.append(sizes[-1] + len(counter))
+        sizes.append(len(counter))
         seen.update(counter)
-    found = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, dtype=np.int64)
-    spelling = dict(zip(map(hash, seen), seen, strict=True))
-    unique = np.unique(found)
+    return _Tally(
+        np.frombuffer(hashes, dtype=np.int64), np.frombuffer(counts, dtype=np.float32), np.array(sizes), seen
+    )
+
+
+_SHARED: list[Document] = []  # what forked workers read: inherited from the parent, never pickled
+
+
+def _tally_share(bounds: tuple[int, int], title_weight: int) -> _Tally:
+    return _tally(_SHARED[bounds[0] : bounds[1]], title_weight)
+
+
+def _tally_all(documents: list[Document], title_weight: int) -> _Tally:
+    """Tokenising is the one step that is Python per text: a large archive shares it among forked
+    processes (fork keeps one hash seed, so their hashes agree), joined back in text order."""
+    workers = min(os.cpu_count() or 1, _MAX_WORKERS)
+    if len(documents) < _PARALLEL_TEXTS or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _tally(documents, title_weight)
+    global _SHARED
+    _SHARED = documents
+    bounds = np.linspace(0, len(documents), 2 * workers + 1).astype(int).tolist()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+            shares = list(pool.map(_tally_share, spans, [title_weight] * len(spans)))
+    finally:
+        _SHARED = []
+    return _Tally(
+        np.concatenate([t.hashes for t in shares]),
+        np.concatenate([t.counts for t in shares]),
+        np.concatenate([t.sizes for t in shares]),
+        set().union(*(t.seen for t in shares)),
+    )
+
+
+def _counts(documents: list[Document], title_weight: int) -> tuple[sp.csr_matrix, list[str]]:
+    """Term counts of each text and the vocabulary, columns in alphabetical order (so sums, and
+    scores, don't depend on the process's hash seed)."""
+    tally = _tally_all(documents, title_weight)
+    spelling = dict(zip(map(hash, tally.seen), tally.seen, strict=True))
+    unique = np.unique(tally.hashes)
     vocabulary = [spelling[h] for h in unique.tolist()]
     alphabetical = np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")
     position = np.empty(len(unique), dtype=np.int32)
     position[alphabetical] = np.arange(len(unique), dtype=np.int32)
     matrix = sp.csr_matrix(
         (
-            np.asarray(counts, dtype=np.float32),
-            position[np.searchsorted(unique, found)],
-            np.asarray(sizes, dtype=np.int64),
+            tally.counts,
+            position[np.searchsorted(unique, tally.hashes)],
+            np.concatenate([[0], np.cumsum(tally.sizes)]),
         ),
-        shape=(len(sizes) - 1, max(len(unique), 1)),
+        shape=(len(documents), max(len(unique), 1)),
     )
     matrix.sort_indices()
     return matrix, [vocabulary[at] for at in alphabetical]
@@ -110,9 +161,7 @@ def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 
     Terms of a single text count in its length, then leave: they can't make two texts alike, but
     dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
-    counts, vocabulary = _counts(
-        f"{(d.title + chr(10)) * (1 + title_weight)}{d.summary}\n{d.body}" for d in documents
-    )
+    counts, vocabulary = _counts(documents, title_weight)
     counts = counts[:, _content_terms(counts, vocabulary, max_df)]
     vectors = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32))
     shared = np.bincount(counts.indices, minlength=counts.shape[1]) >= 2
