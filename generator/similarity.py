@@ -163,9 +163,11 @@ def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 
     """
     counts, vocabulary = _counts(documents, title_weight)
     counts = counts[:, _content_terms(counts, vocabulary, max_df)]
+    shared = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= 2)
+    if len(shared) == 0:  # no two texts share a content word: no text signal at all
+        return sp.csr_matrix((len(documents), 1), dtype=np.float32)
     vectors = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32))
-    shared = np.bincount(counts.indices, minlength=counts.shape[1]) >= 2
-    return vectors[:, np.flatnonzero(shared)].tocsr()
+    return vectors[:, shared].tocsr()
 
 
 def _top_per_row(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:

@@ -286,3 +286,23 @@ def test_the_real_corpus_is_one_explorable_graph(corpus_build: Path):
     assert len(with_edges) / len(data["nodes"]) > 0.95
     assert all(e["source"] != e["target"] and e["score"] > 0 and e["reasons"] for e in data["edges"])
     assert all(len([e for e in data["edges"] if e["source"] == n]) <= 5 for n in list(with_edges)[:50])
+
+
+def test_texts_without_a_content_word_relate_by_their_other_signals(make_site):
+    files = {
+        "content/articles/2020/01/a.md": article("It is", "2020-01-01", "It is what it is.", tags=["Odd"]),
+        "content/articles/2020/01/b.md": article("Was it", "2020-01-02", "1 2 3", tags=["Odd"]),
+        "content/articles/2020/01/c.md": article("Is", "2020-01-03", "", related=["Was it"]),
+    }
+    graph = related_of(make_site(files))
+    assert others(graph, "articles/2020/01/c.md") == ["articles/2020/01/b.md"]
+    assert others(graph, "articles/2020/01/b.md")[0] == "articles/2020/01/c.md"
+
+
+def test_texts_that_share_no_word_are_not_an_error(make_site):
+    files = {
+        "content/articles/2020/01/a.md": article("Alpha", "2020-01-01", "Apples."),
+        "content/articles/2020/01/b.md": article("Beta", "2020-01-02", "Volcanoes.", related=["Alpha"]),
+    }
+    graph = related_of(make_site(files))
+    assert others(graph, "articles/2020/01/b.md") == ["articles/2020/01/a.md"]
