@@ -4,8 +4,9 @@
 
 Writes each archive with ../shared/tools/make_archive.py --n N, reads it with the real reader,
 then times `related()` alone. Prints one JSON object: per size, wall seconds, CPU seconds (all
-threads; on a shared machine wall time also counts other people's work), the process's resident
-memory before the stage and at its peak (sampled every 20 ms), and the machine's load average.
+threads and worker processes; on a shared machine wall time also counts other people's work), the
+process's resident memory before the stage (the loaded archive) and at its peak (sampled every
+20 ms; forked workers share the parent's pages and are not counted), and the load average.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ class PeakRss:
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's threads and its finished children (the forked tokenisers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
 
 def measure(n: int, work: Path) -> dict[str, object]:
