@@ -1,9 +1,10 @@
 """Text similarity for the related-articles graph: TF-IDF vectors and each article's nearest texts.
 
-Everything after tokenising is sparse-matrix work (scipy, scikit-learn), so the cost grows with
-the words of the archive rather than with the square of its size: each article keeps only its
-most distinctive terms, and one sparse product per block of rows finds every article's nearest
-neighbours at once. Nothing here knows about articles; it sees a list of texts.
+Everything after tokenising is sparse-matrix work (scipy, scikit-learn, sparse_dot_topn), so the
+cost grows with the words of the archive rather than with the square of its size: each text is
+searched by its most distinctive terms, in one sparse product that keeps only each row's best
+(`nearest`), and the pairs found are then scored exactly on the full vectors (`pair_dots`).
+Nothing here knows about articles; it sees a list of texts.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _ASCII_WORD = re.compile(r"[a-z]{2,}")
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among processes
-_MAX_WORKERS = 4
+_MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
 _BLOCK_ROWS = 512  # rows made dense at once when scoring chosen pairs
