@@ -86,12 +86,12 @@
         seconds += 1;
         var angle = placed[n].angle + spread * ((j + 0.5) / own.length - 0.5);
         placed[m] = { x: SIZE / 2 + RING2 * Math.cos(angle), y: SIZE / 2 + RING2 * Math.sin(angle), hop: 2 };
+        edges.push([n, m, adjacent[n][m].score]);
       });
     });
-    Object.keys(placed).map(Number).forEach(function (a) {
-      neighbours(a).forEach(function (b) {
-        if (a < b && b in placed && !(a === centre || b === centre)) edges.push([a, b, adjacent[a][b].score]);
-      });
+    /* Ties among the related ones too; links between outer nodes would only clutter. */
+    first.forEach(function (a) {
+      first.forEach(function (b) { if (a < b && b in adjacent[a]) edges.push([a, b, adjacent[a][b].score]); });
     });
     return { placed: placed, edges: edges };
   }
