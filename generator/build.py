@@ -18,11 +18,13 @@ from generator.bodies import Bodies, render_bodies
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
+from generator.gitmeta import dates_from_git
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
 from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.reserved import generated_collisions
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
@@ -119,11 +121,14 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("config")
     articles, authors, pages = _read_all(site_dir, config, problems)
     clock.lap("read")
+    articles = dates_from_git(site_dir, articles, problems)
+    clock.lap("git")
     urls = Urls.from_config(config)
     library, found = make_library(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
+    problems += generated_collisions(library, config.per_page)
     clock.lap("library")
     bodies = render_bodies(library, urls)
     problems += bodies.problems
