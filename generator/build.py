@@ -22,7 +22,14 @@ from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
-from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.render import (
+    Renderer,
+    environment,
+    static_files,
+    template_problem,
+    template_problems,
+    theme_problems,
+)
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
@@ -113,6 +120,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
     problems += theme_problems(site_dir, config.theme)
+    if not problems:
+        problems += template_problems(site_dir, config.theme)
     result.problems = problems
     if any(p.is_error for p in problems):
         return result

@@ -176,6 +176,12 @@ def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, li
     return config, problems
 
 
+def setting_line(site_dir: Path, key: str) -> int | None:
+    """Line of one setting in site.toml, for problems found after loading (an unknown theme)."""
+    path = site_dir / "site.toml"
+    return _key_lines(path.read_text(encoding="utf-8-sig")).get(key) if path.exists() else None
+
+
 def _toml_error_line(message: str) -> int | None:
     marker = "(at line "
     if marker not in message:

@@ -16,15 +16,16 @@ from typing import Any
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Image, Page
 from generator.slugs import clean_slug, slug_problem
-from generator.source import SourceText, decode, split
+from generator.source import MAX_BYTES, SourceText, decode, split, too_big
 
 
 class Invalid(ValueError):
     """A front-matter value that can't be used; the message says why, the hint how to fix it."""
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, item: int | str | None = None):
         super().__init__(message)
         self.hint = hint
+        self.item = item  # the list entry at fault (position or text), to point at its own line
 
 
 # -- converters: raw YAML value → typed value, or raise Invalid --------------------------------------
@@ -48,14 +49,26 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
     """A list of strings; one string is accepted as a list of one."""
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, dict):
+        raise Invalid(
+            f"must be a list of text, got a mapping ({', '.join(map(str, value))})",
+            f"write each {item} as plain text, e.g. [first, second]",
+        )
     if not isinstance(value, list):
-        raise Invalid(f"must be a list of text, got {_type_name(value)}", "write it as [first, second]")
+        raise Invalid(
+            f"must be a list of text, got {_type_name(value)} ({value!r})",
+            f'write it as a list, quoting numbers: ["{value}"]',
+        )
     out = []
-    for position, entry in enumerate(value, start=1):
+    for position, entry in enumerate(value):
         if isinstance(entry, dict):
-            raise Invalid(f"{item} {position} is a mapping, not text", f"write the {item} as a plain string")
+            raise Invalid(
+                f"{item} {position + 1} is a mapping ({', '.join(map(str, entry))}), not text",
+                f"write the {item} as plain text",
+                position,
+            )
         if isinstance(entry, (list, bool)) or entry is None:
-            raise Invalid(f"{item} {position} must be text, got {_type_name(entry)}")
+            raise Invalid(f"{item} {position + 1} must be text, got {_type_name(entry)}", None, position)
         text = html.unescape(str(entry).strip())
         if text and text not in out:
             out.append(text)
@@ -63,6 +76,8 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_HINT = "use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00"
 
 
 def to_datetime(value: Any, tz: tzinfo) -> datetime:
@@ -73,18 +88,17 @@ def to_datetime(value: Any, tz: tzinfo) -> datetime:
         parsed = datetime.combine(value, time())
     elif isinstance(value, str):
         text = value.strip()
+        if not _ISO_SHAPE.match(text):
+            raise Invalid(f"{text!r} is not an ISO 8601 date", _ISO_HINT)
         try:
             if _DATE_RE.match(text):
                 parsed = datetime.combine(date.fromisoformat(text), time())
             else:
-                parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+                parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError as exc:
-            raise Invalid(
-                f"{text!r} is not a valid date ({exc})",
-                "use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00",
-            ) from exc
+            raise Invalid(f"{text!r} is not a real date: {exc}", "check the day and month") from exc
     else:
-        raise Invalid(f"must be a date, got {_type_name(value)}", "use ISO 8601: 2012-12-03")
+        raise Invalid(f"must be a date, got {_type_name(value)}", _ISO_HINT)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
@@ -130,9 +144,16 @@ def to_aliases(value: Any) -> tuple[str, ...]:
             raise Invalid(
                 f"alias {alias!r} is an absolute URL",
                 "an alias is a path on this site, like /2012/12/old-url",
+                alias,
             )
-        if ".." in alias.split("/") or "\\" in alias or "\x00" in alias:
-            raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root")
+        if ".." in alias.split("/"):
+            raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root", alias)
+        if "\\" in alias or any(ord(c) < 32 for c in alias):
+            raise Invalid(
+                f"alias {alias!r} contains a backslash or control character",
+                "write the path from the site root with '/'",
+                alias,
+            )
     return aliases
 
 
@@ -191,8 +212,8 @@ def _convert(
         try:
             known[key] = converters[key](value)
         except Invalid as exc:
-            line = src.key_lines.get(str(raw_key))
-            problems.append(error(path, line, key, str(exc), exc.hint))
+            line = src.key_lines.get(f"{raw_key}[{exc.item}]") or src.key_lines.get(str(raw_key))
+            problems.append(error(path, line, str(raw_key), str(exc), exc.hint))
     return known, extra
 
 
@@ -229,14 +250,27 @@ def read_article(content_dir: Path, article_id: str, tz: tzinfo) -> tuple[Articl
         body=src.body,
         body_line=src.body_line,
         extra=extra,
-        lines=src.key_lines,
+        lines=_canonical_lines(src.key_lines),
         **values,
     )
     return article, problems
 
 
+def _canonical_lines(key_lines: dict[str, int]) -> dict[str, int]:
+    """Lines under the canonical key names too ('author' written, 'authors' looked up)."""
+    lines = dict(key_lines)
+    for written, line in key_lines.items():
+        name, bracket, rest = written.partition("[")
+        if name in ALIASES:
+            lines.setdefault(ALIASES[name] + bracket + rest, line)
+    return lines
+
+
 def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
     try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return None, [too_big(path, size)]
         data = file.read_bytes()
     except OSError as exc:
         return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
