@@ -30,6 +30,7 @@ from generator.render import (
     template_problems,
     theme_problems,
 )
+from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
@@ -134,7 +135,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     )
     problems += found
     clock.lap("library")
-    bodies = render_bodies(library, urls)
+    bodies = render_bodies(library, urls, sanitizer(config.sanitize_html))
     problems += bodies.problems
     clock.lap("markdown")
     related: Related = {}

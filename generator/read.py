@@ -283,16 +283,28 @@ def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
 # -- authors and pages ------------------------------------------------------------------------------
 
 
+_SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def to_link(value: Any) -> str:
+    """A URL a reader may follow: web, mail or a path on this site; never `javascript:` or `data:`."""
+    url = to_text(value)
+    scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
+        raise Invalid(f"{url!r} is a {scheme.group(1)}: URL", "use an https:// or mailto: address", url)
+    return url
+
+
 def _links(value: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(value, dict):
-        return tuple((to_text(k), to_text(v)) for k, v in value.items())
+        return tuple((to_text(k), to_link(v)) for k, v in value.items())
     if isinstance(value, list):
         pairs = []
         for entry in value:
             if isinstance(entry, dict) and "url" in entry:
-                pairs.append((to_text(entry.get("name") or entry["url"]), to_text(entry["url"])))
+                pairs.append((to_text(entry.get("name") or entry["url"]), to_link(entry["url"])))
             else:
-                url = to_text(entry)
+                url = to_link(entry)
                 pairs.append((url, url))
         return tuple(pairs)
     raise Invalid("must be a mapping of name: url or a list of urls")
@@ -306,7 +318,7 @@ def read_author(content_dir: Path, author_id: str) -> tuple[Author | None, list[
     converters: dict[str, Callable[[Any], Any]] = {
         "name": to_title,
         "bio": to_text,
-        "photo": to_text,
+        "photo": to_link,
         "links": _links,
     }
     values, extra = _convert(src.meta, converters, src, path, problems)
