@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, load
+from generator.build import Options, Result, build, check
 from generator.errors import Problem
+from generator.importers import FORMATS, import_archive
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,13 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("import", help="import raw article text or another archive into content/")
+    p.add_argument("src", type=Path, help="a document or a folder of them (seeds/), or a Hugo/Jekyll site")
+    p.add_argument("--into", type=Path, default=Path("content"), help="content folder (default: content)")
+    p.add_argument("--force", action="store_true", help="replace existing files whose text differs")
+    p.add_argument("--from", dest="fmt", choices=FORMATS, default="seedtext", help="source format")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
@@ -109,7 +117,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    result = load(args.site.resolve(), _options(args))
+    result = check(args.site, _options(args))
     if args.format == "json":
         print(json.dumps({"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}, indent=2))
     else:
@@ -122,6 +130,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{time.perf_counter() - started:.2f} s"
         )
     return 0 if result.ok else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    report = import_archive(args.src, args.into, args.fmt, args.force)
+    print("\n".join(report.lines()))
+    print(f"Import {'OK' if report.ok else 'FAILED'} ({args.fmt}): {report.counts()}")
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
