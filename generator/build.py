@@ -33,7 +33,7 @@ from generator.render import (
 from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
-from generator.write import WriteReport, check_out_dir, write
+from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
 
@@ -200,6 +200,9 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         )
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
+        return result
+    except UnsafeOutput as exc:
+        result.problems.append(exc.problem)
         return result
     clock.lap("render+write")
     return result

@@ -205,3 +205,17 @@ def test_sanitizer_drops_script_handlers_and_javascript_urls():
         '<p>Text <a>link</a> <a href="/ok" id="n1">ok</a></p>'
         '<table><tbody><tr><td colspan="2">cell</td></tr></tbody></table>'
     )
+
+
+@pytest.mark.parametrize(
+    "bad", ["../escape.html", "/etc/passwd", "a/../../escape.html", "a//b.html", "./x.html"]
+)
+def test_write_refuses_a_path_that_leaves_output(tmp_path, bad):
+    from generator.models import Output
+    from generator.write import UnsafeOutput, write
+
+    out = tmp_path / "site" / "output"
+    good = Output(url="/ok/", path="ok/index.html", data=b"ok")
+    with pytest.raises(UnsafeOutput, match="would leave the output folder"):
+        write([good, Output(url="/x", path=bad, data=b"x")], out)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["site"]  # nothing staged, nothing written
