@@ -91,7 +91,7 @@ def press(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build_sites(work: Path, port: int, corpus_n: int | None) -> list[Site]:
+def build_sites(work: Path, port: int, corpus_n: int | None, counts: Counts) -> list[Site]:
     """The example archive and the corpus, each built with its own sub-path base_url under www/."""
     www = work / "www"
     sites = [Site("example", "/example/news/", www / "example" / "news")]
@@ -110,6 +110,9 @@ def build_sites(work: Path, port: int, corpus_n: int | None) -> list[Site]:
         if result.returncode != 0:
             sys.exit(f"deploy check: building {site.name} failed:\n{result.stderr[-5000:]}")
         print(f"built {site.name} in {time.perf_counter() - started:.1f} s: {result.stdout.splitlines()[0]}")
+        # what the build itself reports, with file and line, about links in the articles' text
+        reported = sum("warning: broken internal link" in line for line in result.stderr.splitlines())
+        counts.add("broken links press reports", reported)
     return sites
 
 
@@ -439,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counts()
     try:
         port = free_port()
-        sites = build_sites(work, port, args.corpus_n)
+        sites = build_sites(work, port, args.corpus_n, counts)
         with nginx(work, port, sites):
             for site in sites:
                 crawl(site, work, counts)
@@ -467,6 +470,7 @@ def report(counts: Counts) -> int:
         "links checked",
         "broken generator links",
         "broken content links",
+        "broken links press reports",
         "pages validated",
         "HTML errors",
         "feeds parsed",
