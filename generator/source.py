@@ -20,6 +20,7 @@ from generator.errors import Problem, error
 MAX_BYTES = 5 * 1024 * 1024
 _KEY_LINE = re.compile(r"^([^\s#:'\"-][^:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
 _ITEM_LINE = re.compile(r"^(\s*)-\s+(.*?)\s*$")
+_ENTRY_LINE = re.compile(r"^(\s+)([^\s#:'\"-][^:]*?)\s*:\s+(.*?)\s*$")
 
 
 class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -121,8 +122,8 @@ def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None
 
 
 def _key_lines(lines: list[str]) -> dict[str, int]:
-    """Line of each top-level key, and of each item of a block list as `key[position]` and
-    `key[text]`, so a problem with one list entry points at that entry's line."""
+    """Line of each top-level key, and of each item of a block list (`key[position]`, `key[text]`)
+    or nested mapping (`key[name]`, `key[value]`), so a problem with one entry points at its line."""
     found: dict[str, int] = {}
     key, indent, position = None, None, 0
     for number, raw in enumerate(lines, start=2):
@@ -131,17 +132,27 @@ def _key_lines(lines: list[str]) -> dict[str, int]:
             key, indent, position = match.group(1).strip("'\""), None, 0
             found.setdefault(key, number)
             continue
+        entry = _ENTRY_LINE.match(raw)
+        if key is not None and entry is not None:
+            found.setdefault(f"{key}[{entry.group(2)}]", number)
+            found.setdefault(f"{key}[{_unquote(entry.group(3))}]", number)
+            continue
         item = _ITEM_LINE.match(raw)
         if key is None or item is None or (indent is not None and len(item.group(1)) != indent):
             continue
         indent = len(item.group(1))
-        text = item.group(2).split(" #", 1)[0].strip()
-        if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
-            text = text[1:-1]
         found.setdefault(f"{key}[{position}]", number)
-        found.setdefault(f"{key}[{text}]", number)
+        found.setdefault(f"{key}[{_unquote(item.group(2))}]", number)
         position += 1
     return found
+
+
+def _unquote(raw: str) -> str:
+    """A scalar as written on its line, less a trailing comment and its quotes."""
+    text = raw.split(" #", 1)[0].strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    return text
 
 
 def _yaml_error_line(exc: yaml.YAMLError, fm_text: str) -> int:
