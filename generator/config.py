@@ -150,6 +150,18 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
                 f"default is {DEFAULT_PERMALINK!r}",
             )
         )
+    for kind in ("article", "page"):
+        pattern = getattr(config.permalinks, kind)
+        if any(part in (".", "..") for part in pattern.split("/")) or "\\" in pattern:
+            problems.append(
+                error(
+                    path,
+                    lines.get(f"permalinks.{kind}"),
+                    f"permalinks.{kind}",
+                    f"pattern {pattern!r} climbs out of the site with '..'",
+                    "write the path from the site root, e.g. '/{year}/{slug}/'",
+                )
+            )
 
 
 def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
