@@ -112,13 +112,15 @@ def to_bool(value: Any) -> bool:
 
 def to_image(value: Any) -> Image:
     if isinstance(value, str):
-        return Image(src=value.strip())
+        return Image(src=to_link(value))
     if not isinstance(value, dict):
         raise Invalid(f"must be a mapping with src, caption, credit; got {_type_name(value)}")
     unknown = sorted(set(value) - {"src", "caption", "credit", "alt"})
     if unknown:
         raise Invalid(f"unknown image key {unknown[0]!r}", "image takes src, caption and credit")
     fields = {k: (to_text(v) if v is not None else None) for k, v in value.items() if k != "alt"}
+    if fields.get("src"):
+        fields["src"] = to_link(fields["src"])
     return Image(**fields)
 
 
@@ -291,7 +293,7 @@ def to_link(value: Any) -> str:
     url = to_text(value)
     scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
     if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
-        raise Invalid(f"{url!r} is a {scheme.group(1)}: URL", "use an https:// or mailto: address", url)
+        raise Invalid(f"{url!r} is a {scheme.group(1)}: URL", "use an https:// address or a path on this site", url)
     return url
 
 
