@@ -293,7 +293,9 @@ def to_link(value: Any) -> str:
     url = to_text(value)
     scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
     if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
-        raise Invalid(f"{url!r} is a {scheme.group(1)}: URL", "use an https:// address or a path on this site", url)
+        raise Invalid(
+            f"{url!r} is a {scheme.group(1)}: URL", "use an https:// address or a path on this site", url
+        )
     return url
 
 
