@@ -305,19 +305,34 @@ def template_pages(site: Site) -> dict[str, Path]:
     out = site.out
     found: dict[str, Path] = {}
 
-    def first(kind: str, pattern: str, test=lambda p: True) -> None:  # noqa: ANN001
-        for path in sorted(out.glob(pattern)):
-            if test(path):
-                found[kind] = path
-                return
+    def first(kind: str, pattern: str, test=lambda p: True, markers: tuple[str, ...] = ()) -> None:  # noqa: ANN001
+        """The first page that fits, or with `markers` the one showing most of the template's parts."""
+        fits = [path for path in sorted(out.glob(pattern)) if test(path)]
+        if fits:
+            found[kind] = max(fits, key=lambda p: sum(m in p.read_text(encoding="utf-8") for m in markers))
 
     is_alias = lambda p: 'http-equiv="refresh"' in p.read_text(encoding="utf-8")  # noqa: E731
-    first("article", "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*/index.html", lambda p: not is_alias(p))
+    first(
+        "article",
+        "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*/index.html",
+        lambda p: not is_alias(p),
+        (
+            'class="lead"',
+            "<figcaption",
+            'class="related"',
+            'class="tags"',
+            'rel="author"',
+            'rel="prev"',
+            'rel="next"',
+            'class="updated"',
+            'class="source"',
+        ),
+    )
     first("year", "[0-9][0-9][0-9][0-9]/index.html")
     first("month", "[0-9][0-9][0-9][0-9]/[0-9][0-9]/index.html")
     first("day", "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/index.html")
     first("index page 2", "**/page/2/index.html")
-    first("author", "authors/*/index.html")
+    first("author", "authors/*/index.html", markers=('class="profile"', 'class="links"', 'rel="next"'))
     first("tag", "tags/*/index.html")
     first("home", "index.html")
     first("archive", "archive/index.html")
