@@ -21,6 +21,15 @@ def test_links_in_article_text_are_told_apart_from_template_links():
     assert links.template == {"/news/archive/", "/news/tags/", "/news/static/logo.png"}
 
 
+def test_html_errors_in_article_text_are_located_by_line():
+    page = _BodyLinks()
+    page.feed(
+        '<header>\n<h1>T</h1>\n</header>\n<div class="body">\n<p>a</p></p>\n<div>\n</div>\n</div>\n<footer>\n'
+    )
+    assert page.body_lines == [(4, 8)]
+    assert [n for n in range(1, 11) if page.in_body(n)] == [5, 6, 7, 8]
+
+
 def test_one_page_per_template_kind_is_found(tmp_path):
     out = tmp_path / "out"
     result = build(SITES / "small", Options(out_dir=out, base_url="http://127.0.0.1:1/news/"))
