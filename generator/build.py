@@ -18,6 +18,7 @@ from generator.bodies import Bodies, render_bodies
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
+from generator.gitmeta import dates_from_git
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
@@ -30,6 +31,7 @@ from generator.render import (
     template_problems,
     theme_problems,
 )
+from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
@@ -129,11 +131,14 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("config")
     articles, authors, pages = _read_all(site_dir, config, problems)
     clock.lap("read")
+    articles = dates_from_git(site_dir, articles, problems)
+    clock.lap("git")
     urls = Urls.from_config(config)
     library, found = make_library(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
+    problems += generated_collisions(library, config.per_page)
     clock.lap("library")
     bodies = render_bodies(library, urls, sanitizer(config.sanitize_html))
     problems += bodies.problems

@@ -105,6 +105,7 @@ class ViewMaker:
         updated = article.updated.astimezone(when.tzinfo) if article.updated else None
         if updated is not None and updated.date() == when.date():
             updated = None
+        created = article.created.astimezone(when.tzinfo) if article.created else None  # entered the archive
         editorial = [
             {"title": ref.text, "url": None, "date": None}
             if ref.article_id is None
@@ -128,6 +129,8 @@ class ViewMaker:
             "time": display_time(when),
             "updated_iso": updated.isoformat() if updated else None,
             "updated": display_date(updated) if updated else None,
+            "created_iso": created.isoformat() if created else None,
+            "created": display_date(created) if created else None,
             "authors": self.bylines(article.id),
             "tags": self.tag_links(article.id),
             "summary": self.summaries.get(article.id, ""),
