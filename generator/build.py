@@ -23,11 +23,19 @@ from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
 from generator.read import read_article, read_author, read_page
-from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.render import (
+    Renderer,
+    environment,
+    static_files,
+    template_problem,
+    template_problems,
+    theme_problems,
+)
 from generator.reserved import generated_collisions
+from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
-from generator.write import WriteReport, check_out_dir, write
+from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,6 +123,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
     problems += theme_problems(site_dir, config.theme)
+    if not problems:
+        problems += template_problems(site_dir, config.theme)
     result.problems = problems
     if any(p.is_error for p in problems):
         return result
@@ -130,7 +140,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     problems += found
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
-    bodies = render_bodies(library, urls)
+    bodies = render_bodies(library, urls, sanitizer(config.sanitize_html))
     problems += bodies.problems
     clock.lap("markdown")
     related = _related(library, bodies, config)
@@ -207,6 +217,9 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         )
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
+        return result
+    except UnsafeOutput as exc:
+        result.problems.append(exc.problem)
         return result
     clock.lap("render+write")
     return result

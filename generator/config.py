@@ -161,6 +161,18 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
                 f"default is {DEFAULT_PERMALINK!r}",
             )
         )
+    for kind in ("article", "page"):
+        pattern = getattr(config.permalinks, kind)
+        if any(part in (".", "..") for part in pattern.split("/")) or "\\" in pattern:
+            problems.append(
+                error(
+                    path,
+                    lines.get(f"permalinks.{kind}"),
+                    f"permalinks.{kind}",
+                    f"pattern {pattern!r} climbs out of the site with '..'",
+                    "write the path from the site root, e.g. '/{year}/{slug}/'",
+                )
+            )
 
 
 def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
@@ -185,6 +197,12 @@ def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, li
         config = replace(config, base_url=base_url)
     _validate(config, "site.toml", lines, problems)
     return config, problems
+
+
+def setting_line(site_dir: Path, key: str) -> int | None:
+    """Line of one setting in site.toml, for problems found after loading (an unknown theme)."""
+    path = site_dir / "site.toml"
+    return _key_lines(path.read_text(encoding="utf-8-sig")).get(key) if path.exists() else None
 
 
 def _toml_error_line(message: str) -> int | None:

@@ -7,14 +7,17 @@ so a typo in a theme fails the build instead of printing nothing.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from markupsafe import Markup
 
 from generator import feeds
+from generator.config import setting_line
 from generator.errors import Problem, error
 from generator.graph import graph_data
 from generator.indexes import IndexPage, month_counts
@@ -46,16 +49,46 @@ def theme_problems(site_dir: Path, theme: str) -> list[Problem]:
             if (site_dir / "themes").is_dir()
             else []
         )
-        return [
-            error(
-                "site.toml",
-                None,
-                "theme",
-                f"no theme {theme!r} in themes/",
-                f"available: {', '.join(['default', *available])}",
-            )
-        ]
+        near = difflib.get_close_matches(theme, available, n=1)
+        hint = f"did you mean {near[0]!r}?" if near else f"available: {', '.join(['default', *available])}"
+        line = setting_line(site_dir, "theme")
+        return [error("site.toml", line, "theme", f"no theme {theme!r} in themes/", hint)]
     return []
+
+
+_REFERENCES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
+def template_problems(site_dir: Path, theme: str) -> list[Problem]:
+    """Every template of the theme compiled, and every template it names found, before rendering:
+    so `press check` reports a broken theme with its file and line, not the first page that hits it."""
+    env = environment(site_dir, theme)
+    problems = []
+    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        try:
+            tree = env.parse(source, name, filename)
+            env.compile(tree, name, filename)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(template_problem(exc, site_dir))
+            continue
+        for node in tree.find_all(_REFERENCES):
+            target = node.template
+            if not isinstance(target, nodes.Const) or getattr(node, "ignore_missing", False):
+                continue
+            try:
+                env.loader.get_source(env, target.value)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                problems.append(
+                    error(
+                        _relative(filename, site_dir),
+                        node.lineno,
+                        None,
+                        f"template {target.value!r} not found",
+                        f"add it to themes/{theme}/templates/ or remove the reference to it",
+                    )
+                )
+    return problems
 
 
 def environment(site_dir: Path, theme: str) -> jinja2.Environment:
