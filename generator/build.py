@@ -21,7 +21,7 @@ from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page
+from generator.models import Article, Author, Output, Page, Related
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     Renderer,
@@ -34,7 +34,7 @@ from generator.render import (
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.urls import Urls
-from generator.views import Related, ViewMaker
+from generator.views import ViewMaker
 from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]

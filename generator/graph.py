@@ -13,7 +13,7 @@ from generator.library import Library
 from generator.urls import Urls
 
 if TYPE_CHECKING:  # the type only: importing related.py loads numpy, scipy and scikit-learn
-    from generator.related import Related
+    from generator.models import Related
 
 FORMAT = "press-graph/1"
 _SIZE = 320  # the article-page drawing is a square of this many units

@@ -27,10 +27,8 @@ import scipy.sparse as sp
 from generator.bodies import Bodies
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
+from generator.models import Related
 from generator.similarity import Document, nearest, pair_dots, prune, tfidf_vectors
-
-Edge = tuple[str, float, list[str]]
-Related = dict[str, list[Edge]]
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 _DAY = 86400.0

@@ -18,10 +18,8 @@ from generator.config import Config
 from generator.graph import neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
-from generator.models import Article
+from generator.models import Article, Related
 from generator.urls import Urls
-
-Related = dict[str, list[tuple[str, float, list[str]]]]
 
 
 def display_date(when: datetime) -> str:
