@@ -7,13 +7,11 @@ own script draw them. Node and edge order follow the library, so the output is b
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.library import Library
+from generator.models import Related
 from generator.urls import Urls
-
-if TYPE_CHECKING:  # the type only: importing related.py loads numpy, scipy and scikit-learn
-    from generator.models import Related
 
 FORMAT = "press-graph/1"
 _SIZE = 320  # the article-page drawing is a square of this many units
