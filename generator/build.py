@@ -21,13 +21,21 @@ from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page
+from generator.models import Article, Author, Output, Page, Related
 from generator.read import read_article, read_author, read_page
-from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.render import (
+    Renderer,
+    environment,
+    static_files,
+    template_problem,
+    template_problems,
+    theme_problems,
+)
 from generator.reserved import generated_collisions
+from generator.sanitize import sanitizer
 from generator.urls import Urls
-from generator.views import Related, ViewMaker
-from generator.write import WriteReport, check_out_dir, write
+from generator.views import ViewMaker
+from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,6 +123,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
     problems += theme_problems(site_dir, config.theme)
+    if not problems:
+        problems += template_problems(site_dir, config.theme)
     result.problems = problems
     if any(p.is_error for p in problems):
         return result
@@ -130,15 +140,26 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     problems += found
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
-    bodies = render_bodies(library, urls)
+    bodies = render_bodies(library, urls, sanitizer(config.sanitize_html))
     problems += bodies.problems
     clock.lap("markdown")
-    related: Related = {}
+    related = _related(library, bodies, config)
+    clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(site_dir, config, urls, library, bodies, related)
     return result
+
+
+def _related(library: Library, bodies: Bodies, config: Config) -> Related:
+    """Imported on use: numpy, scipy and scikit-learn take a second to load, which a site with
+    nothing to relate should not wait for."""
+    if len(library.articles) < 2 or config.related.k < 1:
+        return {a.id: [] for a in library.articles}
+    from generator.related import related
+
+    return related(library, bodies, config.related)
 
 
 def _strict(problem: Problem) -> Problem:
@@ -158,6 +179,7 @@ def outputs(site: Site) -> Iterator[Output]:
     yield from renderer.overviews()
     yield from renderer.aliases()
     yield from renderer.feeds(index_pages)
+    yield from renderer.graph()
     yield from static_files(site.site_dir, site.config.theme)
 
 
@@ -195,6 +217,9 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         )
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
+        return result
+    except UnsafeOutput as exc:
+        result.problems.append(exc.problem)
         return result
     clock.lap("render+write")
     return result

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, check
+from generator.build import Options, Result, build, check, load
 from generator.errors import Problem
 from generator.hooks import install_hook
 from generator.importers import FORMATS, import_archive
@@ -59,6 +59,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("related", help="print an article's related list with scores and reasons")
+    p.add_argument("article", help="the article's file (content/articles/...md) or its exact title")
+    _build_args(p)
+    p.set_defaults(func=cmd_related)
 
     p = commands.add_parser("init", help="start a new archive in an empty folder")
     p.add_argument("dir", type=Path, help="folder for the new archive (created if missing)")
@@ -165,6 +170,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from generator.serve import serve
 
     return serve(args.site, Options(drafts=args.drafts), args.host, args.port)
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    from generator.related import explain
+
+    result = load(args.site.resolve(), _options(args))
+    if not result.ok or result.site is None:
+        _report(result.errors)
+        return 1
+    text = explain(result.site.library, result.site.related, args.article)
+    if text is None:
+        print(f"No article matches {args.article!r} (give its file path or exact title)", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
 
 
 def _created(created: Created) -> int:

@@ -79,3 +79,10 @@ class Output:
     path: str
     data: bytes
     kind: str = "page"
+
+
+Edge = tuple[str, float, list[str]]
+"""One related-articles edge: (other article id, score, reasons a person can read)."""
+
+Related = dict[str, list[Edge]]
+"""Article id → its related articles, best first (see related.py)."""

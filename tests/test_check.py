@@ -45,7 +45,7 @@ def test_check_reports_every_problem_at_once_as_json(make_site):
     messages = " | ".join(p["message"] for p in report["problems"])
     for part in (
         "is missing",
-        "not a valid date",
+        "not a real date",
         "URL /2012/12/03/same/ is claimed by 2 sources",
         "broken internal link 'missing.md'",
         "no article matches 'Nope'",

@@ -159,7 +159,7 @@ def test_new_reports_a_bad_date_and_a_missing_site(tmp_path: Path):
     site = init(tmp_path / "site")
     bad = new(site, "Story", "--date", "2012-13-03")
     assert bad.returncode == 1
-    assert "--date: date: '2012-13-03' is not a valid date" in bad.stderr
+    assert "--date: date: '2012-13-03' is not a real date" in bad.stderr
     assert not list((site / "content/articles").glob("*/*/*.md"))
     nowhere = new(tmp_path / "nowhere", "Story")
     assert nowhere.returncode == 1 and "no site.toml or content/ here" in nowhere.stderr
