@@ -24,6 +24,7 @@ import jinja2.meta
 
 from generator.bodies import ArticleBody, Bodies, link_targets, render_article
 from generator.build import Options, Site, outputs
+from generator.build import _related as compute_related
 from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
@@ -31,12 +32,20 @@ from generator.gitmeta import History, read_history, with_history
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
-from generator.models import Article, Author, Output, Page
+from generator.models import Article, Author, Output, Page, Related
 from generator.read import read_article, read_author, read_page
-from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.render import (
+    Renderer,
+    environment,
+    static_files,
+    template_problem,
+    template_problems,
+    theme_problems,
+)
 from generator.reserved import generated_collisions
+from generator.sanitize import sanitizer
 from generator.urls import Urls, output_file
-from generator.views import Related, ViewMaker
+from generator.views import ViewMaker
 from generator.write import UnsafeOutput, WriteReport, update, write
 
 # Output kinds whose set of files follows the content; anything else (home, archive, sitemap...) is fixed.
@@ -166,6 +175,7 @@ class Rebuilder:
         self.served: _Served | None = None
         self.unapplied = Changes()
         self.history: History | None = None
+        self.theme_problems: list[Problem] | None = None
         self.commits: tuple[int, int, int] | None = None
         self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
 
@@ -239,13 +249,20 @@ class Rebuilder:
     def _rebuild(self, changes: Changes) -> Rebuild:
         config, problems = load_config(self.site_dir, self.options.base_url)
         problems += theme_problems(self.site_dir, config.theme)
-        if any(p.is_error for p in problems):
-            return Rebuild(sort_problems(problems))
         served = self.served
         full = served is None or changes.everything or served.config != config
+        if not problems:
+            if full or changes.templates or self.theme_problems is None:
+                self.theme_problems = template_problems(self.site_dir, config.theme)
+            problems += self.theme_problems
+        if any(p.is_error for p in problems):
+            return Rebuild(sort_problems(problems))
         if full:
             self.read_cache.clear()
             self.env = None
+            if served is None or served.config.sanitize_html != config.sanitize_html:
+                self.body_cache.clear()
+                self.markdown = MarkdownRenderer(sanitizer(config.sanitize_html))
         if full or changes.rescan or self.sources is None:
             self.sources = discover(self.content_dir)
             changes.content |= self._stale(self.sources)
@@ -293,7 +310,7 @@ class Rebuilder:
         problems += library_problems
         bodies = self._bodies(library, targets, changes.content if fast else None)
         problems += bodies.problems
-        related: Related = {}
+        related = compute_related(library, bodies, config)
         if self.options.strict:
             problems = [replace(p, severity=Severity.ERROR) for p in problems]
         problems = sort_problems(problems)
@@ -511,6 +528,8 @@ class Rebuilder:
             sitemap=everything
             or any(old.library.by_id[a].updated != site.library.by_id[a].updated for a in shown),
         )
+        if everything or referenced or _changed_related(old.related, site.related):
+            rendered += renderer.graph()
         if changes.static:
             rendered += static_files(site.site_dir, site.config.theme)
         kinds = dict(served.kinds)
@@ -603,27 +622,38 @@ def _referring(
     new_neighbours: dict[str, tuple[str | None, str | None]],
     referenced: set[str],
 ) -> set[str]:
-    """Article pages that link to a changed article, or whose neighbours or related lists changed."""
+    """Article pages that link to a changed article, or whose neighbours or related lists changed
+    (a page draws its related articles' related lists too, so those count)."""
     found: set[str] = set()
     before, after = old.library, new.library
+    relisted = _changed_related(old.related, new.related)
     same_structure = old_neighbours is new_neighbours and before.editorial is after.editorial
-    if same_structure and not referenced and old.related == new.related:
+    if same_structure and not referenced and not relisted:
         return found
     for aid in after.by_id:
         pair = new_neighbours[aid]
         refs = after.editorial[aid]
-        related = new.related.get(aid, [])
+        first = [other for other, _, _ in new.related.get(aid, [])]
+        second = [o for other in first for o, _, _ in new.related.get(other, [])]
         if (
             old_neighbours.get(aid) != pair
             or before.editorial.get(aid) != refs
-            or old.related.get(aid, []) != related
             or pair[0] in referenced
             or pair[1] in referenced
             or any(ref.article_id in referenced for ref in refs)
-            or any(other in referenced for other, _, _ in related)
+            or aid in relisted
+            or any(other in relisted or other in referenced for other in first)
+            or any(other in referenced for other in second)
         ):
             found.add(aid)
     return found
+
+
+def _changed_related(old: Related, new: Related) -> set[str]:
+    """Articles whose computed related list differs between two builds."""
+    if old is new:
+        return set()
+    return {aid for aid in old.keys() | new.keys() if old.get(aid, []) != new.get(aid, [])}
 
 
 def _changed_indexes(
