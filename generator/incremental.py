@@ -64,6 +64,7 @@ class Rebuild:
     changed: list[str] = field(default_factory=list)  # source files, relative to the site
     full: bool = False
     seconds: float = 0.0
+    settled: bool = True  # False: the related lists are still to catch up (Rebuilder.finish)
 
     @property
     def errors(self) -> list[Problem]:
@@ -91,6 +92,7 @@ class Changes:
     static: bool = False
     everything: bool = False  # config, whole theme folders, or no list of paths at all
     described: list[str] = field(default_factory=list)
+    related: bool = False  # compute the related lists now (see Rebuilder.finish)
 
     def merge(self, other: Changes) -> Changes:
         return Changes(
@@ -102,6 +104,7 @@ class Changes:
             self.static or other.static,
             self.everything or other.everything,
             sorted(set(self.described) | set(other.described)),
+            self.related or other.related,
         )
 
 
@@ -176,6 +179,7 @@ class Rebuilder:
         self.unapplied = Changes()
         self.history: History | None = None
         self.theme_problems: list[Problem] | None = None
+        self.related_pending = False
         self.commits: tuple[int, int, int] | None = None
         self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
 
@@ -235,16 +239,30 @@ class Rebuilder:
         """Bring the output folder up to date with the site; on errors, leave it as it was."""
         started = time.perf_counter()
         changes = self.unapplied.merge(self.classify(paths))
-        try:
-            result = self._rebuild(changes)
-        except jinja2.TemplateError as exc:
-            result = Rebuild([template_problem(exc, self.site_dir)])
-        except UnsafeOutput as exc:
-            result = Rebuild([exc.problem])
+        result = self.rebuild_changes(changes)
         result.changed = changes.described
         self.unapplied = Changes() if result.ok else changes
         result.seconds = time.perf_counter() - started
         return result
+
+    def finish(self) -> Rebuild | None:
+        """The related lists of the last rebuild, computed and shown (after a quick rebuild left them
+        as they were); None when there is nothing to catch up on."""
+        if not self.related_pending or self.served is None:
+            return None
+        started = time.perf_counter()
+        result = self.rebuild_changes(Changes(related=True))
+        result.seconds = time.perf_counter() - started
+        result.changed = ["related articles"]
+        return result
+
+    def rebuild_changes(self, changes: Changes) -> Rebuild:
+        try:
+            return self._rebuild(changes)
+        except jinja2.TemplateError as exc:
+            return Rebuild([template_problem(exc, self.site_dir)])
+        except UnsafeOutput as exc:
+            return Rebuild([exc.problem])
 
     def _rebuild(self, changes: Changes) -> Rebuild:
         config, problems = load_config(self.site_dir, self.options.base_url)
@@ -310,7 +328,10 @@ class Rebuilder:
         problems += library_problems
         bodies = self._bodies(library, targets, changes.content if fast else None)
         problems += bodies.problems
-        related = compute_related(library, bodies, config)
+        if full or served is None or changes.related:
+            related, self.related_pending = compute_related(library, bodies, config), False
+        else:  # the whole-archive related graph takes seconds: show the edit first, then catch up
+            related, self.related_pending = served.site.related, True
         if self.options.strict:
             problems = [replace(p, severity=Severity.ERROR) for p in problems]
         problems = sort_problems(problems)
@@ -334,7 +355,7 @@ class Rebuilder:
             neighbours,
             kinds,
         )
-        return Rebuild(problems, report.written, report.removed, full=full)
+        return Rebuild(problems, report.written, report.removed, full=full, settled=not self.related_pending)
 
     # -- reading ----------------------------------------------------------------------------------
     def _stale(self, sources: Sources) -> set[str]:

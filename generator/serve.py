@@ -79,6 +79,7 @@ class Hub:
                         "epoch": self.epoch,
                         "all": many,
                         "css_only": rebuild.css_only,
+                        "settled": rebuild.settled,
                         "paths": [] if many else [base_path + quote(p) for p in touched],
                     },
                 )
@@ -156,6 +157,17 @@ class Preview:
             self.hub.publish(result, self.base_path)
             self._report(result)
         return result
+
+    def finish(self) -> bool:
+        """Catch up on what the last quick rebuild left for later (the related lists)."""
+        with self._one_at_a_time:
+            with self.gate.writing():
+                result = self.rebuilder.finish()
+            if result is None:
+                return False
+            self.hub.publish(result, self.base_path)
+            self._report(result)
+        return True
 
     def _report(self, result: Rebuild) -> None:
         what = ", ".join(result.changed[:3]) + (" …" if len(result.changed) > 3 else "")
@@ -295,7 +307,7 @@ class PreviewServer(ThreadingHTTPServer):
 def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Build, serve and rebuild on change until ctrl-C."""
     preview = Preview(site_dir, options)
-    watcher = Watcher(preview.site_dir, preview.rebuild)
+    watcher = Watcher(preview.site_dir, preview.rebuild, on_idle=preview.finish)
     try:
         server = PreviewServer((host, port), preview)
     except OSError as exc:

@@ -25,6 +25,7 @@ from watchdog.observers import Observer
 
 QUIET_SECONDS = 0.04  # how long the site must be still before a rebuild starts
 LONGEST_WAIT = 1.0  # a steady stream of events still gets a rebuild this often
+IDLE_SECONDS = 0.3  # quiet this long after a rebuild: time for the slower follow-up work
 WATCHED = ("content", "themes")  # folders watched recursively; site.toml is watched on its own
 
 # Events that say nothing about content: a folder's mtime, a file opened or read.
@@ -51,14 +52,19 @@ class ChangeQueue:
             self._last = now
             self._cond.notify_all()
 
-    def take(self) -> set[Path] | None:
-        """Block until there are changes and the site has been quiet; None once closed."""
+    def take(self, idle: float | None = None) -> set[Path] | None:
+        """Block until there are changes and the site has been quiet; None once closed; an empty
+        set when `idle` seconds passed without any change."""
         with self._cond:
+            waited = time.monotonic()
             while True:
                 if self._closed:
                     return None
                 if not self._paths:
-                    self._cond.wait()
+                    left = None if idle is None else waited + idle - time.monotonic()
+                    if left is not None and left <= 0:
+                        return set()
+                    self._cond.wait(left)
                     continue
                 now = time.monotonic()
                 due = min(self._last + self.quiet, self._first + self.longest)
@@ -90,10 +96,15 @@ class Watcher:
     """Calls `on_change(paths)` on its own thread, once per quiet burst of changes to the site."""
 
     def __init__(
-        self, site_dir: Path, on_change: Callable[[set[Path]], None], queue: ChangeQueue | None = None
+        self,
+        site_dir: Path,
+        on_change: Callable[[set[Path]], None],
+        queue: ChangeQueue | None = None,
+        on_idle: Callable[[], bool] | None = None,
     ):
         self.site_dir = site_dir.resolve()
         self.on_change = on_change
+        self.on_idle = on_idle  # work to do once edits pause; returns whether it did any
         self.queue = queue or ChangeQueue()
         self.observer = Observer()  # the platform's native observer (inotify, FSEvents, ...), not polling
         self._handler = _Handler(self)
@@ -130,11 +141,16 @@ class Watcher:
         self.queue.add(paths)
 
     def _run(self) -> None:
+        idle: float | None = None
         while True:
-            paths = self.queue.take()
+            paths = self.queue.take(idle)
             if paths is None:
                 return
             try:
-                self.on_change(paths)
+                if paths:
+                    self.on_change(paths)
+                    idle = IDLE_SECONDS if self.on_idle else None
+                elif self.on_idle and not self.on_idle():
+                    idle = None
             except Exception:  # a bug in one rebuild must not stop the next ones
                 traceback.print_exc()

@@ -83,13 +83,16 @@ class ServeSession:
             raise AssertionError(f"no event from press serve; its output: {self.lines}") from None
 
     def settle(self, timeout: float = 60, quiet: float = 0.5) -> tuple[str, dict]:
-        """The last event of the rebuilds one edit caused (an editor's save may take two)."""
-        event = self.next_event(timeout)
+        """The first event an edit caused, returned once the server is done with it: a quick
+        rebuild is followed by one that catches up on the related lists."""
+        first = last = self.next_event(timeout)
         while True:
             try:
-                event = self.events.get(timeout=quiet)
+                last = self.events.get(timeout=quiet)
             except queue.Empty:
-                return event
+                if last[0] != "update" or last[1]["settled"]:
+                    return first  # the edit's own rebuild, once everything after it is done
+                last = self.next_event(timeout)
 
     def get(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
         """One request with the path sent exactly as given (no client-side normalising)."""

@@ -111,3 +111,24 @@ def test_a_content_folder_made_later_is_watched(tmp_path: Path):
     finally:
         watcher.stop()
     assert tmp_path / "content/new.md" in builds.calls[-1]
+
+
+def test_idle_work_runs_once_edits_pause(tmp_path: Path):
+    site = _site(tmp_path)
+    builds = Builds()
+    idle: list[float] = []
+
+    def on_idle() -> bool:
+        idle.append(time.monotonic())
+        return len(idle) < 2  # pretend there was follow-up work once, then nothing left
+
+    watcher = Watcher(site, builds, on_idle=on_idle)
+    watcher.start()
+    try:
+        (site / "content/articles/2012/12/one.md").write_text("x")
+        builds.wait_for(1)
+        time.sleep(1.5)
+    finally:
+        watcher.stop()
+    assert len(builds.calls) == 1
+    assert len(idle) == 2  # after the rebuild, and once more; then it waits for the next change
