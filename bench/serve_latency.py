@@ -169,6 +169,22 @@ def _rebuild_ms(lines: list[str]) -> list[float]:
 
 
 def bench_press(site: Path, article_id: str, edits: int, browser: Any) -> dict[str, Any]:
+    server = Server(
+        [sys.executable, "-m", "generator", "serve", str(site), "--port", "0"],
+        r"^Serving .* at (http://\S+?)/? \(ctrl-C",
+        env={"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        return _bench_press(server, site, article_id, edits, browser)
+    except Exception:
+        print("\n".join(server.lines[-40:]), file=sys.stderr)  # what the server said, for the failure
+        raise
+    finally:
+        server.stop()
+
+
+def _bench_press(server: Server, site: Path, article_id: str, edits: int, browser: Any) -> dict[str, Any]:
+    """Body edits, title edits and new articles, each in an open tab."""
     from playwright.sync_api import expect
 
     config, _ = load_config(site)
@@ -176,46 +192,38 @@ def bench_press(site: Path, article_id: str, edits: int, browser: Any) -> dict[s
     assert article is not None
     urls = Urls.from_config(config)
     path = urls.href(urls.article(article.date.astimezone(config.tz), article.slug, article_id))
-    server = Server(
-        [sys.executable, "-m", "generator", "serve", str(site), "--port", "0"],
-        r"^Serving .* at (http://\S+?)/? \(ctrl-C",
-        env={"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        origin = re.match(r"(http://[^/]+)", server.url or "").group(1)  # type: ignore[union-attr]
-        page = browser.new_page()
-        source = site / "content" / article_id
-        body, body_rebuilds = measure(page, origin + path, source, edits, False, server.lines)
-        titled, title_rebuilds = measure(page, origin + path, source, max(2, edits // 3), True, server.lines)
-        added, add_rebuilds = [], []
-        for number in range(max(2, edits // 3)):
-            slug = f"press-bench-new-{number}-{uuid.uuid4().hex[:6]}"
-            url = origin + urls.href(urls.article(article.date.astimezone(config.tz), slug))
-            new = source.with_name(f"{slug}.md")
-            text = f"---\ntitle: {slug}\ndate: {article.date.isoformat()}\ntags: [Bench]\n---\n\nNew.\n"
-            seen = len(server.lines)
-            page.goto(url)  # the not-found page, waiting for the article to exist
-            page.wait_for_timeout(1000)
-            saved = time.time() * 1000
-            new.write_text(text.replace("New.", slug + " is new."), encoding="utf-8")
-            expect(page.locator(".story")).to_contain_text(slug + " is new.", timeout=120_000)
-            added.append(page.evaluate(LOADED_AT) - saved)
-            add_rebuilds += _rebuild_ms(server.lines[seen:])[-1:]
-            new.unlink()
-            page.wait_for_timeout(3000)  # the deletion's rebuild
-        page.close()
-        return {
-            "startup_s": server.startup_s,
-            "body_edit_ms": _stats(body),
-            "title_edit_ms": _stats(titled),
-            "new_article_ms": _stats(added),
-            "server_rebuild_ms_body": _stats(body_rebuilds),
-            "server_rebuild_ms_title": _stats(title_rebuilds),
-            "server_rebuild_ms_new": _stats(add_rebuilds),
-            "related_catch_up_ms": _stats(_catch_up_ms(server.lines)),
-        }
-    finally:
-        server.stop()
+    origin = re.match(r"(http://[^/]+)", server.url or "").group(1)  # type: ignore[union-attr]
+    page = browser.new_page()
+    source = site / "content" / article_id
+    body, body_rebuilds = measure(page, origin + path, source, edits, False, server.lines)
+    titled, title_rebuilds = measure(page, origin + path, source, max(2, edits // 3), True, server.lines)
+    added, add_rebuilds = [], []
+    for number in range(max(2, edits // 3)):
+        slug = f"press-bench-new-{number}-{uuid.uuid4().hex[:6]}"
+        url = origin + urls.href(urls.article(article.date.astimezone(config.tz), slug))
+        new = source.with_name(f"{slug}.md")
+        text = f"---\ntitle: {slug}\ndate: {article.date.isoformat()}\ntags: [Bench]\n---\n\nNew.\n"
+        seen = len(server.lines)
+        page.goto(url)  # the not-found page, waiting for the article to exist
+        page.wait_for_timeout(1000)
+        saved = time.time() * 1000
+        new.write_text(text.replace("New.", slug + " is new."), encoding="utf-8")
+        expect(page.locator(".story")).to_contain_text(slug + " is new.", timeout=120_000)
+        added.append(page.evaluate(LOADED_AT) - saved)
+        add_rebuilds += _rebuild_ms(server.lines[seen:])[-1:]
+        new.unlink()
+        page.wait_for_timeout(3000)  # the deletion's rebuild
+    page.close()
+    return {
+        "startup_s": server.startup_s,
+        "body_edit_ms": _stats(body),
+        "title_edit_ms": _stats(titled),
+        "new_article_ms": _stats(added),
+        "server_rebuild_ms_body": _stats(body_rebuilds),
+        "server_rebuild_ms_title": _stats(title_rebuilds),
+        "server_rebuild_ms_new": _stats(add_rebuilds),
+        "related_catch_up_ms": _stats(_catch_up_ms(server.lines)),
+    }
 
 
 def hugo_binary() -> str | None:
