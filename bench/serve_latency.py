@@ -197,7 +197,7 @@ def _bench_press(server: Server, site: Path, article_id: str, edits: int, browse
     source = site / "content" / article_id
     body, body_rebuilds = measure(page, origin + path, source, edits, False, server.lines)
     titled, title_rebuilds = measure(page, origin + path, source, max(2, edits // 3), True, server.lines)
-    added, add_rebuilds = [], []
+    added, add_rebuilds, missed = [], [], 0
     for number in range(max(2, edits // 3)):
         slug = f"press-bench-new-{number}-{uuid.uuid4().hex[:6]}"
         url = origin + urls.href(urls.article(article.date.astimezone(config.tz), slug))
@@ -208,8 +208,11 @@ def _bench_press(server: Server, site: Path, article_id: str, edits: int, browse
         page.wait_for_timeout(1000)
         saved = time.time() * 1000
         new.write_text(text.replace("New.", slug + " is new."), encoding="utf-8")
-        expect(page.locator(".story")).to_contain_text(slug + " is new.", timeout=120_000)
-        added.append(page.evaluate(LOADED_AT) - saved)
+        try:
+            expect(page.locator(".story")).to_contain_text(slug + " is new.", timeout=60_000)
+            added.append(page.evaluate(LOADED_AT) - saved)
+        except AssertionError:  # a tab that missed its reload: counted, not fatal
+            missed += 1
         add_rebuilds += _rebuild_ms(server.lines[seen:])[-1:]
         new.unlink()
         page.wait_for_timeout(3000)  # the deletion's rebuild
@@ -219,6 +222,7 @@ def _bench_press(server: Server, site: Path, article_id: str, edits: int, browse
         "body_edit_ms": _stats(body),
         "title_edit_ms": _stats(titled),
         "new_article_ms": _stats(added),
+        "new_article_missed_reloads": missed,
         "server_rebuild_ms_body": _stats(body_rebuilds),
         "server_rebuild_ms_title": _stats(title_rebuilds),
         "server_rebuild_ms_new": _stats(add_rebuilds),
