@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,8 @@ class Rebuilder:
         self.history: History | None = None
         self.theme_problems: list[Problem] | None = None
         self.related_pending = False
+        # Held while files are written (serve makes requests wait); computing and rendering happen before.
+        self.writing: Callable[[], AbstractContextManager[Any]] = nullcontext
         self.commits: tuple[int, int, int] | None = None
         self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
 
@@ -494,7 +497,8 @@ class Rebuilder:
                 kinds[item.path] = item.kind
                 yield item
 
-        return write(recorded(outputs(site)), self.out_dir), kinds
+        with self.writing():
+            return write(recorded(outputs(site)), self.out_dir), kinds
 
     def _write_some(
         self,
@@ -562,7 +566,8 @@ class Rebuilder:
             removed = {path for path, kind in kinds.items() if kind in dynamic and path not in keep}
         for path in removed:
             del kinds[path]
-        return update(rendered, removed, self.out_dir), kinds
+        with self.writing():
+            return update(rendered, removed, self.out_dir), kinds
 
 
 def _patched(

@@ -139,8 +139,9 @@ class Preview:
         self.root = Path(tempfile.mkdtemp(prefix="press-serve-"))
         self.out_dir = self.root / "site"
         self.rebuilder = Rebuilder(self.site_dir, options, self.out_dir)
-        self.hub = Hub()
         self.gate = Gate()
+        self.rebuilder.writing = self.gate.writing
+        self.hub = Hub()
         self._one_at_a_time = threading.Lock()
         self.log = log or sys.stdout
         config, _ = load_config(self.site_dir, options.base_url)
@@ -150,10 +151,9 @@ class Preview:
     def rebuild(self, paths: set[Path] | None = None) -> Rebuild:
         """One rebuild at a time (the first build and the watcher's may overlap)."""
         with self._one_at_a_time:
-            with self.gate.writing():
-                result = self.rebuilder.rebuild(paths)
-                if result.ok and self.rebuilder.served:
-                    self.base_path = self.rebuilder.served.site.urls.base_path
+            result = self.rebuilder.rebuild(paths)
+            if result.ok and self.rebuilder.served:
+                self.base_path = self.rebuilder.served.site.urls.base_path
             self.hub.publish(result, self.base_path)
             self._report(result)
         return result
@@ -161,8 +161,7 @@ class Preview:
     def finish(self) -> bool:
         """Catch up on what the last quick rebuild left for later (the related lists)."""
         with self._one_at_a_time:
-            with self.gate.writing():
-                result = self.rebuilder.finish()
+            result = self.rebuilder.finish()
             if result is None:
                 return False
             self.hub.publish(result, self.base_path)
