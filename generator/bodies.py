@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
+from generator.cache import Shelf, key
 from generator.errors import Problem, warning
 from generator.library import Library
-from generator.markdown import LinkContext, MarkdownRenderer, link_line
+from generator.markdown import Draft, LinkContext, MarkdownRenderer, fill, link_line
+from generator.parallel import batched, ordered_map
 from generator.urls import Urls
 
 
@@ -33,14 +36,29 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
     return targets
 
 
-def render_bodies(library: Library, urls: Urls, sanitize: Callable[[str], str] | None = None) -> Bodies:
-    renderer = MarkdownRenderer(sanitize)
+Drafted = tuple[Draft, str | None]  # body HTML with link placeholders, summary from the body
+
+
+def render_bodies(
+    library: Library,
+    urls: Urls,
+    sanitize: Callable[[str], str] | None = None,
+    *,
+    cache: Shelf | None = None,
+    jobs: int = 1,
+) -> Bodies:
+    """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
+    filled in afterwards, so an article that moves changes the pages that link to it, nothing more."""
+    documents = _documents(library)
+    drafts = _drafts(documents, cache, jobs)
+    renderer_fill = partial(fill, sanitize=sanitize)
     targets = link_targets(library, urls)
     bodies = Bodies()
     for article in library.articles:
+        draft, summary = drafts[article.id]
         context = LinkContext(article.id, targets)
-        bodies.html[article.id] = renderer.render(article.body, context)
-        bodies.summaries[article.id] = article.summary or renderer.summary(article.body)
+        bodies.html[article.id] = renderer_fill(draft, context)
+        bodies.summaries[article.id] = article.summary or summary or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
         for href in dict.fromkeys(context.broken):
             bodies.problems.append(
@@ -52,11 +70,55 @@ def render_bodies(library: Library, urls: Urls, sanitize: Callable[[str], str] |
                     "link to the other article's .md file with a relative path",
                 )
             )
-    for entry in library.authors.values():
-        if entry.profile and entry.profile.body.strip():
-            bodies.html[entry.profile.id] = renderer.render(
-                entry.profile.body, LinkContext(entry.profile.id, targets)
-            )
-    for page in library.pages:
-        bodies.html[page.id] = renderer.render(page.body, LinkContext(page.id, targets))
+    for source_id, _text, _summary in documents:
+        if source_id not in bodies.html:
+            bodies.html[source_id] = renderer_fill(drafts[source_id][0], LinkContext(source_id, targets))
     return bodies
+
+
+def _documents(library: Library) -> list[tuple[str, str, bool]]:
+    """(source id, Markdown text, whether a summary must be made from it) for every body."""
+    documents = [(a.id, a.body, not a.summary) for a in library.articles]
+    documents += [
+        (e.profile.id, e.profile.body, False)
+        for e in library.authors.values()
+        if e.profile and e.profile.body.strip()
+    ]
+    documents += [(p.id, p.body, False) for p in library.pages]
+    return documents
+
+
+def _drafts(documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: int) -> dict[str, Drafted]:
+    """Cached drafts where the text was seen before; the rest converted, in parallel when it pays."""
+    shelf = cache or Shelf(None)
+    keys = {sid: key("markdown", text, "summary" if summary else "") for sid, text, summary in documents}
+    found: dict[str, Drafted] = {}
+    todo: list[tuple[str, str, bool]] = []
+    for sid, text, summary in documents:
+        hit = shelf.get(keys[sid])
+        if hit is None:
+            todo.append((sid, text, summary))
+        else:
+            found[sid] = hit
+    workers = jobs if len(todo) >= PARALLEL_FROM else 1
+    size = max(1, min(BATCH, -(-len(todo) // max(1, workers * 4))))
+    batches = list(batched(todo, size))
+    for batch, results in zip(batches, ordered_map(_convert, None, batches, workers), strict=True):
+        for (sid, _text, _summary), drafted in zip(batch, results, strict=True):
+            shelf.put(keys[sid], drafted)
+            found[sid] = drafted
+    return found
+
+
+PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
+BATCH = 100
+_RENDERER: MarkdownRenderer | None = None
+
+
+def _convert(_state: None, batch: list[tuple[str, str, bool]]) -> list[Drafted]:
+    """In a worker (or inline): Markdown → drafts, with the summary when the article has none."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = MarkdownRenderer()
+    renderer = _RENDERER
+    return [(renderer.draft(text), renderer.summary(text) if summary else None) for _, text, summary in batch]

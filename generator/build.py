@@ -11,16 +11,19 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
 from generator.bodies import Bodies, render_bodies
+from generator.cache import Cache, Shelf, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
 from generator.indexes import all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page
+from generator.parallel import default_jobs
 from generator.read import read_article, read_author, read_page
 from generator.render import Renderer, environment, static_files, template_problem, theme_problems
 from generator.urls import Urls
@@ -28,6 +31,7 @@ from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Options:
     drafts: bool = False
     future: bool = False
     strict: bool = False
+    jobs: int | None = None  # worker processes; None: all cores
+    cache: bool = True  # keep parsed and rendered work in <site>/.cache/
 
 
 @dataclass
@@ -49,6 +55,8 @@ class Site:
     library: Library
     bodies: Bodies
     related: Related
+    cache: Cache | None = None
+    jobs: int = 1
 
 
 @dataclass
@@ -84,27 +92,38 @@ class _Clock:
 
 
 def _read_all(
-    site_dir: Path, config: Config, problems: list[Problem]
+    site_dir: Path, config: Config, problems: list[Problem], cache: Cache
 ) -> tuple[list[Article], list[Author], list[Page]]:
     sources = discover(site_dir / "content")
     problems += sources.problems
-    articles, authors, pages = [], [], []
-    for article_id in sources.articles:
-        article, found = read_article(sources.content_dir, article_id, config.tz)
+    content, shelf = sources.content_dir, cache.shelf("read")
+    articles = _cached(
+        shelf, content, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz)
+    )
+    authors = _cached(shelf, content, sources.authors, "author", lambda i: read_author(content, i))
+    pages = _cached(shelf, content, sources.pages, "page", lambda i: read_page(content, i))
+    for _item, found in (*articles, *authors, *pages):
         problems += found
-        if article:
-            articles.append(article)
-    for author_id in sources.authors:
-        author, found = read_author(sources.content_dir, author_id)
-        problems += found
-        if author:
-            authors.append(author)
-    for page_id in sources.pages:
-        page, found = read_page(sources.content_dir, page_id)
-        problems += found
-        if page:
-            pages.append(page)
-    return articles, authors, pages
+    return (
+        [a for a, _ in articles if a],
+        [a for a, _ in authors if a],
+        [p for p, _ in pages if p],
+    )
+
+
+def _cached(
+    shelf: Shelf, content_dir: Path, ids: list[str], setting: str, read: Callable[[str], T]
+) -> list[T]:
+    """Read results keyed by the file's bytes and the settings reading depends on."""
+    results = []
+    for source_id in ids:
+        try:
+            data = (content_dir / source_id).read_bytes()
+        except OSError:
+            results.append(read(source_id))  # reading reports it, with the reason
+            continue
+        results.append(shelf.get_or(key("read", setting, source_id, data), lambda i=source_id: read(i)))
+    return results
 
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:
@@ -117,7 +136,9 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     if any(p.is_error for p in problems):
         return result
     clock.lap("config")
-    articles, authors, pages = _read_all(site_dir, config, problems)
+    cache = Cache(site_dir if options.cache else None)
+    jobs = options.jobs or default_jobs()
+    articles, authors, pages = _read_all(site_dir, config, problems, cache)
     clock.lap("read")
     urls = Urls.from_config(config)
     library, found = make_library(
@@ -125,14 +146,16 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     )
     problems += found
     clock.lap("library")
-    bodies = render_bodies(library, urls)
+    bodies = render_bodies(library, urls, cache=cache.shelf("markdown"), jobs=jobs)
     problems += bodies.problems
     clock.lap("markdown")
+    cache.save()
+    clock.lap("cache")
     related: Related = {}
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
-    result.site = Site(site_dir, config, urls, library, bodies, related)
+    result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs)
     return result
 
 
