@@ -16,16 +16,24 @@ from typing import TypeVar
 import jinja2
 
 from generator.bodies import Bodies, render_bodies
-from generator.cache import Cache, Shelf, key
+from generator.cache import Cache, Shelf, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
-from generator.indexes import all_index_pages
+from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page
-from generator.parallel import default_jobs
+from generator.models import Article, Author, Output, Page, Unchanged
+from generator.pagememo import PageMemo
+from generator.parallel import default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
-from generator.render import Renderer, environment, static_files, template_problem, theme_problems
+from generator.render import (
+    Renderer,
+    environment,
+    static_files,
+    template_problem,
+    theme_dirs,
+    theme_problems,
+)
 from generator.urls import Urls
 from generator.views import Related, ViewMaker
 from generator.write import WriteReport, check_out_dir, write
@@ -163,20 +171,56 @@ def _strict(problem: Problem) -> Problem:
     return replace(problem, severity=Severity.ERROR) if not problem.is_error else problem
 
 
-def outputs(site: Site) -> Iterator[Output]:
-    """Every file of the site, in a fixed order."""
+def outputs(site: Site, memo: PageMemo | None = None) -> Iterator[Output]:
+    """Every file of the site, in a fixed order, rendered by `site.jobs` processes.
+
+    With a memo, pages whose inputs are unchanged come back as `Unchanged` instead of rendered.
+    """
+    for batch, _fingerprints in _rendered(site, memo):
+        yield from batch
+
+
+def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output], dict[str, str]]]:
     env = environment(site.site_dir, site.config.theme)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )
-    renderer = Renderer(env, views)
+    renderer = Renderer(env, views, memo)
     index_pages = all_index_pages(site.library, site.config.per_page)
-    yield from renderer.articles()
-    yield from renderer.indexes(index_pages)
-    yield from renderer.overviews()
-    yield from renderer.aliases()
-    yield from renderer.feeds(index_pages)
-    yield from static_files(site.site_dir, site.config.theme)
+    articles = len(site.library.articles)
+    tasks: list[tuple[str, int, int]] = [
+        ("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)
+    ]
+    tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
+    tasks.append(("rest", 0, 0))
+    jobs = site.jobs if articles >= RENDER_BATCH else 1
+    yield from ordered_map(_render_task, (renderer, index_pages), tasks, jobs)
+    yield list(static_files(site.site_dir, site.config.theme)), {}
+
+
+RENDER_BATCH = 200
+
+
+def _render_task(
+    state: tuple[Renderer, list[IndexPage]], task: tuple[str, int, int]
+) -> tuple[list[Output], dict[str, str]]:
+    """One batch of pages (in a worker or inline), with the fingerprints of those it rendered."""
+    renderer, index_pages = state
+    part, start, stop = task
+    if part == "articles":
+        batch = list(renderer.articles(start, stop))
+    elif part == "indexes":
+        batch = list(renderer.indexes(index_pages[start:stop]))
+    else:
+        batch = [
+            *renderer.overviews(),
+            *renderer.aliases(),
+            *renderer.feeds(index_pages),
+        ]
+    fingerprints = {}
+    if renderer.memo is not None:
+        fingerprints, renderer.memo.fresh = renderer.memo.fresh, {}
+    return batch, fingerprints
 
 
 def build(site_dir: Path, options: Options, progress: Progress | None = None) -> Result:
@@ -192,15 +236,37 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     if not result.ok or result.site is None:
         return result
     clock = _Clock(timings)
+    site = result.site
+    cache = site.cache or Cache(None)
+    memo = PageMemo(cache.shelf("pages"), out_dir, files_fingerprint(theme_dirs(site_dir, site.config.theme)))
+    fingerprints: dict[str, str] = {}
     try:
         result.report = write(
-            _counted(outputs(result.site), len(result.site.library.articles), progress), out_dir
+            _counted(
+                _remember(_rendered(site, memo), memo, fingerprints), len(site.library.articles), progress
+            ),
+            out_dir,
         )
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
         return result
     clock.lap("render+write")
+    memo.record(fingerprints)
+    cache.save()
+    clock.lap("cache")
     return result
+
+
+def _remember(
+    batches: Iterator[tuple[list[Output], dict[str, str]]], memo: PageMemo, fingerprints: dict[str, str]
+) -> Iterator[Output]:
+    """Pass outputs on to `write`, noting what the memo must record once they are on disk."""
+    for batch, found in batches:
+        fingerprints.update(found)
+        for output in batch:
+            if isinstance(output, Unchanged):
+                memo.keep(output.path)
+            yield output
 
 
 def _counted(items: Iterator[Output], articles: int, progress: Progress | None) -> Iterator[Output]:

@@ -79,3 +79,10 @@ class Output:
     path: str
     data: bytes
     kind: str = "page"
+
+
+@dataclass(frozen=True)
+class Unchanged(Output):
+    """An output whose inputs are those of the file already on disk: not rendered, not rewritten."""
+
+    data: bytes = b""

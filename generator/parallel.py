@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,7 +44,7 @@ def ordered_map(
     func: Callable[[Any, A], B], state: Any, batches: Iterable[A], jobs: int, ahead: int = 3
 ) -> Iterator[B]:
     """`func(state, batch)` for each batch, in worker processes when jobs > 1; results in batch order."""
-    if jobs <= 1 or not can_fork():
+    if jobs <= 1 or not can_fork() or threading.active_count() > 1:  # forking a threaded process can hang
         for batch in batches:
             yield func(state, batch)
         return

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import Problem, error
-from generator.models import Output
+from generator.models import Output, Unchanged
 
 MARKER = ".press-output"
 
@@ -91,7 +91,7 @@ def write(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
                 )
             claimed[output.path] = output.url
             keep.add(output.path)
-            if _same(out_dir / output.path, output.data):
+            if isinstance(output, Unchanged) or _same(out_dir / output.path, output.data):
                 report.unchanged += 1
                 continue
             staged = staging / output.path
