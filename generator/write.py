@@ -119,7 +119,8 @@ def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, target)
-    (out_dir / MARKER).touch(exist_ok=True)
+    if not (out_dir / MARKER).exists():  # not touched when present: a deploy would upload it every time
+        (out_dir / MARKER).touch()
     shutil.rmtree(staging, ignore_errors=True)
     _remove_stale(out_dir, keep, report)
 
