@@ -59,7 +59,8 @@ def make_venv(folder: Path) -> Path:
 def versions(bin_dir: Path | None) -> dict[str, str]:
     def out(*cmd: str) -> str:
         result = subprocess.run(cmd, capture_output=True, text=True)
-        return (result.stdout or result.stderr).strip().splitlines()[0] if result.returncode == 0 else "?"
+        text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout or result.stderr).strip()
+        return text.splitlines()[-1] if result.returncode == 0 and text else "?"
 
     found = {"press": out(sys.executable, "-m", "generator", "--version")}
     if bin_dir:
