@@ -6,21 +6,21 @@ are also a signal for the related-articles graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from functools import partial
 
 from generator.cache import Shelf, key
 from generator.errors import Problem, warning
 from generator.library import Library
 from generator.markdown import Draft, LinkContext, MarkdownRenderer, fill, link_line
 from generator.parallel import batched, ordered_map
+from generator.texts import PackedTexts, pack, unpack
 from generator.urls import Urls
 
 
 @dataclass
 class Bodies:
-    html: dict[str, str] = field(default_factory=dict)  # source id → HTML
+    html: MutableMapping[str, str] = field(default_factory=PackedTexts)  # source id → HTML
     summaries: dict[str, str] = field(default_factory=dict)  # article id → plain text
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # article id → linked article ids
     problems: list[Problem] = field(default_factory=list)
@@ -36,7 +36,9 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
     return targets
 
 
-Drafted = tuple[Draft, str | None]  # body HTML with link placeholders, summary from the body
+# A body's draft, packed: compressed HTML with link placeholders, token, hrefs, shown hrefs,
+# and the summary made from the body (None when the article has its own).
+Drafted = tuple[bytes, str, tuple[str, ...], tuple[str, ...], str | None]
 
 
 def render_bodies(
@@ -51,14 +53,14 @@ def render_bodies(
     filled in afterwards, so an article that moves changes the pages that link to it, nothing more."""
     documents = _documents(library)
     drafts = _drafts(documents, cache, jobs)
-    renderer_fill = partial(fill, sanitize=sanitize)
     targets = link_targets(library, urls)
     bodies = Bodies()
+    html = PackedTexts()
+    bodies.html = html
     for article in library.articles:
-        draft, summary = drafts[article.id]
         context = LinkContext(article.id, targets)
-        bodies.html[article.id] = renderer_fill(draft, context)
-        bodies.summaries[article.id] = article.summary or summary or ""
+        _fill(html, article.id, drafts[article.id], context, sanitize)
+        bodies.summaries[article.id] = article.summary or drafts[article.id][4] or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
         for href in dict.fromkeys(context.broken):
             bodies.problems.append(
@@ -72,8 +74,23 @@ def render_bodies(
             )
     for source_id, _text, _summary in documents:
         if source_id not in bodies.html:
-            bodies.html[source_id] = renderer_fill(drafts[source_id][0], LinkContext(source_id, targets))
+            _fill(html, source_id, drafts[source_id], LinkContext(source_id, targets), sanitize)
     return bodies
+
+
+def _fill(
+    html: PackedTexts,
+    source_id: str,
+    drafted: Drafted,
+    context: LinkContext,
+    sanitize: Callable[[str], str] | None,
+) -> None:
+    """Store a body's final HTML; one without links or sanitizing is its draft, kept packed as is."""
+    data, token, hrefs, shown, _summary = drafted
+    if not hrefs and sanitize is None:
+        html.set_packed(source_id, data)
+        return
+    html[source_id] = fill(Draft(unpack(data), token, hrefs, shown), context, sanitize)
 
 
 def _documents(library: Library) -> list[tuple[str, str, bool]]:
@@ -121,4 +138,9 @@ def _convert(_state: None, batch: list[tuple[str, str, bool]]) -> list[Drafted]:
     if _RENDERER is None:
         _RENDERER = MarkdownRenderer()
     renderer = _RENDERER
-    return [(renderer.draft(text), renderer.summary(text) if summary else None) for _, text, summary in batch]
+    results: list[Drafted] = []
+    for _sid, text, summary in batch:
+        draft = renderer.draft(text)
+        made = renderer.summary(text) if summary else None
+        results.append((pack(draft.html), draft.token, draft.hrefs, draft.shown, made))
+    return results

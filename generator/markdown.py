@@ -24,6 +24,7 @@ EXTENSIONS = ["extra", "sane_lists"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<[^>]+>")
 _BLANK = re.compile(r"\n[ \t]*\n")
+_PLACEHOLDER = re.compile(r"(press-link-[0-9a-f]{12}-)([0-9]+)-")
 _AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 SUMMARY_CHARS = 300
 
@@ -111,7 +112,7 @@ class MarkdownRenderer:
 
     def draft(self, text: str) -> Draft:
         """Markdown → HTML with placeholders for internal links (the slow, cacheable part)."""
-        token = f"press-link-{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}-"
+        token = f"press-link-{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}-"  # see _PLACEHOLDER
         self._holder.hrefs, self._holder.token = [], token
         try:
             out = self._md.reset().convert(text)
@@ -142,8 +143,13 @@ def fill(draft: Draft, context: LinkContext | None, sanitize: Callable[[str], st
     out = draft.html
     if draft.hrefs:
         values = [_resolve(h, shown, context) for h, shown in zip(draft.hrefs, draft.shown, strict=True)]
-        pattern = re.compile(re.escape(draft.token) + r"(\d+)-")
-        out = pattern.sub(lambda m: _escape_attribute(values[int(m.group(1))]), out)
+
+        def value(match: re.Match[str]) -> str:
+            if match.group(1) != draft.token:
+                return match.group(0)
+            return _escape_attribute(values[int(match.group(2))])
+
+        out = _PLACEHOLDER.sub(value, out)
     return sanitize(out) if sanitize else out
 
 

@@ -24,6 +24,7 @@ class PageMemo:
     def __init__(self, shelf: Shelf, out_dir: Path, salt: str):
         self.shelf = shelf
         self.out_dir = out_dir
+        self._root = str(out_dir)
         self.salt = key("pages", salt, str(out_dir))
         self.fresh: dict[str, str] = {}  # output path → fingerprint, for pages rendered in this process
 
@@ -42,7 +43,7 @@ class PageMemo:
         if record is None or record[0] != fingerprint:
             return False
         try:
-            stat = os.stat(self.out_dir / path)
+            stat = os.stat(os.path.join(self._root, path))
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == record[1:]
@@ -55,7 +56,7 @@ class PageMemo:
         """After writing: remember the fingerprint, size and mtime of each page now on disk."""
         for path, fingerprint in fingerprints.items():
             try:
-                stat = os.stat(self.out_dir / path)
+                stat = os.stat(os.path.join(self._root, path))
             except OSError:
                 continue
             self.shelf.put(path, (fingerprint, stat.st_size, stat.st_mtime_ns))
