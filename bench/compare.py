@@ -15,8 +15,10 @@ feeds. Hugo gets years/months/days as taxonomies and a "related" list (5) on eve
 press builds its related list when the related stage exists in this checkout; Pelican has none built
 in. Pelican gets every date in UTC (it aborts on a day whose articles mix UTC offsets).
 
-Peak memory is the largest sum of the resident sizes of the build's process tree, sampled every
-20 ms (press forks workers that share pages with their parent, so this overstates press a little).
+`peak_mb` is the largest sum of the proportional set sizes (PSS: a page shared by n processes counts
+1/n in each) over the build's process tree, sampled every 50 ms: the memory the build really holds,
+whether in one process with threads (Hugo) or forked workers (press). `max_process_rss_mb` is the
+largest resident size of any single process of the tree (from wait4), counting shared pages in full.
 The machine may be shared: numbers are noisy, so compare tools within one run.
 """
 
@@ -210,14 +212,26 @@ def to_hugo(site: Path, posts: list[tuple[Path, frontmatter.Post]], dest: Path) 
 # -- measuring ----------------------------------------------------------------------------------------------
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def _memory(pid: int) -> int:
+    """Proportional set size (shared pages split among their sharers), else resident size, in bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants, from /proc."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/statm") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            total += _memory(current)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     todo += [int(c) for c in handle.read().split()]
@@ -237,8 +251,8 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
-            done.wait(0.02)
+            peak[0] = max(peak[0], _tree_memory(proc.pid))
+            done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -250,8 +264,12 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.stderr.write(output.decode(errors="replace")[-3000:])
-    peak_bytes = max(peak[0], usage.ru_maxrss * 1024)
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak_bytes / 2**20), "exit": proc.returncode}
+    return {
+        "seconds": round(seconds, 2),
+        "peak_mb": round(peak[0] / 2**20),
+        "max_process_rss_mb": round(usage.ru_maxrss / 1024),
+        "exit": proc.returncode,
+    }
 
 
 def html_files(folder: Path) -> int:

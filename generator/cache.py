@@ -121,6 +121,7 @@ class Shelf:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
             with os.fdopen(fd, "wb") as handle:
+                pickle.dump(generator_fingerprint(), handle)
                 pickle.dump(self.new, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:
@@ -128,8 +129,11 @@ class Shelf:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """A shelf's entries; none when it was written by another generator (all its keys are stale)."""
     try:
         with path.open("rb") as handle:
+            if pickle.load(handle) != generator_fingerprint():
+                return {}
             data = pickle.load(handle)
     except FileNotFoundError:
         return {}

@@ -7,6 +7,7 @@ time, so results are consumed (written to disk) as they come instead of piling u
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -52,6 +53,7 @@ def ordered_map(
     _STATE = state
     pending: deque[Future[B]] = deque()
     context = multiprocessing.get_context("fork")
+    gc.freeze()  # workers' garbage collector then leaves the inherited objects (and their pages) alone
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for batch in batches:
@@ -64,6 +66,7 @@ def ordered_map(
         for future in pending:
             future.cancel()
         _STATE = None
+        gc.unfreeze()
 
 
 def _run(func: Callable[[Any, A], B], batch: A) -> B:
