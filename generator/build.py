@@ -7,6 +7,7 @@ touches the previous output/.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from generator.errors import Problem, Severity, sort_problems
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Unchanged
-from generator.pagememo import PageMemo
+from generator.pagememo import PageMemo, site_fingerprint
 from generator.parallel import default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
@@ -195,7 +196,8 @@ def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output],
     tasks.append(("rest", 0, 0))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     yield from ordered_map(_render_task, (renderer, index_pages), tasks, jobs)
-    yield list(static_files(site.site_dir, site.config.theme)), {}
+    static = list(static_files(site.site_dir, site.config.theme))
+    yield static, {f.path: hashlib.blake2b(f.data, digest_size=16).hexdigest() for f in static}
 
 
 RENDER_BATCH = 200
@@ -238,20 +240,24 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     clock = _Clock(timings)
     site = result.site
     cache = site.cache or Cache(None)
-    memo = PageMemo(cache.shelf("pages"), out_dir, files_fingerprint(theme_dirs(site_dir, site.config.theme)))
+    salt = files_fingerprint(theme_dirs(site_dir, site.config.theme))
+    memo = PageMemo(cache.shelf("pages"), out_dir, salt)
+    whole = site_fingerprint(memo.salt, site.config, site.urls, site.library, site.bodies, site.related)
+    if whole is not None and memo.site_unchanged(whole):
+        result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
+        clock.lap("render+write")
+        return result
     fingerprints: dict[str, str] = {}
     try:
-        result.report = write(
-            _counted(
-                _remember(_rendered(site, memo), memo, fingerprints), len(site.library.articles), progress
-            ),
-            out_dir,
-        )
+        pages = _remember(_rendered(site, memo), memo, fingerprints)
+        result.report = write(_counted(pages, len(site.library.articles), progress), out_dir)
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
         return result
     clock.lap("render+write")
     memo.record(fingerprints)
+    if whole is not None:
+        memo.record_site(whole)
     cache.save()
     clock.lap("cache")
     return result

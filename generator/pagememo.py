@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import Shelf, key
+from generator.write import MARKER
 
 Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
+SITE = ""  # the shelf key of the whole site's fingerprint (no output has an empty path)
 
 
 class PageMemo:
@@ -60,3 +62,54 @@ class PageMemo:
             except OSError:
                 continue
             self.shelf.put(path, (fingerprint, stat.st_size, stat.st_mtime_ns))
+
+    def site_unchanged(self, fingerprint: str) -> bool:
+        """True when the whole site's inputs are those of the last build and output/ holds exactly
+        the files that build wrote, untouched: then no page needs rendering or comparing."""
+        old = self.shelf.old
+        if old.get(SITE) != fingerprint:
+            return False
+        recorded = {path: record for path, record in old.items() if path != SITE}
+        on_disk = _files(self._root)
+        if on_disk is None or on_disk.keys() != recorded.keys():
+            return False
+        if any(on_disk[path] != record[1:] for path, record in recorded.items()):
+            return False
+        self.shelf.new = dict(old)
+        return True
+
+    def record_site(self, fingerprint: str) -> None:
+        self.shelf.put(SITE, fingerprint)
+
+
+def site_fingerprint(salt: str, *parts: Any) -> str | None:
+    """Hash of everything a site's pages are made from, pickled straight into the hash (no copy)."""
+    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+
+    class HashWriter:
+        def write(self, data: bytes) -> int:
+            digest.update(data)
+            return len(data)
+
+    try:
+        pickle.Pickler(HashWriter(), protocol=pickle.HIGHEST_PROTOCOL).dump(parts)
+    except Exception:  # noqa: BLE001 (not picklable: no fast path, every page is checked)
+        return None
+    return digest.hexdigest()
+
+
+def _files(root: str) -> dict[str, tuple[int, int]] | None:
+    """Every file under output/ (except press's marker) → (size, mtime_ns)."""
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        for folder, _dirs, names in os.walk(root):
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            for name in names:
+                path = name if rel == "." else f"{rel}/{name}"
+                if path == MARKER:
+                    continue
+                stat = os.stat(os.path.join(folder, name))
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return None
+    return found

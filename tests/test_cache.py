@@ -154,3 +154,16 @@ def test_no_cache_flag_leaves_no_cache(make_site):
     site = _site(make_site)
     _build(site, "--no-cache")
     assert not (site / ".cache").exists()
+
+
+def test_output_touched_by_hand_is_repaired_on_a_no_op_build(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    expected = _snapshot(out)
+    _build(site)  # a no-op build: nothing rendered at all
+    (out / PAGE_A).unlink()
+    (out / PAGE_B).write_text("edited by hand")
+    (out / "stray.html").write_text("not ours")
+    result = run_press("build", str(site))
+    assert "2 files written" in result.stdout and "1 removed" in result.stdout
+    assert _snapshot(out) == expected
