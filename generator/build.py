@@ -225,6 +225,21 @@ def _render_task(
     return batch, fingerprints
 
 
+def check(site_dir: Path, options: Options) -> Result:
+    """Everything `build` does except write: load, then render every page and discard it."""
+    site_dir = site_dir.resolve()
+    result = load(site_dir, options)
+    if result.ok and result.site is not None:
+        clock = _Clock(result.timings)
+        try:
+            for _ in outputs(result.site):
+                pass
+        except jinja2.TemplateError as exc:
+            result.problems.append(template_problem(exc, site_dir))
+        clock.lap("render")
+    return result
+
+
 def build(site_dir: Path, options: Options, progress: Progress | None = None) -> Result:
     """Load, then render and write; nothing is written unless the whole site rendered."""
     site_dir = site_dir.resolve()

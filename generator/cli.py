@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, load
+from generator.build import Options, Result, build, check
 from generator.errors import Problem
 
 
@@ -128,7 +128,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    result = load(args.site.resolve(), _options(args))
+    result = check(args.site, _options(args))
     if args.format == "json":
         print(json.dumps({"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}, indent=2))
     else:

@@ -90,8 +90,7 @@ def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None
     try:
         meta = _HANDLER.load(fm_text, Loader=_NoDatesLoader) if fm_text.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 2
+        line = _yaml_error_line(exc, fm_text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [
             error(
@@ -115,3 +114,22 @@ def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None
             key_lines.setdefault(match.group(1).strip("'\""), number)
     body = "\n".join(lines[end + 1 :])
     return SourceText(meta, body, end + 2, key_lines), []
+
+
+def _yaml_error_line(exc: yaml.YAMLError, fm_text: str) -> int:
+    """File line of a YAML error. An unclosed bracket or quote is found only at the end of the block,
+    so then the line where the construct opened is the one worth showing."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    last = fm_text.count("\n")
+    mark = (
+        context
+        if context is not None
+        and (
+            problem is None
+            or problem.line > last
+            or (problem.line == last and problem.column >= len(fm_text.split("\n")[-1]))
+        )
+        else problem
+    )
+    return mark.line + 2 if mark is not None else 2

@@ -229,30 +229,32 @@ def _image(article: Article) -> dict[str, str | None] | None:
 
 
 def bar_chart(months: list[MonthCount], urls: Urls) -> dict[str, Any]:
-    """Geometry of the per-month bar chart (inline SVG, drawn by the template, no JavaScript)."""
-    bar, gap, height = 6, 1, 120
+    """Geometry of the per-month bar chart (inline SVG, drawn by the template, no JavaScript).
+
+    A fixed-width coordinate system scaled uniformly by the browser: bars share the width, so a
+    two-month archive and a forty-year one both fill the chart, and text is never stretched.
+    """
+    width, height, label_gap = 600.0, 120.0, 32.0
+    slot = width / max(len(months), 1)
     peak = max((m.count for m in months), default=0) or 1
     bars = []
     for i, m in enumerate(months):
         h = round(m.count / peak * height, 1)
         bars.append(
             {
-                "x": i * (bar + gap),
+                "x": round(i * slot, 2),
                 "y": round(height - h, 1),
-                "width": bar,
+                "width": round(max(slot * 0.8, 0.5), 2),
                 "height": h,
                 "label": f"{m.label}: {m.count}",
                 "url": urls.href(m.url),
                 "count": m.count,
             }
         )
-    years = [{"x": b["x"], "label": str(m.year)} for b, m in zip(bars, months, strict=True) if m.month == 1]
-    if bars and months[0].month != 1:
-        years.insert(0, {"x": 0, "label": str(months[0].year)})
-    return {
-        "width": max(len(months) * (bar + gap), 1),
-        "height": height,
-        "bars": bars,
-        "years": years,
-        "peak": peak,
-    }
+    starts = [(b["x"], m.year) for b, m in zip(bars, months, strict=True) if m.month == 1 or b is bars[0]]
+    years, last = [], -label_gap
+    for x, year in starts:
+        if x - last >= label_gap:
+            years.append({"x": x, "label": str(year)})
+            last = x
+    return {"width": width, "height": height, "bars": bars, "years": years, "peak": peak}

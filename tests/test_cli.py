@@ -35,3 +35,36 @@ def test_python_dash_m_generator_works(make_site):
     result = run_press("check", str(site))
     assert result.returncode == 0, result.stderr
     assert "Check OK: 1 articles" in result.stdout
+
+
+def test_check_renders_templates_too(make_site, press):
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "themes/mine/templates/article.html": "{% if %}\n",
+        },
+        site_toml='theme = "mine"\n',
+    )
+    code, _, err = press("check", str(site))
+    assert code == 1
+    assert err.startswith("themes/mine/templates/article.html:1: template syntax error:")
+    assert not (site / "output").exists()
+
+
+def test_check_json_format(make_site, press):
+    import json
+
+    site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03", body="[x](gone.md)")})
+    code, out, _ = press("check", str(site), "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] is True
+    assert report["problems"] == [
+        {
+            "path": "content/articles/2012/12/a.md",
+            "line": 6,
+            "key": None,
+            "message": "broken internal link 'gone.md': no such article",
+            "hint": "link to the other article's .md file with a relative path",
+            "severity": "warning",
+        }
+    ]

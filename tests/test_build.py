@@ -1,0 +1,239 @@
+"""The whole pipeline on small sites: what a reader gets, and what a failed build must not touch."""
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, build
+from tests.conftest import SITES, article
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("small") / "out"
+    result = build(SITES / "small", Options(out_dir=out))
+    assert result.ok, [p.format() for p in result.problems]
+    return out
+
+
+def read(out: Path, rel: str) -> str:
+    return (out / rel).read_text(encoding="utf-8")
+
+
+def test_article_page(small):
+    page = read(small, "2012/12/03/ferry-schedule/index.html")
+    assert "<h1>New Ferry Schedule &lt;b&gt;Announced&lt;/b&gt;</h1>" in page
+    assert '<a rel="author" href="/news/authors/bob-sample/">Bob Sample</a>' in page
+    assert '<time datetime="2012-12-03T18:00:00+04:00">December 3, 2012</time>' in page
+    assert '<link rel="canonical" href="https://example.org/news/2012/12/03/ferry-schedule/">' in page
+    assert '<meta property="og:title" content="New Ferry Schedule &lt;b&gt;Announced&lt;/b&gt;">' in page
+    assert 'The ferry leaving port. <span class="credit">C. Photographer</span>' in page
+    assert 'Originally published at <a href="https://example.com/2012/12/03/ferry-schedule-a456">' in page
+    assert '<a rel="prev" href="/news/2012/11/28/council-votes-budget/">' in page
+    assert 'rel="next"' not in page
+    assert '<a rel="tag" href="/news/tags/port/">Port</a>' in page
+    assert '<a href="/news/2012/11/28/council-votes-budget/">the budget vote</a>' in page
+
+
+def test_article_related_resolved_by_title_and_path_unresolved_as_text(small):
+    page = read(small, "2012/12/03/ferry-schedule/index.html")
+    assert (
+        '<li class="editorial"><a href="/news/2012/11/20/harbour-reopens/">Harbour Reopens After Storm</a>'
+        in page
+    )
+    assert (
+        '<a href="/news/2012/11/28/council-votes-budget/">Council Votes on the &#34;Harbour&#34; Budget</a>'
+        in page
+    )
+    assert '<li class="editorial">A Story We Never Published</li>' in page
+
+
+def test_json_ld_is_a_news_article(small):
+    page = read(small, "2012/11/28/council-votes-budget/index.html")
+    block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    data = json.loads(block)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == 'Council Votes on the "Harbour" Budget'
+    assert [a["name"] for a in data["author"]] == ["Ann Example", "Bob Sample"]
+    assert data["datePublished"] == "2012-11-28T00:00:00+04:00"
+
+
+def test_date_indexes_paginated_newest_first_with_neighbours(small):
+    year = read(small, "2012/index.html")
+    assert year.index("New Ferry Schedule") < year.index("Council Votes")
+    assert "page 1 of 2" in year
+    assert "Harbour Reopens" in read(small, "2012/page/2/index.html")
+    month = read(small, "2012/11/index.html")
+    assert '<a href="/news/2012/12/">December 2012 →</a>' in month
+    assert '<a href="/news/2012/11/">← November 2012</a>' in read(small, "2012/12/index.html")
+    assert "Harbour Reopens" in read(small, "2012/11/20/index.html")
+
+
+def test_archive_lists_months_and_draws_svg_chart(small):
+    page = read(small, "archive/index.html")
+    assert '<a href="/news/2012/11/">Nov 2012</a> <span class="count">2</span>' in page
+    assert page.count("<rect ") == 2
+    assert "<script" not in page
+
+
+def test_authors_and_tags(small):
+    authors = read(small, "authors/index.html")
+    assert authors.index("Ann Example") < authors.index("Bob Sample")
+    assert '<a href="/news/authors/bob-sample/">Bob Sample</a> <span class="count">2</span>' in authors
+    ann = read(small, "authors/ann-example/index.html")
+    assert "Ann covers the port." in ann and "since 2001" in ann
+    assert '<a href="https://ann.example.org">Website</a>' in ann
+    assert "Harbour Reopens" in ann and "Council Votes" in ann
+    assert "3 articles" in read(small, "tags/port/index.html")
+    assert '<a href="/news/tags/weather/">Weather</a>' in read(small, "tags/index.html")
+
+
+def test_feeds_and_sitemap_parse(small):
+    feed = ET.parse(small / "feed.xml").getroot()
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert titles == [
+        "New Ferry Schedule <b>Announced</b>",
+        'Council Votes on the "Harbour" Budget',
+        "Harbour Reopens After Storm",
+    ]
+    ann = ET.parse(small / "authors/ann-example/feed.xml").getroot()
+    assert len(list(ann.iter(f"{ATOM}entry"))) == 2
+    sitemap = ET.parse(small / "sitemap.xml").getroot()
+    locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://example.org/news/2012/12/03/ferry-schedule/" in locs
+    assert "Sitemap: https://example.org/news/sitemap.xml" in read(small, "robots.txt")
+
+
+def test_alias_redirect_page(small):
+    page = read(small, "2012/11/28/council-votes-budget-a123/index.html")
+    assert '<meta http-equiv="refresh" content="0; url=/news/2012/11/28/council-votes-budget/">' in page
+    assert '<link rel="canonical" href="https://example.org/news/2012/11/28/council-votes-budget/">' in page
+    assert '<a href="/news/2012/11/28/council-votes-budget/">' in page
+
+
+def test_drafts_only_with_flag(small, tmp_path):
+    assert not (small / "2012/12/04").exists()
+    result = build(SITES / "small", Options(out_dir=tmp_path / "o", drafts=True))
+    assert result.ok and (tmp_path / "o/2012/12/04/draft-story/index.html").is_file()
+
+
+def test_rebuild_is_byte_identical_and_touches_nothing(make_site, tmp_path):
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "content/articles/2012/12/b.md": article("B", "2012-12-04"),
+        }
+    )
+    first = build(site, Options())
+    page = site / "output/2012/12/03/a/index.html"
+    mtime = page.stat().st_mtime_ns
+    second = build(site, Options())
+    assert first.report.written and second.report.written == [] and second.report.removed == []
+    assert page.stat().st_mtime_ns == mtime
+
+
+def test_deleted_article_leaves_no_stale_page(make_site):
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03", tags=["X"]),
+            "content/articles/2012/12/b.md": article("B", "2012-12-04"),
+        }
+    )
+    build(site, Options())
+    (site / "content/articles/2012/12/a.md").unlink()
+    result = build(site, Options())
+    assert "2012/12/03/a/index.html" in result.report.removed
+    assert not (site / "output/2012/12/03").exists()
+    assert not (site / "output/tags/x").exists()
+
+
+def test_failed_build_leaves_previous_output_untouched(make_site):
+    site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03")})
+    assert build(site, Options()).ok
+    before = {p: p.read_bytes() for p in (site / "output").rglob("*") if p.is_file()}
+    (site / "content/articles/2012/12/a.md").write_text("---\ntitle: [broken\n---\n")
+    (site / "content/articles/2012/12/b.md").write_text("---\ntitle: B\n---\n")
+    result = build(site, Options())
+    assert [p.format() for p in result.errors] == [
+        "content/articles/2012/12/a.md:2: invalid YAML: did not find expected ',' or ']' "
+        "(hint: quote values that contain ': ' or start with [ { * & ! | > ' \" % @ `)",
+        "content/articles/2012/12/b.md:1: date: is missing (hint: add e.g. 'date: 2012-12-03')",
+    ]
+    after = {p: p.read_bytes() for p in (site / "output").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_strict_turns_warnings_into_errors(make_site):
+    site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03", body="[x](nope.md)")})
+    assert build(site, Options()).ok
+    strict = build(site, Options(strict=True))
+    assert not strict.ok
+    assert (
+        strict.errors[0]
+        .format()
+        .startswith("content/articles/2012/12/a.md:6: broken internal link 'nope.md'")
+    )
+
+
+def test_theme_overrides_one_template_and_falls_back_for_the_rest(make_site):
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "themes/mine/templates/article.html": "<p>custom {{ article.title }}</p>\n",
+        },
+        site_toml='theme = "mine"\n',
+    )
+    assert build(site, Options()).ok
+    assert (site / "output/2012/12/03/a/index.html").read_text() == "<p>custom A</p>\n"
+    assert "<title>Test" not in (site / "output/index.html").read_text()
+    assert 'class="teasers"' in (site / "output/index.html").read_text()
+
+
+def test_template_error_names_template_file_and_line(make_site):
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "themes/mine/templates/article.html": "<p>\n{{ article.no_such_field }}\n</p>\n",
+        },
+        site_toml='theme = "mine"\n',
+    )
+    result = build(site, Options())
+    assert not result.ok
+    problem = result.errors[0]
+    assert (problem.path, problem.line) == ("themes/mine/templates/article.html", 2)
+    assert "no_such_field" in problem.message
+
+
+def test_unknown_theme_is_an_error(make_site):
+    site = make_site(
+        {"content/articles/2012/12/a.md": article("A", "2012-12-03")}, site_toml='theme = "nope"\n'
+    )
+    result = build(site, Options())
+    assert (
+        result.errors[0].format() == "site.toml: theme: no theme 'nope' in themes/ (hint: available: default)"
+    )
+
+
+def test_refuses_an_output_folder_it_did_not_make(make_site, tmp_path):
+    site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03")})
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    result = build(site, Options(out_dir=precious))
+    assert not result.ok and "not made by press" in result.errors[0].message
+    assert (precious / "keep.txt").read_text() == "mine"
+
+
+def test_works_under_sub_path_and_root(make_site):
+    site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03")})
+    build(site, Options(base_url="https://h.example/deep/path/"))
+    home = (site / "output/index.html").read_text()
+    assert 'href="/deep/path/2012/12/03/a/"' in home and 'href="/deep/path/static/style.css"' in home
+    shutil.rmtree(site / "output")
+    build(site, Options())
+    assert 'href="/2012/12/03/a/"' in (site / "output/index.html").read_text()

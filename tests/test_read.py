@@ -1,0 +1,114 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.models import Image
+from generator.read import read_article, read_author, read_page
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def read(tmp_path: Path, text: str, name: str = "articles/2012/12/story.md"):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return read_article(tmp_path, name, MOSCOW)
+
+
+def test_full_article(tmp_path):
+    article, problems = read(
+        tmp_path,
+        "---\ntitle: AT&amp;T &lt;b&gt; deal\ndate: 2012-12-03\nauthors: Jane Doe\ntags: [NATO, Russia]\n"
+        "image:\n  caption: A caption\n  credit: Someone\nsource_url: https://example.org/x\n"
+        "aliases: [/old/path]\nrelated: [Other story]\nupdated: 2012-12-04T10:00:00+00:00\n"
+        "section: World\n---\n\nBody.\n",
+    )
+    assert problems == []
+    assert article.title == "AT&T <b> deal"
+    assert article.date == datetime(2012, 12, 3, tzinfo=MOSCOW)
+    assert article.authors == ("Jane Doe",)
+    assert article.tags == ("NATO", "Russia")
+    assert article.image == Image(src=None, caption="A caption", credit="Someone")
+    assert article.aliases == ("/old/path",)
+    assert article.related == ("Other story",)
+    assert article.updated == datetime(2012, 12, 4, 10, tzinfo=UTC)
+    assert article.extra == {"section": "World"}
+    assert article.slug == "story"
+    assert article.body.strip() == "Body."
+    assert article.body_line == 15
+
+
+def test_datetime_with_offset_keeps_it(tmp_path):
+    article, _ = read(tmp_path, "---\ntitle: A\ndate: 2019-03-17T10:49:00-05:00\n---\n")
+    assert article.date.utcoffset() == timedelta(hours=-5)
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("title: A", "f:1: date: is missing (hint: add e.g. 'date: 2012-12-03')"),
+        ("title: ''\ndate: 2012-12-03", "f:2: title: is empty (hint: add e.g. 'title: My headline')"),
+        (
+            "title: A\ndate: 2012-02-30",
+            "f:3: date: '2012-02-30' is not a valid date (day is out of range for "
+            "month) (hint: use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00)",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\ntags: 5",
+            "f:4: tags: must be a list of text, got a number (hint: write it as [first, second])",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\nauthors: [{name: X}]",
+            "f:4: authors: author 1 is a mapping, not text (hint: write the author as a plain string)",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\nslug: a/b",
+            "f:4: slug: 'a/b' must not contain '/' (hint: a slug is one path segment, like 'my-story')",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\naliases: [https://x.org/a]",
+            "f:4: aliases: alias 'https://x.org/a' is an "
+            "absolute URL (hint: an alias is a path on this site, like /2012/12/old-url)",
+        ),
+        ("title: A\ndate: 2012-12-03\ndraft: maybe", "f:4: draft: must be true or false, got str"),
+    ],
+)
+def test_bad_values_name_file_line_and_key(tmp_path, front, expected):
+    article, problems = read(tmp_path, f"---\n{front}\n---\nBody\n")
+    assert article is None
+    formatted = [p.format().replace("content/articles/2012/12/story.md", "f") for p in problems]
+    assert expected in formatted
+
+
+def test_all_problems_of_a_file_at_once(tmp_path):
+    _, problems = read(tmp_path, "---\ntitle: A\ndate: nope\ntags: 3\ndraft: 1\n---\n")
+    assert [p.key for p in problems] == ["date", "tags", "draft"]
+
+
+def test_messy_slug_is_cleaned_with_a_warning(tmp_path):
+    article, problems = read(tmp_path, "---\ntitle: A\ndate: 2012-12-03\n---\n", "articles/a%20b.md")
+    assert article.slug == "a-b"
+    assert (
+        problems[0]
+        .format()
+        .endswith(
+            "slug: 'a%20b' is not URL-safe; using 'a-b' "
+            "(hint: use only letters, digits, '-', '_', '.' and '~')"
+        )
+    )
+
+
+def test_author_profile_and_page(tmp_path):
+    (tmp_path / "authors").mkdir()
+    (tmp_path / "authors/jane-doe.md").write_text(
+        "---\nname: Jane Doe\nlinks: {Site: https://j.example}\n---\nBio"
+    )
+    author, problems = read_author(tmp_path, "authors/jane-doe.md")
+    assert problems == [] and author.slug == "jane-doe" and author.name == "Jane Doe"
+    assert author.links == (("Site", "https://j.example"),)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages/about.md").write_text("---\ntitle: About\n---\nHello")
+    page, problems = read_page(tmp_path, "pages/about.md")
+    assert problems == [] and page.slug == "about" and page.title == "About"

@@ -1,0 +1,58 @@
+import os
+
+import pytest
+
+from generator.models import Output
+from generator.write import MARKER, check_out_dir, write
+
+
+def out(path: str, data: bytes) -> Output:
+    return Output(url="/" + path, path=path, data=data)
+
+
+def test_first_write_creates_folder_with_marker(tmp_path):
+    report = write([out("index.html", b"a"), out("x/index.html", b"b")], tmp_path / "o")
+    assert sorted(report.written) == ["index.html", "x/index.html"]
+    assert (tmp_path / "o" / MARKER).exists()
+    assert (tmp_path / "o/x/index.html").read_bytes() == b"b"
+
+
+def test_only_changed_files_are_written_and_stale_removed(tmp_path):
+    target = tmp_path / "o"
+    write([out("a.html", b"a"), out("b.html", b"b"), out("old/c.html", b"c")], target)
+    os.utime(target / "a.html", ns=(1, 1))
+    report = write([out("a.html", b"a"), out("b.html", b"B")], target)
+    assert report.written == ["b.html"] and report.unchanged == 1
+    assert report.removed == ["old/c.html"]
+    assert (target / "a.html").stat().st_mtime_ns == 1
+    assert not (target / "old").exists()
+    assert not any(p.name.startswith(".o.staging") for p in tmp_path.iterdir())
+
+
+def test_error_while_rendering_leaves_output_untouched(tmp_path):
+    target = tmp_path / "o"
+    write([out("a.html", b"a")], target)
+
+    def broken():
+        yield out("a.html", b"changed")
+        raise RuntimeError("template blew up")
+
+    with pytest.raises(RuntimeError):
+        write(broken(), target)
+    assert (target / "a.html").read_bytes() == b"a"
+    assert not any(p.name.startswith(".o.staging") for p in tmp_path.iterdir())
+
+
+def test_two_outputs_at_one_path_are_refused(tmp_path):
+    with pytest.raises(Exception, match="two outputs claim one file"):
+        write([out("a.html", b"1"), out("a.html", b"2")], tmp_path / "o")
+
+
+def test_out_dir_checks(tmp_path):
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    assert "sources" in check_out_dir(site, site).message
+    assert check_out_dir(site / "output", site) is None
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other/file").write_text("x")
+    assert "not made by press" in check_out_dir(tmp_path / "other", site).message
