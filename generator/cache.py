@@ -16,6 +16,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata
@@ -71,20 +72,34 @@ def files_fingerprint(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+BUCKETS = 64
+
+
+def bucket(entry_key: str) -> int:
+    return zlib.crc32(entry_key.encode()) % BUCKETS
+
+
 class Shelf:
-    """One named table of the cache (`read`, `markdown`, `pages`), loaded whole, saved whole.
+    """One named table of the cache (`read`, `markdown`, `pages`), kept in a folder of buckets.
 
     Only entries used by the current build are saved, so the cache holds one site's worth of
-    work and doesn't grow with every edit.
+    work and doesn't grow with every edit; only buckets whose entries changed are rewritten, so
+    saving after a one-article edit writes two small files, not the whole table.
     """
 
-    def __init__(self, path: Path | None):
-        self.path = path
-        self.old: dict[str, Any] = _load(path) if path else {}
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.old: dict[str, Any] = {}
+        self._loaded: list[set[str]] = [set() for _ in range(BUCKETS)]  # keys each bucket file held
+        if folder is not None:
+            for number in range(BUCKETS):
+                entries = _load(folder / f"{number:02d}.pickle")
+                self.old.update(entries)
+                self._loaded[number] = set(entries)
         self.new: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
-        self.dirty = False
+        self._dirty: set[int] = set()
 
     def get(self, entry_key: str) -> Any | None:
         value = self.old.get(entry_key)
@@ -99,7 +114,7 @@ class Shelf:
 
     def put(self, entry_key: str, value: Any) -> None:
         if self.old.get(entry_key) != value:
-            self.dirty = True
+            self._dirty.add(bucket(entry_key))
         self.new[entry_key] = value
 
     def get_or(self, entry_key: str, compute: Callable[[], T]) -> T:
@@ -109,27 +124,34 @@ class Shelf:
             self.put(entry_key, value)
         return value
 
-    @property
-    def changed(self) -> bool:
-        return self.dirty or self.new.keys() != self.old.keys()
-
     def save(self) -> None:
-        """Atomically replace the shelf's file; a cache that can't be written is just not written."""
-        if self.path is None or not self.changed:
+        """Atomically rewrite the buckets that changed; a cache that can't be written is just not written."""
+        if self.folder is None:
             return
+        if not self._dirty and self.new.keys() == self.old.keys():
+            return
+        parts: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
+        for entry_key, value in self.new.items():
+            parts[bucket(entry_key)][entry_key] = value
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(generator_fingerprint(), handle)
-                pickle.dump(self.new, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for number, entries in enumerate(parts):
+                if number in self._dirty or entries.keys() != self._loaded[number]:
+                    _save(self.folder / f"{number:02d}.pickle", entries)
         except OSError:
             return
 
 
+def _save(path: Path, entries: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(generator_fingerprint(), handle)
+        pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 def _load(path: Path) -> dict[str, Any]:
-    """A shelf's entries; none when it was written by another generator (all its keys are stale)."""
+    """A bucket's entries; none when it was written by another generator (all its keys are stale)."""
     try:
         with path.open("rb") as handle:
             if pickle.load(handle) != generator_fingerprint():
@@ -151,8 +173,7 @@ class Cache:
 
     def shelf(self, name: str) -> Shelf:
         if name not in self._shelves:
-            path = self.folder / f"{name}.pickle" if self.folder else None
-            self._shelves[name] = Shelf(path)
+            self._shelves[name] = Shelf(self.folder / name if self.folder else None)
         return self._shelves[name]
 
     def save(self) -> None:

@@ -36,7 +36,7 @@ def test_cache_is_written_and_git_ignored(make_site):
     site = _site(make_site)
     _build(site)
     cache = site / ".cache"
-    assert {p.name for p in cache.glob("*.pickle")} == {"read.pickle", "markdown.pickle", "pages.pickle"}
+    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "pages"}
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
@@ -143,7 +143,7 @@ def test_corrupt_cache_files_are_ignored(make_site):
     out = _build(site)
     expected = _snapshot(out)
     shutil.rmtree(out)
-    for cache_file in (site / ".cache").glob("*.pickle"):
+    for cache_file in (site / ".cache").glob("*/*.pickle"):
         cache_file.write_bytes(b"\x80\x05not a pickle at all")
     result = run_press("build", str(site))
     assert result.returncode == 0, result.stderr

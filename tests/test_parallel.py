@@ -53,7 +53,7 @@ def test_warm_cache_gives_the_same_output_as_none(archive: Path, tmp_path: Path)
     _build(archive, tmp_path / "cold", "--no-cache")
     _build(archive, tmp_path / "warming", "--jobs", "3")
     _build(archive, tmp_path / "warm", "--jobs", "3")
-    assert (archive / ".cache" / "markdown.pickle").is_file()
+    assert any((archive / ".cache" / "markdown").glob("*.pickle"))
     _same_trees(tmp_path / "cold", tmp_path / "warm")
 
 
