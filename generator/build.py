@@ -260,7 +260,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     whole = site_fingerprint(memo.salt, site.config, site.urls, site.library, site.bodies, site.related)
     if whole is not None and memo.site_unchanged(whole):
         result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
-        clock.lap("render+write")
+        clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
         return result
     fingerprints: dict[str, str] = {}
     try:

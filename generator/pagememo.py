@@ -91,8 +91,10 @@ def site_fingerprint(salt: str, *parts: Any) -> str | None:
             digest.update(data)
             return len(data)
 
+    pickler = pickle.Pickler(HashWriter(), protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: equal values give equal bytes whether or not they are one object
     try:
-        pickle.Pickler(HashWriter(), protocol=pickle.HIGHEST_PROTOCOL).dump(parts)
+        pickler.dump(parts)
     except Exception:  # noqa: BLE001 (not picklable: no fast path, every page is checked)
         return None
     return digest.hexdigest()
