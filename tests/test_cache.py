@@ -62,8 +62,10 @@ def test_no_op_rebuild_rewrites_nothing(make_site):
     site = _site(make_site)
     out = _build(site)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    result = run_press("build", str(site))
+    result = run_press("build", str(site), "--timings")
     assert ", 0 files written," in result.stdout
+    assert '"unchanged": ' in result.stdout, "a no-op build right after a cold one renders nothing"
+    assert '"render+write"' not in result.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
 
