@@ -21,9 +21,10 @@ from generator.cache import Cache, Shelf, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
+from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page, Unchanged
+from generator.models import Article, Author, Output, Page, Related, Unchanged
 from generator.pagememo import PageMemo, site_fingerprint
 from generator.parallel import default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
@@ -32,12 +33,15 @@ from generator.render import (
     environment,
     static_files,
     template_problem,
+    template_problems,
     theme_dirs,
     theme_problems,
 )
+from generator.reserved import generated_collisions
+from generator.sanitize import sanitizer
 from generator.urls import Urls
-from generator.views import Related, ViewMaker
-from generator.write import WriteReport, check_out_dir, write
+from generator.views import ViewMaker
+from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -141,6 +145,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
     problems += theme_problems(site_dir, config.theme)
+    if not problems:
+        problems += template_problems(site_dir, config.theme)
     result.problems = problems
     if any(p.is_error for p in problems):
         return result
@@ -149,23 +155,39 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     jobs = options.jobs or default_jobs()
     articles, authors, pages = _read_all(site_dir, config, problems, cache)
     clock.lap("read")
+    articles = dates_from_git(site_dir, articles, problems)
+    clock.lap("git")
     urls = Urls.from_config(config)
     library, found = make_library(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
+    problems += generated_collisions(library, config.per_page)
     clock.lap("library")
-    bodies = render_bodies(library, urls, cache=cache.shelf("markdown"), jobs=jobs)
+    bodies = render_bodies(
+        library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
+    )
     problems += bodies.problems
     clock.lap("markdown")
     cache.save()
     clock.lap("cache")
-    related: Related = {}
+    related = _related(library, bodies, config)
+    clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs)
     return result
+
+
+def _related(library: Library, bodies: Bodies, config: Config) -> Related:
+    """Imported on use: numpy, scipy and scikit-learn take a second to load, which a site with
+    nothing to relate should not wait for."""
+    if len(library.articles) < 2 or config.related.k < 1:
+        return {a.id: [] for a in library.articles}
+    from generator.related import related
+
+    return related(library, bodies, config.related)
 
 
 def _strict(problem: Problem) -> Problem:
@@ -196,8 +218,7 @@ def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output],
     tasks.append(("rest", 0, 0))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     yield from ordered_map(_render_task, (renderer, index_pages), tasks, jobs)
-    static = list(static_files(site.site_dir, site.config.theme))
-    yield static, {f.path: hashlib.blake2b(f.data, digest_size=16).hexdigest() for f in static}
+    yield list(static_files(site.site_dir, site.config.theme)), {}
 
 
 RENDER_BATCH = 200
@@ -218,6 +239,7 @@ def _render_task(
             *renderer.overviews(),
             *renderer.aliases(),
             *renderer.feeds(index_pages),
+            *renderer.graph(),
         ]
     fingerprints = {}
     if renderer.memo is not None:
@@ -269,6 +291,9 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
         return result
+    except UnsafeOutput as exc:
+        result.problems.append(exc.problem)
+        return result
     clock.lap("render+write")
     memo.record(fingerprints)
     if whole is not None:
@@ -287,6 +312,8 @@ def _remember(
         for output in batch:
             if isinstance(output, Unchanged):
                 memo.keep(output.path)
+            elif output.path not in found:  # not from a template (static files, graph.json): its bytes
+                fingerprints[output.path] = hashlib.blake2b(output.data, digest_size=16).hexdigest()
             yield output
 
 

@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from generator import __version__
-from generator.build import Options, Result, build, check
+from generator.build import Options, Result, build, check, load
 from generator.errors import Problem
+from generator.hooks import install_hook
+from generator.importers import FORMATS, import_archive
+from generator.scaffold import Created, init_site, new_article
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +59,36 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(p)
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format")
     p.set_defaults(func=cmd_check)
+
+    p = commands.add_parser("related", help="print an article's related list with scores and reasons")
+    p.add_argument("article", help="the article's file (content/articles/...md) or its exact title")
+    _build_args(p)
+    p.set_defaults(func=cmd_related)
+
+    p = commands.add_parser("init", help="start a new archive in an empty folder")
+    p.add_argument("dir", type=Path, help="folder for the new archive (created if missing)")
+    p.set_defaults(func=cmd_init)
+
+    p = commands.add_parser("new", help="write a new article and print its path")
+    p.add_argument("headline", help="the article's headline")
+    p.add_argument("--author", action="append", default=[], help="byline (repeat for several)")
+    p.add_argument("--tag", action="append", default=[], help="topic (repeat for several)")
+    p.add_argument("--date", help="publication date, ISO 8601 (default: now)")
+    _site_args(p)
+    p.set_defaults(func=cmd_new)
+
+    p = commands.add_parser("hook", help="git hooks")
+    hook = p.add_subparsers(dest="hook_command", required=True, metavar="ACTION")
+    p = hook.add_parser("install", help="write .git/hooks/pre-commit that runs press check")
+    _site_args(p)
+    p.set_defaults(func=cmd_hook_install)
+
+    p = commands.add_parser("import", help="import raw article text or another archive into content/")
+    p.add_argument("src", type=Path, help="a document or a folder of them (seeds/), or a Hugo/Jekyll site")
+    p.add_argument("--into", type=Path, default=Path("content"), help="content folder (default: content)")
+    p.add_argument("--force", action="store_true", help="replace existing files whose text differs")
+    p.add_argument("--from", dest="fmt", choices=FORMATS, default="seedtext", help="source format")
+    p.set_defaults(func=cmd_import)
     return parser
 
 
@@ -128,7 +162,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    result = check(args.site, _options(args))
+    # drafts and future articles too: a problem in one breaks the build on the day it goes live
+    result = check(args.site, replace(_options(args), drafts=True, future=True))
     if args.format == "json":
         print(json.dumps({"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}, indent=2))
     else:
@@ -143,8 +178,60 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_related(args: argparse.Namespace) -> int:
+    from generator.related import explain
+
+    result = load(args.site.resolve(), _options(args))
+    if not result.ok or result.site is None:
+        _report(result.errors)
+        return 1
+    text = explain(result.site.library, result.site.related, args.article)
+    if text is None:
+        print(f"No article matches {args.article!r} (give its file path or exact title)", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def _created(created: Created) -> int:
+    _report(created.problems)
+    for note in created.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for path in created.paths:
+        print(path)
+    return 1 if created.problems else 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    return _created(init_site(args.dir))
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    return _created(new_article(args.site, args.headline, args.author, args.tag, args.date))
+
+
+def cmd_hook_install(args: argparse.Namespace) -> int:
+    hook, problems = install_hook(args.site)
+    _report(problems)
+    if hook:
+        print(f"Installed {hook}: press check now runs before each commit.")
+    return 1 if problems else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    report = import_archive(args.src, args.into, args.fmt, args.force)
+    print("\n".join(report.lines()))
+    print(f"Import {'OK' if report.ok else 'FAILED'} ({args.fmt}): {report.counts()}")
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "new" and len(extra) == 1 and str(args.site) == "." and extra[0][:1] != "-":
+        args.site = Path(extra[0])  # `press new "Headline" --tag T SITE`: argparse can't mix positionals
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return int(args.func(args))
 
 

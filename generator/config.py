@@ -21,17 +21,20 @@ DEFAULT_PERMALINK = "/{year}/{month}/{day}/{slug}/"
 
 @dataclass(frozen=True)
 class RelatedConfig:
-    """Weights of the related-articles signals (see related.py)."""
+    """Weights of the related-articles signals (see related.py for how they combine)."""
 
-    k: int = 5
-    text: float = 1.0
-    tags: float = 0.3
-    authors: float = 0.1
-    editorial: float = 3.0
-    links: float = 2.0
-    time: float = 0.3
-    time_scale_days: float = 30.0
-    min_score: float = 0.05
+    k: int = 5  # related articles per article
+    text: float = 1.0  # TF-IDF cosine of title + summary + body
+    title_weight: int = 1  # the title counts 1 + title_weight times in the text
+    tags: float = 0.3  # shared tags, rare ones counting more
+    authors: float = 0.3  # content score × (1 + authors · shared authors): weak, never alone
+    editorial: float = 3.0  # `related` list, either direction
+    links: float = 2.5  # internal link in either body
+    time: float = 0.3  # content score × (1 + time · closeness in publication date)
+    time_scale_days: float = 30.0  # closeness = exp(-days apart / time_scale_days)
+    min_score: float = 0.05  # weaker pairs are not related
+    candidates: int = 40  # nearest texts considered per article before re-scoring
+    terms: int = 50  # distinctive terms per article used to find them (0 = all)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,14 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
     for key in ("per_page", "home_size", "feed_size"):
         if getattr(config, key) < 1:
             problems.append(error(path, lines.get(key), key, "must be at least 1"))
+    for key, value in vars(config.related).items():
+        if value < 0:
+            dotted = f"related.{key}"
+            problems.append(error(path, lines.get(dotted), dotted, "must not be negative"))
+    if config.related.time_scale_days <= 0:
+        problems.append(
+            error(path, lines.get("related.time_scale_days"), "related.time_scale_days", "must be above 0")
+        )
     if "{slug}" not in config.permalinks.article and "{id}" not in config.permalinks.article:
         problems.append(
             error(
@@ -150,6 +161,18 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
                 f"default is {DEFAULT_PERMALINK!r}",
             )
         )
+    for kind in ("article", "page"):
+        pattern = getattr(config.permalinks, kind)
+        if any(part in (".", "..") for part in pattern.split("/")) or "\\" in pattern:
+            problems.append(
+                error(
+                    path,
+                    lines.get(f"permalinks.{kind}"),
+                    f"permalinks.{kind}",
+                    f"pattern {pattern!r} climbs out of the site with '..'",
+                    "write the path from the site root, e.g. '/{year}/{slug}/'",
+                )
+            )
 
 
 def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:
@@ -174,6 +197,12 @@ def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, li
         config = replace(config, base_url=base_url)
     _validate(config, "site.toml", lines, problems)
     return config, problems
+
+
+def setting_line(site_dir: Path, key: str) -> int | None:
+    """Line of one setting in site.toml, for problems found after loading (an unknown theme)."""
+    path = site_dir / "site.toml"
+    return _key_lines(path.read_text(encoding="utf-8-sig")).get(key) if path.exists() else None
 
 
 def _toml_error_line(message: str) -> int | None:

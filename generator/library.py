@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import NamedTuple
 
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Page
@@ -157,27 +158,35 @@ def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple
     return {e.slug: e for e in entries}, article_tags
 
 
-def _claim(
-    claims: dict[str, list[tuple[str, int | None, str]]], url: str, path: str, line: int | None, what: str
-):
-    claims[url].append((path, line, what))
+class Claim(NamedTuple):
+    """One source claiming a URL: the file, the line and key that make the claim, and what it is."""
+
+    path: str
+    line: int | None
+    key: str | None
+    what: str  # article, alias, page
 
 
-def _collisions(claims: dict[str, list[tuple[str, int | None, str]]]) -> list[Problem]:
+def _collisions(claims: dict[str, list[Claim]]) -> list[Problem]:
     problems = []
     for url, claimants in sorted(claims.items()):
         if len(claimants) < 2:
             continue
-        listing = ", ".join(f"{path} ({what})" for path, _, what in claimants)
-        for path, line, what in claimants:
-            key = "aliases" if what == "alias" else ("slug" if what == "article" else None)
+        listing = ", ".join(f"{c.path} ({c.what})" for c in claimants)
+        kinds = {c.what for c in claimants}
+        hint = (
+            "remove the alias, or move the article that owns this URL"
+            if "alias" in kinds
+            else "give all but one of them a different slug or date"
+        )
+        for path, line, key, _ in claimants:
             problems.append(
                 error(
                     path,
                     line,
                     key,
                     f"URL {url} is claimed by {len(claimants)} sources: {listing}",
-                    "give one of them a different slug or date, or remove the alias",
+                    hint,
                 )
             )
     return problems
@@ -197,18 +206,20 @@ def make_library(
     now = now or datetime.now(tz)
     chosen = sorted(_select(articles, drafts, future, now), key=lambda a: (a.date, a.id))
     problems: list[Problem] = []
-    claims: dict[str, list[tuple[str, int | None, str]]] = defaultdict(list)
+    claims: dict[str, list[Claim]] = defaultdict(list)
     local = {a.id: a.date.astimezone(tz) for a in chosen}
     url = {}
     for article in chosen:
         path = f"content/{article.id}"
         url[article.id] = urls.article(local[article.id], article.slug, article.id)
-        _claim(claims, url[article.id], path, article.line_of("slug") or 1, "article")
+        slug_line = article.line_of("slug")
+        claims[url[article.id]].append(Claim(path, slug_line or 1, "slug" if slug_line else None, "article"))
         for alias in article.aliases:
-            _claim(claims, alias_path(alias), path, article.line_of("aliases"), "alias")
+            line = article.line_of(f"aliases[{alias}]") or article.line_of("aliases")
+            claims[alias_path(alias)].append(Claim(path, line, "aliases", "alias"))
     page_url = {p.id: urls.page(p.slug) for p in pages}
     for page in pages:
-        _claim(claims, page_url[page.id], f"content/{page.id}", 1, "page")
+        claims[page_url[page.id]].append(Claim(f"content/{page.id}", 1, None, "page"))
     problems += _collisions(claims)
     problems += _unsafe(claims)
     by_id = {a.id: a for a in chosen}
@@ -226,7 +237,7 @@ def make_library(
                 problems.append(
                     warning(
                         f"content/{article.id}",
-                        article.line_of("related"),
+                        article.line_of(f"related[{entry}]") or article.line_of("related"),
                         "related",
                         f"no article matches {entry!r}; shown as plain text",
                         "use the exact title or the path to the article's file",
@@ -260,12 +271,12 @@ def alias_path(alias: str) -> str:
     return path if path.endswith("/") or "." in last else path + "/"
 
 
-def _unsafe(claims: dict[str, list[tuple[str, int | None, str]]]) -> list[Problem]:
+def _unsafe(claims: dict[str, list[Claim]]) -> list[Problem]:
     problems = []
     for url, claimants in claims.items():
         try:
             output_file(url)
         except UnsafePath as exc:
-            for path, line, _ in claimants:
-                problems.append(error(path, line, None, str(exc), "use a plain path under the site root"))
+            for path, line, key, _ in claimants:
+                problems.append(error(path, line, key, str(exc), "use a plain path under the site root"))
     return problems

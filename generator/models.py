@@ -86,3 +86,10 @@ class Unchanged(Output):
     """An output whose inputs are those of the file already on disk: not rendered, not rewritten."""
 
     data: bytes = b""
+
+
+Edge = tuple[str, float, list[str]]
+"""One related-articles edge: (other article id, score, reasons a person can read)."""
+
+Related = dict[str, list[Edge]]
+"""Article id → its related articles, best first (see related.py)."""

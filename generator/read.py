@@ -16,15 +16,16 @@ from typing import Any
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Image, Page
 from generator.slugs import clean_slug, slug_problem
-from generator.source import SourceText, decode, split
+from generator.source import MAX_BYTES, SourceText, decode, split, too_big
 
 
 class Invalid(ValueError):
     """A front-matter value that can't be used; the message says why, the hint how to fix it."""
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, item: int | str | None = None):
         super().__init__(message)
         self.hint = hint
+        self.item = item  # the list entry at fault (position or text), to point at its own line
 
 
 # -- converters: raw YAML value → typed value, or raise Invalid --------------------------------------
@@ -48,14 +49,26 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
     """A list of strings; one string is accepted as a list of one."""
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, dict):
+        raise Invalid(
+            f"must be a list of text, got a mapping ({', '.join(map(str, value))})",
+            f"write each {item} as plain text, e.g. [first, second]",
+        )
     if not isinstance(value, list):
-        raise Invalid(f"must be a list of text, got {_type_name(value)}", "write it as [first, second]")
+        raise Invalid(
+            f"must be a list of text, got {_type_name(value)} ({value!r})",
+            f'write it as a list, quoting numbers: ["{value}"]',
+        )
     out = []
-    for position, entry in enumerate(value, start=1):
+    for position, entry in enumerate(value):
         if isinstance(entry, dict):
-            raise Invalid(f"{item} {position} is a mapping, not text", f"write the {item} as a plain string")
+            raise Invalid(
+                f"{item} {position + 1} is a mapping ({', '.join(map(str, entry))}), not text",
+                f"write the {item} as plain text",
+                position,
+            )
         if isinstance(entry, (list, bool)) or entry is None:
-            raise Invalid(f"{item} {position} must be text, got {_type_name(entry)}")
+            raise Invalid(f"{item} {position + 1} must be text, got {_type_name(entry)}", None, position)
         text = html.unescape(str(entry).strip())
         if text and text not in out:
             out.append(text)
@@ -63,6 +76,8 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_HINT = "use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00"
 
 
 def to_datetime(value: Any, tz: tzinfo) -> datetime:
@@ -73,18 +88,17 @@ def to_datetime(value: Any, tz: tzinfo) -> datetime:
         parsed = datetime.combine(value, time())
     elif isinstance(value, str):
         text = value.strip()
+        if not _ISO_SHAPE.match(text):
+            raise Invalid(f"{text!r} is not an ISO 8601 date", _ISO_HINT)
         try:
             if _DATE_RE.match(text):
                 parsed = datetime.combine(date.fromisoformat(text), time())
             else:
-                parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+                parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError as exc:
-            raise Invalid(
-                f"{text!r} is not a valid date ({exc})",
-                "use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00",
-            ) from exc
+            raise Invalid(f"{text!r} is not a real date: {exc}", "check the day and month") from exc
     else:
-        raise Invalid(f"must be a date, got {_type_name(value)}", "use ISO 8601: 2012-12-03")
+        raise Invalid(f"must be a date, got {_type_name(value)}", _ISO_HINT)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
@@ -98,13 +112,15 @@ def to_bool(value: Any) -> bool:
 
 def to_image(value: Any) -> Image:
     if isinstance(value, str):
-        return Image(src=value.strip())
+        return Image(src=to_link(value))
     if not isinstance(value, dict):
         raise Invalid(f"must be a mapping with src, caption, credit; got {_type_name(value)}")
     unknown = sorted(set(value) - {"src", "caption", "credit", "alt"})
     if unknown:
         raise Invalid(f"unknown image key {unknown[0]!r}", "image takes src, caption and credit")
     fields = {k: (to_text(v) if v is not None else None) for k, v in value.items() if k != "alt"}
+    if fields.get("src"):
+        fields["src"] = to_link(fields["src"])
     return Image(**fields)
 
 
@@ -130,9 +146,16 @@ def to_aliases(value: Any) -> tuple[str, ...]:
             raise Invalid(
                 f"alias {alias!r} is an absolute URL",
                 "an alias is a path on this site, like /2012/12/old-url",
+                alias,
             )
-        if ".." in alias.split("/") or "\\" in alias or "\x00" in alias:
-            raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root")
+        if ".." in alias.split("/"):
+            raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root", alias)
+        if "\\" in alias or any(ord(c) < 32 for c in alias):
+            raise Invalid(
+                f"alias {alias!r} contains a backslash or control character",
+                "write the path from the site root with '/'",
+                alias,
+            )
     return aliases
 
 
@@ -191,8 +214,8 @@ def _convert(
         try:
             known[key] = converters[key](value)
         except Invalid as exc:
-            line = src.key_lines.get(str(raw_key))
-            problems.append(error(path, line, key, str(exc), exc.hint))
+            line = src.key_lines.get(f"{raw_key}[{exc.item}]") or src.key_lines.get(str(raw_key))
+            problems.append(error(path, line, str(raw_key), str(exc), exc.hint))
     return known, extra
 
 
@@ -229,14 +252,27 @@ def read_article(content_dir: Path, article_id: str, tz: tzinfo) -> tuple[Articl
         body=src.body,
         body_line=src.body_line,
         extra=extra,
-        lines=src.key_lines,
+        lines=_canonical_lines(src.key_lines),
         **values,
     )
     return article, problems
 
 
+def _canonical_lines(key_lines: dict[str, int]) -> dict[str, int]:
+    """Lines under the canonical key names too ('author' written, 'authors' looked up)."""
+    lines = dict(key_lines)
+    for written, line in key_lines.items():
+        name, bracket, rest = written.partition("[")
+        if name in ALIASES:
+            lines.setdefault(ALIASES[name] + bracket + rest, line)
+    return lines
+
+
 def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
     try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return None, [too_big(path, size)]
         data = file.read_bytes()
     except OSError as exc:
         return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
@@ -249,16 +285,30 @@ def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
 # -- authors and pages ------------------------------------------------------------------------------
 
 
+_SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def to_link(value: Any) -> str:
+    """A URL a reader may follow: web, mail or a path on this site; never `javascript:` or `data:`."""
+    url = to_text(value)
+    scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    if scheme and scheme.group(1).lower() not in _SAFE_SCHEMES:
+        raise Invalid(
+            f"{url!r} is a {scheme.group(1)}: URL", "use an https:// address or a path on this site", url
+        )
+    return url
+
+
 def _links(value: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(value, dict):
-        return tuple((to_text(k), to_text(v)) for k, v in value.items())
+        return tuple((to_text(k), to_link(v)) for k, v in value.items())
     if isinstance(value, list):
         pairs = []
         for entry in value:
             if isinstance(entry, dict) and "url" in entry:
-                pairs.append((to_text(entry.get("name") or entry["url"]), to_text(entry["url"])))
+                pairs.append((to_text(entry.get("name") or entry["url"]), to_link(entry["url"])))
             else:
-                url = to_text(entry)
+                url = to_link(entry)
                 pairs.append((url, url))
         return tuple(pairs)
     raise Invalid("must be a mapping of name: url or a list of urls")
@@ -272,7 +322,7 @@ def read_author(content_dir: Path, author_id: str) -> tuple[Author | None, list[
     converters: dict[str, Callable[[Any], Any]] = {
         "name": to_title,
         "bio": to_text,
-        "photo": to_text,
+        "photo": to_link,
         "links": _links,
     }
     values, extra = _convert(src.meta, converters, src, path, problems)

@@ -7,21 +7,25 @@ so a typo in a theme fails the build instead of printing nothing.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from markupsafe import Markup
 
 from generator import feeds
+from generator.config import setting_line
 from generator.errors import Problem, error
+from generator.graph import graph_data
 from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
 from generator.models import Output, Unchanged
 from generator.pagememo import PageMemo
 from generator.urls import Urls, output_file
-from generator.views import ViewMaker
+from generator.views import ViewMaker, safe_json
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 
@@ -46,16 +50,46 @@ def theme_problems(site_dir: Path, theme: str) -> list[Problem]:
             if (site_dir / "themes").is_dir()
             else []
         )
-        return [
-            error(
-                "site.toml",
-                None,
-                "theme",
-                f"no theme {theme!r} in themes/",
-                f"available: {', '.join(['default', *available])}",
-            )
-        ]
+        near = difflib.get_close_matches(theme, available, n=1)
+        hint = f"did you mean {near[0]!r}?" if near else f"available: {', '.join(['default', *available])}"
+        line = setting_line(site_dir, "theme")
+        return [error("site.toml", line, "theme", f"no theme {theme!r} in themes/", hint)]
     return []
+
+
+_REFERENCES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
+def template_problems(site_dir: Path, theme: str) -> list[Problem]:
+    """Every template of the theme compiled, and every template it names found, before rendering:
+    so `press check` reports a broken theme with its file and line, not the first page that hits it."""
+    env = environment(site_dir, theme)
+    problems = []
+    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        try:
+            tree = env.parse(source, name, filename)
+            env.compile(tree, name, filename)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(template_problem(exc, site_dir))
+            continue
+        for node in tree.find_all(_REFERENCES):
+            target = node.template
+            if not isinstance(target, nodes.Const) or getattr(node, "ignore_missing", False):
+                continue
+            try:
+                env.loader.get_source(env, target.value)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                problems.append(
+                    error(
+                        _relative(filename, site_dir),
+                        node.lineno,
+                        None,
+                        f"template {target.value!r} not found",
+                        f"add it to themes/{theme}/templates/ or remove the reference to it",
+                    )
+                )
+    return problems
 
 
 def environment(site_dir: Path, theme: str) -> jinja2.Environment:
@@ -211,6 +245,21 @@ class Renderer:
         first_pages = sorted({p.first_url for p in index_pages})
         yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages))
         yield self.page("robots.txt", Urls.robots(), "robots", sitemap=views.urls.absolute(Urls.sitemap()))
+
+    def graph(self) -> Iterator[Output]:
+        """`/graph.json` and the `/graph/` page that explores it (the same data, inline and inert)."""
+        views = self.views
+        data = graph_data(views.library, views.related, views.urls)
+        url = Urls.graph_json()
+        yield Output(url, output_file(url), safe_json(data).encode("utf-8"), "data")
+        yield self.page(
+            "graph.html",
+            Urls.graph(),
+            "graph",
+            graph=safe_json(data),
+            script=views.urls.href(Urls.static("graph.js")),
+            json_url=views.urls.href(Urls.graph_json()),
+        )
 
 
 def _initial(name: str) -> str:

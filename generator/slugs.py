@@ -30,8 +30,10 @@ def slug_problem(slug: str) -> str | None:
         return "is empty"
     if "/" in slug or "\\" in slug:
         return "must not contain '/'"
-    if ".." in slug:
-        return "must not contain '..'"
+    if slug in (".", ".."):
+        return "would point at a folder, not name a page"
+    if any(ord(c) < 32 for c in slug):
+        return "must not contain control characters"
     return None
 
 

@@ -17,8 +17,10 @@ import yaml
 
 from generator.errors import Problem, error
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024
 _KEY_LINE = re.compile(r"^([^\s#:'\"-][^:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
+_ITEM_LINE = re.compile(r"^(\s*)-\s+(.*?)\s*$")
+_ENTRY_LINE = re.compile(r"^(\s+)([^\s#:'\"-][^:]*?)\s*:\s+(.*?)\s*$")
 
 
 class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -44,10 +46,7 @@ class SourceText:
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """Bytes → text: UTF-8 (a BOM is fine), universal newlines; anything else is a located error."""
     if len(data) > MAX_BYTES:
-        size = len(data) // (1024 * 1024)
-        return None, [
-            error(path, None, None, f"file is {size} MB, over the 20 MB limit", "split the article")
-        ]
+        return None, [too_big(path, len(data))]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -62,6 +61,17 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
             )
         ]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def too_big(path: str, size: int) -> Problem:
+    """No news article is this long: such a file is a mistake (a pasted dump, embedded data)."""
+    return error(
+        path,
+        None,
+        None,
+        f"file is {size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit for one article",
+        "split it, or move embedded data such as base64 images into separate files",
+    )
 
 
 def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None, list[Problem]]:
@@ -107,13 +117,42 @@ def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None
         return None, [
             error(path, 2, None, "front matter must be key: value pairs", "write e.g. 'title: My story'")
         ]
-    key_lines = {}
-    for number, raw in enumerate(lines[1:end], start=2):
+    body = "\n".join(lines[end + 1 :])
+    return SourceText(meta, body, end + 2, _key_lines(lines[1:end])), []
+
+
+def _key_lines(lines: list[str]) -> dict[str, int]:
+    """Line of each top-level key, and of each item of a block list (`key[position]`, `key[text]`)
+    or nested mapping (`key[name]`, `key[value]`), so a problem with one entry points at its line."""
+    found: dict[str, int] = {}
+    key, indent, position = None, None, 0
+    for number, raw in enumerate(lines, start=2):
         match = _KEY_LINE.match(raw)
         if match:
-            key_lines.setdefault(match.group(1).strip("'\""), number)
-    body = "\n".join(lines[end + 1 :])
-    return SourceText(meta, body, end + 2, key_lines), []
+            key, indent, position = match.group(1).strip("'\""), None, 0
+            found.setdefault(key, number)
+            continue
+        entry = _ENTRY_LINE.match(raw)
+        if key is not None and entry is not None:
+            found.setdefault(f"{key}[{entry.group(2)}]", number)
+            found.setdefault(f"{key}[{_unquote(entry.group(3))}]", number)
+            continue
+        item = _ITEM_LINE.match(raw)
+        if key is None or item is None or (indent is not None and len(item.group(1)) != indent):
+            continue
+        indent = len(item.group(1))
+        found.setdefault(f"{key}[{position}]", number)
+        found.setdefault(f"{key}[{_unquote(item.group(2))}]", number)
+        position += 1
+    return found
+
+
+def _unquote(raw: str) -> str:
+    """A scalar as written on its line, less a trailing comment and its quotes."""
+    text = raw.split(" #", 1)[0].strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    return text
 
 
 def _yaml_error_line(exc: yaml.YAMLError, fm_text: str) -> int:

@@ -16,12 +16,11 @@ from typing import Any
 from markupsafe import Markup
 
 from generator.config import Config
+from generator.graph import neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
-from generator.models import Article
+from generator.models import Article, Related
 from generator.urls import Urls
-
-Related = dict[str, list[tuple[str, float, list[str]]]]
 
 
 def display_date(when: datetime) -> str:
@@ -106,6 +105,7 @@ class ViewMaker:
             "title": self.library.by_id[article_id].title,
             "url": self.urls.href(self.library.url[article_id]),
             "date": display_date(self.when(article_id)),
+            "date_iso": self.when(article_id).isoformat(),
         }
 
     def article(self, article: Article, prev_id: str | None, next_id: str | None) -> dict[str, Any]:
@@ -113,8 +113,9 @@ class ViewMaker:
         updated = article.updated.astimezone(when.tzinfo) if article.updated else None
         if updated is not None and updated.date() == when.date():
             updated = None
+        created = article.created.astimezone(when.tzinfo) if article.created else None  # entered the archive
         editorial = [
-            {"title": ref.text, "url": None, "date": None}
+            {"title": ref.text, "url": None, "date": None, "date_iso": None}
             if ref.article_id is None
             else {**self._neighbour(ref.article_id), "title": self.library.by_id[ref.article_id].title}
             for ref in self.library.editorial[article.id]
@@ -136,6 +137,8 @@ class ViewMaker:
             "time": display_time(when),
             "updated_iso": updated.isoformat() if updated else None,
             "updated": display_date(updated) if updated else None,
+            "created_iso": created.isoformat() if created else None,
+            "created": display_date(created) if created else None,
             "authors": self.bylines(article.id),
             "tags": self.tag_links(article.id),
             "summary": self.summaries.get(article.id, ""),
@@ -144,11 +147,17 @@ class ViewMaker:
             "source_url": article.source_url,
             "related": editorial,
             "computed_related": computed,
+            "neighbourhood": self._neighbourhood(article.id),
             "previous": self._neighbour(prev_id),
             "next": self._neighbour(next_id),
             "extra": article.extra,
             "jsonld": safe_json(self._jsonld(article, when, updated, canonical)),
         }
+
+    def _neighbourhood(self, article_id: str) -> dict[str, Any] | None:
+        if not self.related.get(article_id):
+            return None
+        return neighbourhood(article_id, self.library, self.related, self.urls)
 
     def _jsonld(
         self, article: Article, when: datetime, updated: datetime | None, canonical: str

@@ -70,6 +70,16 @@ def _same(target: Path, data: bytes) -> bool:
         return False
 
 
+def _refuse_escape(output: Output) -> None:
+    """Last line of defence: urls.output_file already refuses these; a path made some other way
+    (a plugin, a future stage) still never writes outside output/."""
+    parts = output.path.replace("\\", "/").split("/")
+    if output.path.startswith("/") or "" in parts or ".." in parts or "." in parts or "\x00" in output.path:
+        raise UnsafeOutput(
+            error(output.path, None, None, f"output path for {output.url} would leave the output folder")
+        )
+
+
 def write(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
     """Stage changed outputs, then move them in and delete stale files."""
     report = WriteReport()
@@ -80,6 +90,7 @@ def write(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
     claimed: dict[str, str] = {}
     try:
         for output in outputs:
+            _refuse_escape(output)
             if output.path in claimed:
                 raise UnsafeOutput(
                     error(

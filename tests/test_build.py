@@ -215,7 +215,8 @@ def test_unknown_theme_is_an_error(make_site):
     )
     result = build(site, Options())
     assert (
-        result.errors[0].format() == "site.toml: theme: no theme 'nope' in themes/ (hint: available: default)"
+        result.errors[0].format()
+        == "site.toml:1: theme: no theme 'nope' in themes/ (hint: available: default)"
     )
 
 

@@ -52,16 +52,17 @@ def test_datetime_with_offset_keeps_it(tmp_path):
         ("title: ''\ndate: 2012-12-03", "f:2: title: is empty (hint: add e.g. 'title: My headline')"),
         (
             "title: A\ndate: 2012-02-30",
-            "f:3: date: '2012-02-30' is not a valid date (day is out of range for "
-            "month) (hint: use ISO 8601: 2012-12-03 or 2012-12-03T14:30:00+04:00)",
+            "f:3: date: '2012-02-30' is not a real date: day is out of range for month "
+            "(hint: check the day and month)",
         ),
         (
             "title: A\ndate: 2012-12-03\ntags: 5",
-            "f:4: tags: must be a list of text, got a number (hint: write it as [first, second])",
+            "f:4: tags: must be a list of text, got a number (5) (hint: write it as a list, quoting "
+            'numbers: ["5"])',
         ),
         (
             "title: A\ndate: 2012-12-03\nauthors: [{name: X}]",
-            "f:4: authors: author 1 is a mapping, not text (hint: write the author as a plain string)",
+            "f:4: authors: author 1 is a mapping (name), not text (hint: write the author as plain text)",
         ),
         (
             "title: A\ndate: 2012-12-03\nslug: a/b",

@@ -19,7 +19,8 @@ def test_slugify(text, slug):
 
 def test_slug_problems_and_cleaning():
     assert slug_problem("a/b") == "must not contain '/'"
-    assert slug_problem("..") == "must not contain '..'"
+    assert slug_problem("..") == "would point at a folder, not name a page"
+    assert slug_problem("a..b") is None  # one segment, harmless
     assert slug_problem("ok-slug") is None
     assert clean_slug("ok-slug") is None
     assert clean_slug("a%20b") == "a-b"

@@ -1,0 +1,258 @@
+"""Every article's related coverage: signals combined into one score per pair, each edge explained.
+
+Candidates come from the text (each article's nearest texts, see similarity.py) and from the
+editors (`related` lists and internal links, in either direction); tags, authors and time only
+re-score those candidates, so the work stays proportional to articles × candidates, never
+articles².
+
+    content = text·cosine + tags·shared_tags
+    score   = content · (1 + authors·shared_authors) · (1 + time·closeness)
+              + editorial·[picked either way] + links·[linked either way]
+
+Authors and time multiply the content score: a shared byline or a shared week makes related
+stories closer but never makes unrelated ones related (a columnist's every piece is not
+related), and a strong older match loses at most a factor (1 + time). With the default weights
+the content score stays below 1.3³ ≈ 2.2, under the link and editorial weights, so what an
+editor chose always ranks first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from generator.bodies import Bodies
+from generator.config import RelatedConfig
+from generator.library import Library, title_key
+from generator.models import Related
+from generator.similarity import Document, nearest, pair_dots, prune, tfidf_vectors
+
+_TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
+_DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Candidate pairs (row i's candidate j) with every signal, as parallel arrays."""
+
+    i: np.ndarray
+    j: np.ndarray
+    text: np.ndarray
+    tags: np.ndarray
+    authors: np.ndarray
+    days: np.ndarray
+    links_to: np.ndarray  # i's body links to j
+    linked_by: np.ndarray  # j's body links to i
+    picks: np.ndarray  # i lists j as related
+    picked_by: np.ndarray  # j lists i as related
+    score: np.ndarray
+
+
+def documents(library: Library) -> list[Document]:
+    return [Document(a.title, a.summary or "", a.body) for a in library.articles]
+
+
+def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) -> np.ndarray:
+    """Sorted unique keys i·n + j of the directed pairs in an id → ids mapping (self excluded)."""
+    n = len(index)
+    keys = [
+        index[source] * n + index[target]
+        for source, targets in edges.items()
+        if source in index
+        for target in targets
+        if target in index and target != source
+    ]
+    return np.unique(np.asarray(keys, dtype=np.int64))
+
+
+def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> sp.csr_matrix:
+    """Articles × values, weighted so that a shared rare value counts and a shared common one barely.
+
+    Entry = specificity / √(values of the article), specificity = idf / idf of a value used once;
+    the dot product of two rows is then a cosine scaled by how specific the shared values are.
+    """
+    names = sorted({v for aid in ids for v in values.get(aid, ())})
+    column = {name: c for c, name in enumerate(names)}
+    rows, cols = [], []
+    for r, aid in enumerate(ids):
+        for v in dict.fromkeys(values.get(aid, ())):
+            rows.append(r)
+            cols.append(column[v])
+    n = len(ids)
+    rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    df = np.bincount(cols_a, minlength=len(names)).astype(np.float64)
+    specificity = np.log(n / np.maximum(df, 1) + 1) / np.log(n + 1)
+    per_row = np.bincount(rows_a, minlength=n).astype(np.float64)
+    data = specificity[cols_a] / np.sqrt(np.maximum(per_row[rows_a], 1))
+    return sp.csr_matrix((data, (rows_a, cols_a)), shape=(n, max(len(names), 1)))
+
+
+def _contains(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return keys[at] == wanted
+
+
+def _timestamps(library: Library) -> np.ndarray:
+    return np.asarray([a.date.timestamp() for a in library.articles], dtype=np.float64)
+
+
+def _duplicate_groups(library: Library) -> np.ndarray:
+    """Same title and same publication day: one story filed twice, never related to itself."""
+    groups: dict[tuple[str, str], int] = {}
+    return np.asarray(
+        [
+            groups.setdefault((title_key(a.title), library.local[a.id].date().isoformat()), len(groups))
+            for a in library.articles
+        ],
+        dtype=np.int64,
+    )
+
+
+def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pairs:
+    """Every candidate pair with its signals and combined score (no ranking yet)."""
+    ids = [a.id for a in library.articles]
+    n = len(ids)
+    index = {aid: r for r, aid in enumerate(ids)}
+    vectors = tfidf_vectors(documents(library), settings.title_weight)
+    near = nearest(prune(vectors, settings.terms), settings.candidates, _TEXT_FLOOR)
+    near_keys = near.rows * n + near.cols
+    links = _directed(bodies.links, index)
+    picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
+    keys = np.unique(np.concatenate([near_keys, links, _flip(links, n), picks, _flip(picks, n)]))
+    i, j = keys // n, keys % n
+    text = pair_dots(vectors, i, j)
+    tags = pair_dots(_set_matrix(library.article_tags, ids), i, j)
+    authors = pair_dots(_set_matrix(library.article_authors, ids), i, j)
+    stamps = _timestamps(library)
+    days = np.abs(stamps[i] - stamps[j]) / _DAY
+    closeness = np.exp(-days / settings.time_scale_days)
+    flipped = j * n + i
+    links_to, linked_by = _contains(links, keys), _contains(links, flipped)
+    picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
+    content = settings.text * text + settings.tags * tags
+    score = content * (1 + settings.authors * authors) * (1 + settings.time * closeness)
+    score += settings.editorial * (picks_ | picked_by) + settings.links * (links_to | linked_by)
+    score = np.round(score, 6)  # rounded so ties are real ties, broken by the order in rank()
+    return Pairs(i, j, text, tags, authors, days, links_to, linked_by, picks_, picked_by, score)
+
+
+def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:
+    """Positions of each article's top-k pairs, best first; ties go to the older (then lower id) article.
+
+    Drops the article itself, its duplicates, and a second copy of any duplicated story.
+    """
+    ok = (pairs.i != pairs.j) & (groups[pairs.i] != groups[pairs.j]) & (pairs.score >= min_score)
+    chosen = np.flatnonzero(ok)
+    chosen = chosen[np.lexsort((pairs.j[chosen], -pairs.score[chosen], pairs.i[chosen]))]
+    story = pairs.i[chosen] * (groups.max() + 1) + groups[pairs.j[chosen]]
+    _, first = np.unique(story, return_index=True)
+    chosen = chosen[np.sort(first)]
+    rows = pairs.i[chosen]
+    starts = np.searchsorted(rows, rows, side="left")
+    return chosen[np.arange(len(chosen)) - starts < k]
+
+
+def related(library: Library, bodies: Bodies, settings: RelatedConfig) -> Related:
+    """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each."""
+    ids = [a.id for a in library.articles]
+    result: Related = {aid: [] for aid in ids}
+    if len(ids) < 2 or settings.k < 1:
+        return result
+    pairs = score_pairs(library, bodies, settings)
+    kept = rank(pairs, _duplicate_groups(library), settings.k, settings.min_score)
+    explain = Reasons(library, settings)
+    columns = [getattr(pairs, name)[kept].tolist() for name in Reasons.COLUMNS]
+    for i, j, score, *signals in zip(
+        pairs.i[kept].tolist(), pairs.j[kept].tolist(), pairs.score[kept].tolist(), *columns, strict=True
+    ):
+        result[ids[i]].append((ids[j], score, explain(ids[i], ids[j], *signals)))
+    return result
+
+
+def _flip(keys: np.ndarray, n: int) -> np.ndarray:
+    return (keys % n) * n + keys // n
+
+
+class Reasons:
+    """Human words for the signals of one edge, strongest kind first."""
+
+    COLUMNS = ("picks", "picked_by", "links_to", "linked_by", "text", "tags", "authors", "days")
+
+    def __init__(self, library: Library, settings: RelatedConfig):
+        self.library = library
+        self.settings = settings
+        self.tag_sets = {aid: set(tags) for aid, tags in library.article_tags.items()}
+        self.author_sets = {aid: set(authors) for aid, authors in library.article_authors.items()}
+
+    def __call__(
+        self,
+        source: str,
+        other: str,
+        picks: bool,
+        picked_by: bool,
+        links_to: bool,
+        linked_by: bool,
+        text: float,
+        tags: float,
+        authors: float,
+        days: float,
+    ) -> list[str]:
+        library = self.library
+        reasons = [
+            words
+            for flag, words in (
+                (picks, "editorial pick"),
+                (picked_by, "lists this as related"),
+                (links_to, "linked from body"),
+                (linked_by, "links here"),
+            )
+            if flag
+        ]
+        if text >= 0.005:
+            reasons.append(f"text {text:.2f}")
+        if tags > 0:
+            shared = [library.tags[s].name for s in library.article_tags[source] if s in self.tag_sets[other]]
+            reasons.append("shared tags: " + ", ".join(shared))
+        if authors > 0:
+            theirs = self.author_sets[other]
+            shared = [library.authors[s].name for s in library.article_authors[source] if s in theirs]
+            reasons.append("shared authors: " + ", ".join(shared))
+        whole = int(round(days))
+        if self.settings.time and whole <= self.settings.time_scale_days:
+            reasons.append("same day" if whole == 0 else f"{whole} day{'s' if whole != 1 else ''} apart")
+        return reasons
+
+
+def find_article(library: Library, reference: str) -> str | None:
+    """An article named as an editor would: its file (from the site, content/ or cwd) or its title."""
+    path = reference.strip().replace("\\", "/")
+    for prefix in ("content/", "./content/"):
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+    if path in library.by_id:
+        return path
+    if "/content/" in path:
+        path = path.split("/content/", 1)[1]
+    return library.resolve("", path)
+
+
+def explain(library: Library, related: Related, reference: str) -> str | None:
+    """An article's related list as text, one line per edge with its score and reasons."""
+    article_id = find_article(library, reference)
+    if article_id is None:
+        return None
+    article = library.by_id[article_id]
+    lines = [f"{article.title} ({library.local[article_id].date().isoformat()}, content/{article_id})"]
+    edges = related.get(article_id, [])
+    if not edges:
+        lines.append("  no related articles")
+    for place, (other, score, reasons) in enumerate(edges, start=1):
+        when = library.local[other].date().isoformat()
+        lines.append(f"{place:3}. {score:7.3f}  {library.by_id[other].title} ({when}, content/{other})")
+        lines.append(f"     {'; '.join(reasons)}")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Article, page and alias URLs that land on a page the build generates itself.
+
+The library catches two sources claiming one URL; this catches a source claiming the URL of a
+generated page (an alias `/2012/12/` over the month index, a slug `feed.xml`). Without it,
+`press check` would pass an archive whose build then fails on writing, so it runs in `load`.
+Everything is compared as the file under output/ that both would write.
+"""
+
+from __future__ import annotations
+
+from generator.errors import Problem, error
+from generator.indexes import all_index_pages
+from generator.library import Library, alias_path
+from generator.urls import UnsafePath, Urls, output_file
+
+_FIXED = {
+    Urls.home(): "the home page",
+    Urls.archive(): "the archive page",
+    Urls.authors(): "the authors page",
+    Urls.tags(): "the topics page",
+    Urls.feed(): "the site feed",
+    Urls.sitemap(): "the sitemap",
+    Urls.robots(): "robots.txt",
+    Urls.not_found(): "the not-found page",
+    Urls.graph(): "the related-articles graph",
+    Urls.graph_json(): "the related-articles graph data",
+}
+
+
+def generated_files(library: Library, per_page: int) -> dict[str, str]:
+    """Output file → what generates it, for every page the build makes from the library."""
+    files = {output_file(url): what for url, what in _FIXED.items()}
+    for page in all_index_pages(library, per_page):
+        files[output_file(page.url)] = f"the {page.kind} index {page.title!r}"
+    for slug, entry in library.authors.items():
+        files[output_file(Urls.author_feed(slug))] = f"the feed of {entry.name}"
+    return files
+
+
+def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
+    """(url, source path, line, key) for every URL a source file asks for."""
+    claims: list[tuple[str, str, int | None, str | None]] = []
+    for article in library.articles:
+        path = f"content/{article.id}"
+        claims.append((library.url[article.id], path, article.line_of("slug") or 1, "slug"))
+        claims += [(alias_path(a), path, article.line_of("aliases"), "aliases") for a in article.aliases]
+    claims += [(url, f"content/{pid}", 1, None) for pid, url in library.page_url.items()]
+    return claims
+
+
+def generated_collisions(library: Library, per_page: int) -> list[Problem]:
+    generated = generated_files(library, per_page)
+    problems = []
+    for url, path, line, key in _claims(library):
+        try:
+            target = output_file(url)
+        except UnsafePath:
+            continue  # reported by the library
+        what = generated.get(target)
+        if what:
+            problems.append(
+                error(
+                    path,
+                    line,
+                    key,
+                    f"URL {url} is {what}, which the site generates itself",
+                    "choose another slug or alias path",
+                )
+            )
+    return problems

@@ -1,0 +1,308 @@
+"""The related-articles graph on small sites where the right answer is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.build import Options, load
+from generator.related import Related
+from tests.conftest import article
+
+FLOOD = (
+    "Flood waters rose over the levee in Riverside overnight. Emergency crews evacuated families "
+    "from the river district as the flood crest approached; sandbags, pumps and rescue boats lined "
+    "the levee road. The river gauge reached a record crest, and the mayor ordered the evacuation "
+    "of every street near the levee."
+)
+FLOOD_FOLLOW_UP = (
+    "Riverside counted the damage after the flood: the levee breach left the river district under "
+    "water, evacuated families sheltered in schools, and emergency crews pumped flood water from "
+    "streets. Engineers blamed the levee's age for the breach at the record crest."
+)
+BUDGET = (
+    "The city council approved next year's budget for school lunches, adding money for fresh "
+    "vegetables and kitchen staff. Teachers and parents praised the vote; the lunch program will "
+    "serve every pupil in the district's primary schools."
+)
+OLD_FLOOD = (
+    "Thirty years ago the river burst its banks at Riverside: the old levee failed at the crest, "
+    "emergency crews evacuated families by boat and the flood left the river district under water."
+)
+CHESS = (
+    "The chess olympiad opened with a blitz tournament; grandmasters played the opening rounds "
+    "before a crowd of chess fans, and the endgame of the final board drew applause."
+)
+
+FILES = {
+    "content/articles/2020/03/flood-rises.md": article(
+        "Flood waters rise in Riverside",
+        "2020-03-01",
+        FLOOD,
+        tags=["Floods", "Riverside"],
+        authors=["Ann Lee"],
+    ),
+    "content/articles/2020/03/levee-breaks.md": article(
+        "Riverside levee breaks as flood crests",
+        "2020-03-03",
+        FLOOD_FOLLOW_UP,
+        tags=["Floods", "Riverside"],
+        authors=["Bo Chan"],
+    ),
+    "content/articles/2020/03/budget.md": article(
+        "Council approves school lunch budget", "2020-03-02", BUDGET, tags=["Schools"], authors=["Ann Lee"]
+    ),
+    "content/articles/1990/03/old-flood.md": article(
+        "Riverside remembers the great flood", "1990-03-10", OLD_FLOOD, tags=["Floods"]
+    ),
+    "content/articles/2020/04/chess.md": article(
+        "Chess olympiad opens",
+        "2020-04-01",
+        CHESS,
+        related=["Council approves school lunch budget"],
+    ),
+    "content/articles/2020/04/chess-endgame.md": article(
+        "Endgame drama at the chess olympiad",
+        "2020-04-02",
+        CHESS + " A second report from the tournament hall, see [the budget](../03/budget.md).",
+    ),
+    # Filed twice: same title, same day, another file. Never related to its twin.
+    "content/articles/2020/03/flood-rises-copy.md": article(
+        "Flood waters rise in Riverside", "2020-03-01", FLOOD, tags=["Floods", "Riverside"]
+    ),
+}
+
+FLOOD_ID = "articles/2020/03/flood-rises.md"
+FOLLOW_UP_ID = "articles/2020/03/levee-breaks.md"
+BUDGET_ID = "articles/2020/03/budget.md"
+OLD_ID = "articles/1990/03/old-flood.md"
+CHESS_ID = "articles/2020/04/chess.md"
+ENDGAME_ID = "articles/2020/04/chess-endgame.md"
+COPY_ID = "articles/2020/03/flood-rises-copy.md"
+
+
+def related_of(site: Path) -> Related:
+    result = load(site, Options())
+    assert result.ok, [p.format() for p in result.errors]
+    assert result.site is not None
+    return result.site.related
+
+
+@pytest.fixture
+def graph(make_site) -> Related:
+    return related_of(make_site(FILES))
+
+
+def others(graph: Related, article_id: str) -> list[str]:
+    return [other for other, _, _ in graph[article_id]]
+
+
+def reasons(graph: Related, article_id: str, other_id: str) -> list[str]:
+    return next(r for o, _, r in graph[article_id] if o == other_id)
+
+
+def test_two_stories_about_one_event_relate_and_say_why(graph):
+    assert others(graph, FLOOD_ID)[0] == FOLLOW_UP_ID
+    assert others(graph, FOLLOW_UP_ID)[0] in (FLOOD_ID, COPY_ID)
+    why = reasons(graph, FLOOD_ID, FOLLOW_UP_ID)
+    assert any(r.startswith("text ") for r in why)
+    assert "shared tags: Floods, Riverside" in why
+    assert "2 days apart" in why
+
+
+def test_an_unrelated_story_does_not_relate(graph):
+    assert BUDGET_ID not in others(graph, FLOOD_ID)
+    assert FLOOD_ID not in others(graph, BUDGET_ID)
+    assert CHESS_ID not in others(graph, FLOOD_ID)
+
+
+def test_a_shared_byline_alone_does_not_relate(graph):
+    # The flood story and the budget story share an author and a week, nothing else.
+    assert BUDGET_ID not in others(graph, FLOOD_ID)
+
+
+def test_a_strong_older_match_is_not_hidden_by_time(graph):
+    assert OLD_ID in others(graph, FLOOD_ID)
+    assert OLD_ID in others(graph, FOLLOW_UP_ID)
+
+
+def test_an_editorial_pick_always_wins_both_ways(graph):
+    assert others(graph, CHESS_ID)[0] == BUDGET_ID
+    assert "editorial pick" in reasons(graph, CHESS_ID, BUDGET_ID)
+    assert others(graph, BUDGET_ID)[0] in (CHESS_ID, ENDGAME_ID)
+    assert "lists this as related" in reasons(graph, BUDGET_ID, CHESS_ID)
+
+
+def test_an_internal_link_relates_both_ways(graph):
+    assert "linked from body" in reasons(graph, ENDGAME_ID, BUDGET_ID)
+    assert "links here" in reasons(graph, BUDGET_ID, ENDGAME_ID)
+    assert others(graph, ENDGAME_ID)[0] == BUDGET_ID  # a link outranks the near-identical chess text
+
+
+def test_never_itself_nor_a_duplicate_of_itself(graph):
+    for article_id, edges in graph.items():
+        ids = [other for other, _, _ in edges]
+        assert article_id not in ids
+        assert len(ids) == len(set(ids))
+    assert COPY_ID not in others(graph, FLOOD_ID)
+    assert FLOOD_ID not in others(graph, COPY_ID)
+    # Two filings of one story never both appear in a third article's list.
+    assert not {FLOOD_ID, COPY_ID} <= set(others(graph, FOLLOW_UP_ID))
+
+
+def test_scores_are_ordered_and_at_most_k(graph):
+    for edges in graph.values():
+        scores = [score for _, score, _ in edges]
+        assert scores == sorted(scores, reverse=True)
+        assert len(edges) <= 5
+
+
+def test_order_is_stable_and_ties_go_to_the_older_article(make_site):
+    same = "Volcano ash grounded flights across the region while airports waited for the ash cloud."
+    files = {
+        "content/articles/2021/05/query.md": article("Volcano ash cloud", "2021-05-10", same),
+        # Identical words (digits are not words), same day: a true tie, broken by file order.
+        "content/articles/2021/05/b-report.md": article("Ash report 2", "2021-05-01", same),
+        "content/articles/2021/05/a-report.md": article("Ash report 1", "2021-05-01", same),
+    }
+    first = related_of(make_site(files, name="one"))
+    second = related_of(make_site(files, name="two"))
+    assert first == second
+    assert others(first, "articles/2021/05/query.md") == [
+        "articles/2021/05/a-report.md",
+        "articles/2021/05/b-report.md",
+    ]
+    scores = [score for _, score, _ in first["articles/2021/05/query.md"]]
+    assert scores[0] == scores[1]
+
+
+def test_weights_come_from_site_toml(make_site):
+    toml = 'title = "T"\n[related]\nk = 1\nlinks = 0.0\n'
+    graph = related_of(make_site(FILES, site_toml=toml))
+    assert all(len(edges) <= 1 for edges in graph.values())
+    assert all("linked from body" not in r or s < 2 for e in graph.values() for _, s, r in e)
+
+
+def test_k_zero_turns_it_off(make_site):
+    graph = related_of(make_site(FILES, site_toml='title = "T"\n[related]\nk = 0\n'))
+    assert all(edges == [] for edges in graph.values())
+
+
+def test_unknown_and_bad_settings_are_errors_that_name_the_key(make_site):
+    site = make_site(FILES, site_toml='title = "T"\n[related]\ntextt = 1.0\ntags = -1.0\n')
+    result = load(site, Options())
+    messages = [p.format() for p in result.errors]
+    assert any("related.textt" in m and "did you mean 'related.text'" in m for m in messages), messages
+    assert any("related.tags" in m and "must not be negative" in m for m in messages), messages
+
+
+def test_article_page_lists_editorial_then_computed_with_dates_and_a_drawing(make_site, press):
+    site = make_site(FILES)
+    code, _, err = press("build", str(site))
+    assert code == 0, err
+    page = (site / "output/2020/04/01/chess/index.html").read_text()
+    aside = page.split('<aside class="related"', 1)[1].split("</aside>", 1)[0]
+    editorial, computed = aside.index('class="editorial"'), aside.index('class="computed"')
+    assert editorial < computed
+    assert '<time datetime="2020-03-02T00:00:00+00:00">March 2, 2020</time>' in aside
+    assert "<svg" in aside and "<line" in aside and "<script" not in aside
+    assert 'href="/2020/04/02/chess-endgame/"' in aside.split("<svg", 1)[1]
+
+
+def test_graph_json_lists_every_article_and_edge(make_site, press):
+    site = make_site(FILES)
+    code, _, err = press("build", str(site))
+    assert code == 0, err
+    data = json.loads((site / "output/graph.json").read_text())
+    assert data["format"] == "press-graph/1"
+    ids = [n["id"] for n in data["nodes"]]
+    assert sorted(ids) == sorted(a.removeprefix("content/") for a in FILES)
+    flood = data["nodes"][ids.index(FLOOD_ID)]
+    assert flood == {
+        "id": FLOOD_ID,
+        "title": "Flood waters rise in Riverside",
+        "url": "/2020/03/01/flood-rises/",
+        "date": "2020-03-01",
+        "authors": ["Ann Lee"],
+        "tags": ["Floods", "Riverside"],
+    }
+    graph = related_of(site)
+    assert len(data["edges"]) == sum(len(e) for e in graph.values())
+    first = next(e for e in data["edges"] if e["source"] == ids.index(CHESS_ID))
+    assert first["target"] == ids.index(BUDGET_ID) and "editorial pick" in first["reasons"]
+    assert (site / "output/graph/index.html").is_file()
+
+
+def test_titles_are_inert_in_the_graph_page_and_json(make_site, press):
+    evil = "</script><script>alert(1)</script> & <b>bold</b>"
+    site = make_site(
+        {
+            "content/articles/2020/01/a.md": article(evil, "2020-01-01", FLOOD),
+            "content/articles/2020/01/b.md": article("Levee", "2020-01-02", FLOOD_FOLLOW_UP),
+        }
+    )
+    code, _, err = press("build", str(site))
+    assert code == 0, err
+    page = (site / "output/graph/index.html").read_text()
+    block = page.split('<script type="application/json" id="graph-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and ">" not in block
+    assert json.loads(block)["nodes"][0]["title"] == evil
+    assert json.loads((site / "output/graph.json").read_text())["nodes"][0]["title"] == evil
+    assert "alert(1)</script>" not in page
+
+
+def test_graph_output_is_byte_stable(make_site, press):
+    one, two = make_site(FILES, name="one"), make_site(FILES, name="two")
+    assert press("build", str(one))[0] == 0
+    assert press("build", str(two))[0] == 0
+    assert (one / "output/graph.json").read_bytes() == (two / "output/graph.json").read_bytes()
+
+
+def test_press_related_prints_scores_and_reasons(make_site, press):
+    site = make_site(FILES)
+    code, out, err = press("related", "Chess olympiad opens", str(site))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Chess olympiad opens (2020-04-01, content/articles/2020/04/chess.md)")
+    assert "Council approves school lunch budget" in lines[1]
+    assert "editorial pick" in lines[2]
+    code, out, _ = press("related", "content/articles/2020/03/budget.md", str(site))
+    assert code == 0 and "links here" in out and "lists this as related" in out
+
+
+def test_press_related_unknown_article_fails(make_site, press):
+    code, _, err = press("related", "No such headline", str(make_site(FILES)))
+    assert code == 1
+    assert "No article matches 'No such headline'" in err
+
+
+@pytest.mark.corpus
+def test_the_real_corpus_is_one_explorable_graph(corpus_build: Path):
+    data = json.loads((corpus_build / "graph.json").read_text())
+    assert len(data["nodes"]) > 2000
+    with_edges = {e["source"] for e in data["edges"]}
+    assert len(with_edges) / len(data["nodes"]) > 0.95
+    assert all(e["source"] != e["target"] and e["score"] > 0 and e["reasons"] for e in data["edges"])
+    assert all(len([e for e in data["edges"] if e["source"] == n]) <= 5 for n in list(with_edges)[:50])
+
+
+def test_texts_without_a_content_word_relate_by_their_other_signals(make_site):
+    files = {
+        "content/articles/2020/01/a.md": article("It is", "2020-01-01", "It is what it is.", tags=["Odd"]),
+        "content/articles/2020/01/b.md": article("Was it", "2020-01-02", "1 2 3", tags=["Odd"]),
+        "content/articles/2020/01/c.md": article("Is", "2020-01-03", "", related=["Was it"]),
+    }
+    graph = related_of(make_site(files))
+    assert others(graph, "articles/2020/01/c.md") == ["articles/2020/01/b.md"]
+    assert others(graph, "articles/2020/01/b.md")[0] == "articles/2020/01/c.md"
+
+
+def test_texts_that_share_no_word_are_not_an_error(make_site):
+    files = {
+        "content/articles/2020/01/a.md": article("Alpha", "2020-01-01", "Apples."),
+        "content/articles/2020/01/b.md": article("Beta", "2020-01-02", "Volcanoes.", related=["Alpha"]),
+    }
+    graph = related_of(make_site(files))
+    assert others(graph, "articles/2020/01/b.md") == ["articles/2020/01/a.md"]
