@@ -171,13 +171,25 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("markdown")
     cache.save()
     clock.lap("cache")
-    related = _related(library, bodies, config)
+    related = _related_cached(library, bodies, config, cache.shelf("related"))
     clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs)
     return result
+
+
+def _related_cached(library: Library, bodies: Bodies, config: Config, shelf: Shelf) -> Related:
+    """Related lists are a function of the library, the bodies and the weights (and the generator,
+    which every key includes): computed again only when one of them changed."""
+    inputs = site_fingerprint("related", library, bodies, config.related)
+    if inputs is None:
+        return _related(library, bodies, config)
+    entry = key("related", inputs)
+    related = shelf.get_or(entry, lambda: _related(library, bodies, config))
+    shelf.save()
+    return related
 
 
 def _related(library: Library, bodies: Bodies, config: Config) -> Related:

@@ -36,7 +36,7 @@ def test_cache_is_written_and_git_ignored(make_site):
     site = _site(make_site)
     _build(site)
     cache = site / ".cache"
-    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "pages"}
+    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "related", "pages"}
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
@@ -171,3 +171,15 @@ def test_output_touched_by_hand_is_repaired_on_a_no_op_build(make_site):
     result = run_press("build", str(site))
     assert "2 files written" in result.stdout and "1 removed" in result.stdout
     assert _snapshot(out) == expected
+
+
+def test_related_lists_follow_a_tag_change(make_site):
+    """Related lists are cached too: a change of what they are computed from shows at once."""
+    site = _site(make_site)
+    out = _build(site)
+    assert "shared tags: Harbour" not in (out / PAGE_A).read_text()
+    for name in ("alpha", "beta"):
+        source = site / f"content/articles/2012/12/{name}.md"
+        source.write_text(source.read_text().replace("date: ", 'tags: ["Harbour"]\ndate: ', 1))
+    _build(site)
+    assert "shared tags: Harbour" in (out / PAGE_A).read_text()
