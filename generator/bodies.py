@@ -6,19 +6,22 @@ are also a signal for the related-articles graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, MutableMapping
 from dataclasses import dataclass, field
 
+from generator.cache import Shelf, key
 from generator.errors import Problem, warning
 from generator.library import Library
-from generator.markdown import LinkContext, MarkdownRenderer, internal_target, link_line
+from generator.markdown import Draft, LinkContext, MarkdownRenderer, fill, internal_target, link_line
 from generator.models import Article
+from generator.parallel import batched, ordered_map
+from generator.texts import PackedTexts, pack, unpack
 from generator.urls import Urls
 
 
 @dataclass
 class Bodies:
-    html: dict[str, str] = field(default_factory=dict)  # source id → HTML
+    html: MutableMapping[str, str] = field(default_factory=PackedTexts)  # source id → HTML
     summaries: dict[str, str] = field(default_factory=dict)  # article id → plain text
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # article id → linked article ids
     problems: list[Problem] = field(default_factory=list)
@@ -32,6 +35,116 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
         if entry.profile:
             targets[entry.profile.id] = urls.href(Urls.author(slug))
     return targets
+
+
+# A body's draft, packed: compressed HTML with link placeholders, token, hrefs, shown hrefs,
+# and the summary made from the body (None when the article has its own).
+Drafted = tuple[bytes, str, tuple[str, ...], tuple[str, ...], str | None]
+
+
+def render_bodies(
+    library: Library,
+    urls: Urls,
+    sanitize: Callable[[str], str] | None = None,
+    *,
+    cache: Shelf | None = None,
+    jobs: int = 1,
+) -> Bodies:
+    """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
+    filled in afterwards, so an article that moves changes the pages that link to it, nothing more."""
+    documents = _documents(library)
+    drafts = _drafts(documents, cache, jobs)
+    targets = link_targets(library, urls)
+    bodies = Bodies()
+    html = PackedTexts()
+    bodies.html = html
+    for article in library.articles:
+        context = LinkContext(article.id, targets)
+        _fill(html, article.id, drafts[article.id], context, sanitize)
+        bodies.summaries[article.id] = article.summary or drafts[article.id][4] or ""
+        bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
+        for href in dict.fromkeys(context.broken):
+            bodies.problems.append(
+                warning(
+                    f"content/{article.id}",
+                    link_line(article.body, article.body_line, href),
+                    None,
+                    f"broken internal link {href!r}: no such article",
+                    "link to the other article's .md file with a relative path",
+                )
+            )
+    for source_id, _text, _summary in documents:
+        if source_id not in bodies.html:
+            _fill(html, source_id, drafts[source_id], LinkContext(source_id, targets), sanitize)
+    return bodies
+
+
+def _fill(
+    html: PackedTexts,
+    source_id: str,
+    drafted: Drafted,
+    context: LinkContext,
+    sanitize: Callable[[str], str] | None,
+) -> None:
+    """Store a body's final HTML; one without links or sanitizing is its draft, kept packed as is."""
+    data, token, hrefs, shown, _summary = drafted
+    if not hrefs and sanitize is None:
+        html.set_packed(source_id, data)
+        return
+    html[source_id] = fill(Draft(unpack(data), token, hrefs, shown), context, sanitize)
+
+
+def _documents(library: Library) -> list[tuple[str, str, bool]]:
+    """(source id, Markdown text, whether a summary must be made from it) for every body."""
+    documents = [(a.id, a.body, not a.summary) for a in library.articles]
+    documents += [
+        (e.profile.id, e.profile.body, False)
+        for e in library.authors.values()
+        if e.profile and e.profile.body.strip()
+    ]
+    documents += [(p.id, p.body, False) for p in library.pages]
+    return documents
+
+
+def _drafts(documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: int) -> dict[str, Drafted]:
+    """Cached drafts where the text was seen before; the rest converted, in parallel when it pays."""
+    shelf = cache or Shelf(None)
+    keys = {sid: key("markdown", text, "summary" if summary else "") for sid, text, summary in documents}
+    found: dict[str, Drafted] = {}
+    todo: list[tuple[str, str, bool]] = []
+    for sid, text, summary in documents:
+        hit = shelf.get(keys[sid])
+        if hit is None:
+            todo.append((sid, text, summary))
+        else:
+            found[sid] = hit
+    workers = jobs if len(todo) >= PARALLEL_FROM else 1
+    size = max(1, min(BATCH, -(-len(todo) // max(1, workers * 4))))
+    batches = list(batched(todo, size))
+    for batch, results in zip(batches, ordered_map(_convert, None, batches, workers), strict=True):
+        for (sid, _text, _summary), drafted in zip(batch, results, strict=True):
+            shelf.put(keys[sid], drafted)
+            found[sid] = drafted
+    return found
+
+
+PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
+BATCH = 100
+_RENDERER: MarkdownRenderer | None = None
+
+
+def _convert(_state: None, batch: list[tuple[str, str, bool]]) -> list[Drafted]:
+    """In a worker (or inline): Markdown → drafts, with the summary when the article has none."""
+    global _RENDERER
+    if _RENDERER is None:
+        _RENDERER = MarkdownRenderer()
+    renderer = _RENDERER
+    results: list[Drafted] = []
+    for _sid, text, summary in batch:
+        draft = renderer.draft(text)
+        made = renderer.summary(text) if summary else None
+        results.append((pack(draft.html), draft.token, draft.hrefs, draft.shown, made))
+    return results
 
 
 @dataclass
@@ -48,7 +161,8 @@ class ArticleBody:
 def render_article(
     renderer: MarkdownRenderer, article: Article, targets: Mapping[str, str], known: Container[str]
 ) -> ArticleBody:
-    """Body HTML, summary, linked articles and broken-link warnings of one article."""
+    """One article's body HTML, summary, linked articles and broken-link warnings (press serve
+    re-renders edited articles one by one with this; the build renders all in `render_bodies`)."""
     context = LinkContext(article.id, targets)
     html = renderer.render(article.body, context)
     used: dict[str, str | None] = {t: targets.get(t) for t in context.found}
@@ -72,23 +186,3 @@ def render_article(
         problems=problems,
         used=used,
     )
-
-
-def render_bodies(library: Library, urls: Urls, sanitize: Callable[[str], str] | None = None) -> Bodies:
-    renderer = MarkdownRenderer(sanitize)
-    targets = link_targets(library, urls)
-    bodies = Bodies()
-    for article in library.articles:
-        body = render_article(renderer, article, targets, library.by_id)
-        bodies.html[article.id] = body.html
-        bodies.summaries[article.id] = body.summary
-        bodies.links[article.id] = body.links
-        bodies.problems += body.problems
-    for entry in library.authors.values():
-        if entry.profile and entry.profile.body.strip():
-            bodies.html[entry.profile.id] = renderer.render(
-                entry.profile.body, LinkContext(entry.profile.id, targets)
-            )
-    for page in library.pages:
-        bodies.html[page.id] = renderer.render(page.body, LinkContext(page.id, targets))
-    return bodies

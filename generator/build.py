@@ -7,21 +7,26 @@ touches the previous output/.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
 from generator.bodies import Bodies, render_bodies
+from generator.cache import Cache, Shelf, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
-from generator.indexes import all_index_pages
+from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page, Related
+from generator.models import Article, Author, Output, Page, Related, Unchanged
+from generator.pagememo import PageMemo, site_fingerprint
+from generator.parallel import default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     Renderer,
@@ -29,6 +34,7 @@ from generator.render import (
     static_files,
     template_problem,
     template_problems,
+    theme_dirs,
     theme_problems,
 )
 from generator.reserved import generated_collisions
@@ -38,6 +44,7 @@ from generator.views import ViewMaker
 from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Options:
     drafts: bool = False
     future: bool = False
     strict: bool = False
+    jobs: int | None = None  # worker processes; None: all cores
+    cache: bool = True  # keep parsed and rendered work in <site>/.cache/
 
 
 @dataclass
@@ -59,6 +68,8 @@ class Site:
     library: Library
     bodies: Bodies
     related: Related
+    cache: Cache | None = None
+    jobs: int = 1
 
 
 @dataclass
@@ -94,27 +105,38 @@ class _Clock:
 
 
 def _read_all(
-    site_dir: Path, config: Config, problems: list[Problem]
+    site_dir: Path, config: Config, problems: list[Problem], cache: Cache
 ) -> tuple[list[Article], list[Author], list[Page]]:
     sources = discover(site_dir / "content")
     problems += sources.problems
-    articles, authors, pages = [], [], []
-    for article_id in sources.articles:
-        article, found = read_article(sources.content_dir, article_id, config.tz)
+    content, shelf = sources.content_dir, cache.shelf("read")
+    articles = _cached(
+        shelf, content, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz)
+    )
+    authors = _cached(shelf, content, sources.authors, "author", lambda i: read_author(content, i))
+    pages = _cached(shelf, content, sources.pages, "page", lambda i: read_page(content, i))
+    for _item, found in (*articles, *authors, *pages):
         problems += found
-        if article:
-            articles.append(article)
-    for author_id in sources.authors:
-        author, found = read_author(sources.content_dir, author_id)
-        problems += found
-        if author:
-            authors.append(author)
-    for page_id in sources.pages:
-        page, found = read_page(sources.content_dir, page_id)
-        problems += found
-        if page:
-            pages.append(page)
-    return articles, authors, pages
+    return (
+        [a for a, _ in articles if a],
+        [a for a, _ in authors if a],
+        [p for p, _ in pages if p],
+    )
+
+
+def _cached(
+    shelf: Shelf, content_dir: Path, ids: list[str], setting: str, read: Callable[[str], T]
+) -> list[T]:
+    """Read results keyed by the file's bytes and the settings reading depends on."""
+    results = []
+    for source_id in ids:
+        try:
+            data = (content_dir / source_id).read_bytes()
+        except OSError:
+            results.append(read(source_id))  # reading reports it, with the reason
+            continue
+        results.append(shelf.get_or(key("read", setting, source_id, data), lambda i=source_id: read(i)))
+    return results
 
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:
@@ -129,7 +151,9 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     if any(p.is_error for p in problems):
         return result
     clock.lap("config")
-    articles, authors, pages = _read_all(site_dir, config, problems)
+    cache = Cache(site_dir if options.cache else None)
+    jobs = options.jobs or default_jobs()
+    articles, authors, pages = _read_all(site_dir, config, problems, cache)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -140,16 +164,32 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     problems += found
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
-    bodies = render_bodies(library, urls, sanitizer(config.sanitize_html))
+    bodies = render_bodies(
+        library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
+    )
     problems += bodies.problems
     clock.lap("markdown")
-    related = _related(library, bodies, config)
+    cache.save()
+    clock.lap("cache")
+    related = _related_cached(library, bodies, config, cache.shelf("related"))
     clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
-    result.site = Site(site_dir, config, urls, library, bodies, related)
+    result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs)
     return result
+
+
+def _related_cached(library: Library, bodies: Bodies, config: Config, shelf: Shelf) -> Related:
+    """Related lists are a function of the library, the bodies and the weights (and the generator,
+    which every key includes): computed again only when one of them changed."""
+    inputs = site_fingerprint("related", library, bodies, config.related)
+    if inputs is None:
+        return _related(library, bodies, config)
+    entry = key("related", inputs)
+    related = shelf.get_or(entry, lambda: _related(library, bodies, config))
+    shelf.save()
+    return related
 
 
 def _related(library: Library, bodies: Bodies, config: Config) -> Related:
@@ -166,21 +206,57 @@ def _strict(problem: Problem) -> Problem:
     return replace(problem, severity=Severity.ERROR) if not problem.is_error else problem
 
 
-def outputs(site: Site) -> Iterator[Output]:
-    """Every file of the site, in a fixed order."""
+def outputs(site: Site, memo: PageMemo | None = None) -> Iterator[Output]:
+    """Every file of the site, in a fixed order, rendered by `site.jobs` processes.
+
+    With a memo, pages whose inputs are unchanged come back as `Unchanged` instead of rendered.
+    """
+    for batch, _fingerprints in _rendered(site, memo):
+        yield from batch
+
+
+def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output], dict[str, str]]]:
     env = environment(site.site_dir, site.config.theme)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )
-    renderer = Renderer(env, views)
+    renderer = Renderer(env, views, memo)
     index_pages = all_index_pages(site.library, site.config.per_page)
-    yield from renderer.articles()
-    yield from renderer.indexes(index_pages)
-    yield from renderer.overviews()
-    yield from renderer.aliases()
-    yield from renderer.feeds(index_pages)
-    yield from renderer.graph()
-    yield from static_files(site.site_dir, site.config.theme)
+    articles = len(site.library.articles)
+    tasks: list[tuple[str, int, int]] = [
+        ("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)
+    ]
+    tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
+    tasks.append(("rest", 0, 0))
+    jobs = site.jobs if articles >= RENDER_BATCH else 1
+    yield from ordered_map(_render_task, (renderer, index_pages), tasks, jobs)
+    yield list(static_files(site.site_dir, site.config.theme)), {}
+
+
+RENDER_BATCH = 200
+
+
+def _render_task(
+    state: tuple[Renderer, list[IndexPage]], task: tuple[str, int, int]
+) -> tuple[list[Output], dict[str, str]]:
+    """One batch of pages (in a worker or inline), with the fingerprints of those it rendered."""
+    renderer, index_pages = state
+    part, start, stop = task
+    if part == "articles":
+        batch = list(renderer.articles(start, stop))
+    elif part == "indexes":
+        batch = list(renderer.indexes(index_pages[start:stop]))
+    else:
+        batch = [
+            *renderer.overviews(),
+            *renderer.aliases(),
+            *renderer.feeds(index_pages),
+            *renderer.graph(),
+        ]
+    fingerprints = {}
+    if renderer.memo is not None:
+        fingerprints, renderer.memo.fresh = renderer.memo.fresh, {}
+    return batch, fingerprints
 
 
 def check(site_dir: Path, options: Options) -> Result:
@@ -211,10 +287,19 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     if not result.ok or result.site is None:
         return result
     clock = _Clock(timings)
+    site = result.site
+    cache = site.cache or Cache(None)
+    salt = files_fingerprint(theme_dirs(site_dir, site.config.theme))
+    memo = PageMemo(cache.shelf("pages"), out_dir, salt)
+    whole = site_fingerprint(memo.salt, site.config, site.urls, site.library, site.bodies, site.related)
+    if whole is not None and memo.site_unchanged(whole):
+        result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
+        clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
+        return result
+    fingerprints: dict[str, str] = {}
     try:
-        result.report = write(
-            _counted(outputs(result.site), len(result.site.library.articles), progress), out_dir
-        )
+        pages = _remember(_rendered(site, memo), memo, fingerprints)
+        result.report = write(_counted(pages, len(site.library.articles), progress), out_dir)
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
         return result
@@ -222,7 +307,26 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         result.problems.append(exc.problem)
         return result
     clock.lap("render+write")
+    memo.record(fingerprints)
+    if whole is not None:
+        memo.record_site(whole)
+    cache.save()
+    clock.lap("cache")
     return result
+
+
+def _remember(
+    batches: Iterator[tuple[list[Output], dict[str, str]]], memo: PageMemo, fingerprints: dict[str, str]
+) -> Iterator[Output]:
+    """Pass outputs on to `write`, noting what the memo must record once they are on disk."""
+    for batch, found in batches:
+        fingerprints.update(found)
+        for output in batch:
+            if isinstance(output, Unchanged):
+                memo.keep(output.path)
+            elif output.path not in found:  # not from a template (static files, graph.json): its bytes
+                fingerprints[output.path] = hashlib.blake2b(output.data, digest_size=16).hexdigest()
+            yield output
 
 
 def _counted(items: Iterator[Output], articles: int, progress: Progress | None) -> Iterator[Output]:

@@ -46,6 +46,13 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(p)
     p.add_argument("--out", type=Path, help="output folder (default: SITE/output)")
     p.add_argument("--timings", action="store_true", help="print the time of each stage")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        help="worker processes (default: all cores); same output for any N",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither use nor update SITE/.cache/")
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("check", help="check every article and link; write nothing")
@@ -92,9 +99,21 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def _options(args: argparse.Namespace, out: Path | None = None) -> Options:
     return Options(
-        out_dir=out, base_url=args.base_url, drafts=args.drafts, future=args.future, strict=args.strict
+        out_dir=out,
+        base_url=args.base_url,
+        drafts=args.drafts,
+        future=args.future,
+        strict=args.strict,
+        jobs=getattr(args, "jobs", None),
+        cache=not getattr(args, "no_cache", False),
     )
 
 

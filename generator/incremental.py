@@ -540,7 +540,7 @@ class Rebuilder:
         newest = {a.id for a in site.library.articles[-max(site.config.home_size, feed_size) :]}
         renderer = Renderer(env, _views(site))
         rendered = [
-            *renderer.articles(articles),
+            *renderer.articles(only=articles),
             *renderer.indexes(indexes),
             *renderer.aliases(None if "alias" in retemplated else shown),
         ]

@@ -7,6 +7,7 @@ reported with its line, never silently dropped.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
@@ -23,6 +24,8 @@ EXTENSIONS = ["extra", "sane_lists"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<[^>]+>")
 _BLANK = re.compile(r"\n[ \t]*\n")
+_PLACEHOLDER = re.compile(r"(press-link-[0-9a-f]{12}-)([0-9]+)-")
+_AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 SUMMARY_CHARS = 300
 
 
@@ -54,26 +57,37 @@ class _Rewriter(Treeprocessor):
         self.holder = holder
 
     def run(self, root: Element) -> None:
-        context = self.holder.context
-        if context is None:
+        hrefs = self.holder.hrefs
+        if hrefs is None:
             return
         for element in root.iter("a"):
             href = element.get("href", "")
-            target = internal_target(context.source_id, href)
-            if target is None:
+            if internal_target("", href) is None:
                 continue
-            content_id, fragment = target
-            url = context.targets.get(content_id)
-            if url is None:
-                context.broken.append(href)
-                continue
-            context.found.append(content_id)
-            element.set("href", url + (f"#{fragment}" if fragment else ""))
+            element.set("href", f"{self.holder.token}{len(hrefs)}-")
+            hrefs.append(href)
 
 
 @dataclass
 class _Holder:
-    context: LinkContext | None = None
+    """Where the rewriter puts the internal links of the document being converted."""
+
+    hrefs: list[str] | None = None
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A document's HTML with each internal link left as a numbered placeholder.
+
+    It depends on the Markdown text alone, not on where other articles live, so it can be cached
+    by the text's hash and turned into HTML for any set of link targets by `fill`.
+    """
+
+    html: str
+    token: str
+    hrefs: tuple[str, ...]  # as the link rewriter saw them
+    shown: tuple[str, ...]  # as they would be written (Python-Markdown's escapes undone)
 
 
 class _LinkExtension(Extension):
@@ -94,12 +108,19 @@ class MarkdownRenderer:
         self._sanitize = sanitize
 
     def render(self, text: str, context: LinkContext | None = None) -> str:
-        self._holder.context = context
+        return fill(self.draft(text), context, self._sanitize)
+
+    def draft(self, text: str) -> Draft:
+        """Markdown → HTML with placeholders for internal links (the slow, cacheable part)."""
+        token = f"press-link-{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}-"  # see _PLACEHOLDER
+        self._holder.hrefs, self._holder.token = [], token
         try:
             out = self._md.reset().convert(text)
+            hrefs = tuple(self._holder.hrefs)
         finally:
-            self._holder.context = None
-        return self._sanitize(out) if self._sanitize else out
+            self._holder.hrefs = None
+        unescape = self._md.treeprocessors["unescape"].unescape  # type: ignore[attr-defined]
+        return Draft(out, token, hrefs, tuple(unescape(h) for h in hrefs))
 
     def summary(self, text: str) -> str:
         """The first paragraph of prose as plain text: the dek a reader sees in lists and feeds."""
@@ -112,6 +133,43 @@ class MarkdownRenderer:
             if plain:
                 return shorten(plain)
         return ""
+
+
+def fill(draft: Draft, context: LinkContext | None, sanitize: Callable[[str], str] | None = None) -> str:
+    """A draft's placeholders → the targets' URLs; links that resolve nowhere stay as written.
+
+    Found and broken links are recorded on the context in document order.
+    """
+    out = draft.html
+    if draft.hrefs:
+        values = [_resolve(h, shown, context) for h, shown in zip(draft.hrefs, draft.shown, strict=True)]
+
+        def value(match: re.Match[str]) -> str:
+            if match.group(1) != draft.token:
+                return match.group(0)
+            return _escape_attribute(values[int(match.group(2))])
+
+        out = _PLACEHOLDER.sub(value, out)
+    return sanitize(out) if sanitize else out
+
+
+def _resolve(href: str, shown: str, context: LinkContext | None) -> str:
+    if context is None:
+        return shown
+    content_id, fragment = internal_target(context.source_id, href) or ("", "")
+    url = context.targets.get(content_id)
+    if url is None:
+        context.broken.append(href)
+        return shown
+    context.found.append(content_id)
+    return url + (f"#{fragment}" if fragment else "")
+
+
+def _escape_attribute(value: str) -> str:
+    """Escaped exactly as Python-Markdown's HTML serializer escapes an attribute it writes itself."""
+    if "&" in value:
+        value = _AMP.sub("&amp;", value)
+    return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

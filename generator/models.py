@@ -81,6 +81,13 @@ class Output:
     kind: str = "page"
 
 
+@dataclass(frozen=True)
+class Unchanged(Output):
+    """An output whose inputs are those of the file already on disk: not rendered, not rewritten."""
+
+    data: bytes = b""
+
+
 Edge = tuple[str, float, list[str]]
 """One related-articles edge: (other article id, score, reasons a person can read)."""
 

@@ -22,7 +22,8 @@ from generator.errors import Problem, error
 from generator.graph import graph_data
 from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
-from generator.models import Output
+from generator.models import Output, Unchanged
+from generator.pagememo import PageMemo
 from generator.urls import Urls, output_file
 from generator.views import ViewMaker, safe_json
 
@@ -157,19 +158,32 @@ def _relative(name: str, site_dir: Path) -> str:
 class Renderer:
     """Turns the views of one build into outputs, one template call per page."""
 
-    def __init__(self, env: jinja2.Environment, views: ViewMaker):
+    def __init__(self, env: jinja2.Environment, views: ViewMaker, memo: PageMemo | None = None):
         self.env = env
         self.views = views
         self.site = views.site()
+        self.memo = memo  # when set, pages whose inputs are unchanged aren't rendered
+        self._neighbours: dict[str, tuple[str | None, str | None]] | None = None
 
     def page(self, template: str, url: str, kind: str = "page", **context: Any) -> Output:
+        path = output_file(url)
+        if self.memo is not None:
+            fingerprint = self.memo.fingerprint(template, url, {**context, "site": self.site})
+            if fingerprint is not None:
+                if self.memo.unchanged(path, fingerprint):
+                    return Unchanged(url=url, path=path, kind=kind)
+                self.memo.fresh[path] = fingerprint
         text = self.env.get_template(template).render(site=self.site, page_url=url, **context)
-        return Output(url=url, path=output_file(url), data=text.encode("utf-8"), kind=kind)
+        return Output(url=url, path=path, data=text.encode("utf-8"), kind=kind)
 
-    def articles(self, only: Container[str] | None = None) -> Iterator[Output]:
-        """Every article page, or only those of the ids in `only` (rebuilds while serving)."""
-        neighbours = self.views.library.neighbours()
-        for article in self.views.library.articles:
+    def articles(
+        self, start: int = 0, stop: int | None = None, only: Container[str] | None = None
+    ) -> Iterator[Output]:
+        """Article pages start..stop, or only those of the ids in `only` (rebuilds while serving)."""
+        if self._neighbours is None:
+            self._neighbours = self.views.library.neighbours()
+        neighbours = self._neighbours
+        for article in self.views.library.articles[start:stop]:
             if only is not None and article.id not in only:
                 continue
             prev_id, next_id = neighbours[article.id]

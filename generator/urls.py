@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property, lru_cache
 from urllib.parse import quote, urlsplit
 
 from generator.config import Config
@@ -30,7 +31,7 @@ class Urls:
         return cls(config.base_url, config.permalinks.article, config.permalinks.page)
 
     # -- the base -----------------------------------------------------------------------------
-    @property
+    @cached_property
     def base_path(self) -> str:
         """'/' or '/sub/path/': where the site lives on its host."""
         path = urlsplit(self.base_url).path or "/"
@@ -43,7 +44,7 @@ class Urls:
 
     def href(self, site_path: str) -> str:
         """Link target as it appears in a page: base path + site path, percent-encoded."""
-        return quote(self.base_path + site_path.lstrip("/"), safe="/:#?=&%~.-_")
+        return _quoted(self.base_path + site_path.lstrip("/"))
 
     def absolute(self, site_path: str) -> str:
         """Full URL when base_url has a host (feeds, canonical, sitemap); else the same as href."""
@@ -135,6 +136,12 @@ class Urls:
     @staticmethod
     def graph() -> str:
         return "/graph/"
+
+
+@lru_cache(maxsize=1 << 16)
+def _quoted(path: str) -> str:
+    """Pages link to the same few thousand paths over and over: quote each once."""
+    return quote(path, safe="/:#?=&%~.-_")
 
 
 def _normalise(path: str) -> str:

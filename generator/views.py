@@ -8,7 +8,8 @@ change inside the build can't silently break a theme.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,9 +45,10 @@ class ViewMaker:
     config: Config
     urls: Urls
     library: Library
-    html: dict[str, str]  # article id → body HTML
+    html: Mapping[str, str]  # article id → body HTML
     summaries: dict[str, str]  # article id → plain-text summary
     related: Related
+    _teasers: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
         return {
@@ -66,7 +68,13 @@ class ViewMaker:
         return self.library.local[article_id]
 
     def teaser(self, article_id: str) -> dict[str, Any]:
-        """An article as a list entry: headline, link, date, byline, summary."""
+        """An article as a list entry: headline, link, date, byline, summary (made once per build:
+        an article is listed on its day, month, year, author and tag pages)."""
+        if article_id not in self._teasers:
+            self._teasers[article_id] = self._teaser(article_id)
+        return self._teasers[article_id]
+
+    def _teaser(self, article_id: str) -> dict[str, Any]:
         article = self.library.by_id[article_id]
         when = self.when(article_id)
         return {

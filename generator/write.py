@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import Problem, error
-from generator.models import Output
+from generator.models import Output, Unchanged
 
 MARKER = ".press-output"
 
@@ -102,7 +102,7 @@ def write(outputs: Iterable[Output], out_dir: Path) -> WriteReport:
                 )
             claimed[output.path] = output.url
             keep.add(output.path)
-            if _same(out_dir / output.path, output.data):
+            if isinstance(output, Unchanged) or _same(out_dir / output.path, output.data):
                 report.unchanged += 1
                 continue
             staged = staging / output.path
@@ -130,7 +130,8 @@ def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, target)
-    (out_dir / MARKER).touch(exist_ok=True)
+    if not (out_dir / MARKER).exists():  # not touched when present: a deploy would upload it every time
+        (out_dir / MARKER).touch()
     shutil.rmtree(staging, ignore_errors=True)
     _remove_stale(out_dir, keep, report)
 

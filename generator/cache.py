@@ -1,0 +1,190 @@
+"""The persistent build cache in `<site>/.cache/`: work that depends only on known inputs is done once.
+
+Every entry is keyed by a hash of everything its value depends on: the input's bytes, the settings
+that change it, and a fingerprint of the generator itself (its version, the bytes of its source and
+the versions of the libraries that parse and render). So a stale entry can't be found by a changed
+input: it is simply never looked up again, and pruned when the cache is saved.
+
+The cache is an optimisation only. It is safe to delete, and a file that can't be read (corrupt,
+truncated, from another Python) is ignored as if it were absent. It holds pickles, so like any build
+artefact it must only come from your own builds: it is git-ignored and never shipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import generator
+
+CACHE_DIR = ".cache"
+_FORMAT = 1
+_LIBRARIES = ("markdown", "PyYAML", "python-frontmatter", "Jinja2", "MarkupSafe")
+
+T = TypeVar("T")
+
+
+@cache
+def generator_fingerprint() -> str:
+    """Version + source bytes of the generator + versions of the libraries its output depends on."""
+    digest = hashlib.blake2b(f"{_FORMAT}:{generator.__version__}".encode(), digest_size=16)
+    package = Path(generator.__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?".encode())
+    return digest.hexdigest()
+
+
+def key(*parts: str | bytes) -> str:
+    """A cache key: the hash of the generator fingerprint and every part, unambiguously separated."""
+    digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def files_fingerprint(folders: Iterable[Path]) -> str:
+    """Names and bytes of every file under the given folders (a theme's templates, say)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        digest.update(str(folder).encode())
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+BUCKETS = 64
+
+
+def bucket(entry_key: str) -> int:
+    return zlib.crc32(entry_key.encode()) % BUCKETS
+
+
+class Shelf:
+    """One named table of the cache (`read`, `markdown`, `pages`), kept in a folder of buckets.
+
+    Only entries used by the current build are saved, so the cache holds one site's worth of
+    work and doesn't grow with every edit; only buckets whose entries changed are rewritten, so
+    saving after a one-article edit writes two small files, not the whole table.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.old: dict[str, Any] = {}
+        self._loaded: list[set[str]] = [set() for _ in range(BUCKETS)]  # keys each bucket file held
+        if folder is not None:
+            for number in range(BUCKETS):
+                entries = _load(folder / f"{number:02d}.pickle")
+                self.old.update(entries)
+                self._loaded[number] = set(entries)
+        self.new: dict[str, Any] = {}
+        self.hits = 0
+        self.misses = 0
+        self._dirty: set[int] = set()
+
+    def get(self, entry_key: str) -> Any | None:
+        value = self.old.get(entry_key)
+        if value is None:
+            value = self.new.get(entry_key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.new[entry_key] = value
+        return value
+
+    def put(self, entry_key: str, value: Any) -> None:
+        if self.old.get(entry_key) != value:
+            self._dirty.add(bucket(entry_key))
+        self.new[entry_key] = value
+
+    def get_or(self, entry_key: str, compute: Callable[[], T]) -> T:
+        value = self.get(entry_key)
+        if value is None:
+            value = compute()
+            self.put(entry_key, value)
+        return value
+
+    def save(self) -> None:
+        """Atomically rewrite the buckets that changed; a cache that can't be written is just not written."""
+        if self.folder is None:
+            return
+        if not self._dirty and self.new.keys() == self.old.keys():
+            return
+        parts: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
+        for entry_key, value in self.new.items():
+            parts[bucket(entry_key)][entry_key] = value
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for number, entries in enumerate(parts):
+                if number in self._dirty or entries.keys() != self._loaded[number]:
+                    _save(self.folder / f"{number:02d}.pickle", entries)
+        except OSError:
+            return
+
+
+def _save(path: Path, entries: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(generator_fingerprint(), handle)
+        pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A bucket's entries; none when it was written by another generator (all its keys are stale)."""
+    try:
+        with path.open("rb") as handle:
+            if pickle.load(handle) != generator_fingerprint():
+                return {}
+            data = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception:  # noqa: BLE001 (any unreadable cache is a cold cache, never a failed build)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class Cache:
+    """The shelves of one site's cache; `Cache(None)` remembers nothing (as with --no-cache)."""
+
+    def __init__(self, site_dir: Path | None):
+        self.folder = site_dir / CACHE_DIR if site_dir else None
+        self._shelves: dict[str, Shelf] = {}
+
+    def shelf(self, name: str) -> Shelf:
+        if name not in self._shelves:
+            self._shelves[name] = Shelf(self.folder / name if self.folder else None)
+        return self._shelves[name]
+
+    def save(self) -> None:
+        if self.folder is not None and not (self.folder / ".gitignore").exists():
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / ".gitignore").write_text("# press build cache: safe to delete\n*\n")
+            except OSError:
+                return
+        for shelf in self._shelves.values():
+            shelf.save()
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        return {name: (s.hits, s.misses) for name, s in self._shelves.items()}

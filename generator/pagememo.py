@@ -1,0 +1,117 @@
+"""Which pages need rendering at all: a page whose render inputs are those of the file on disk is kept.
+
+A page's fingerprint is the hash of everything its template sees — the context dicts, built on
+purpose from plain values (see views.py) — plus the theme's files, the output folder and the
+generator's own fingerprint. If it equals the fingerprint recorded when the file now on disk was
+written (and the file's size and mtime are still those we recorded), rendering it again would
+give the same bytes, so it isn't rendered. Anything that can't be fingerprinted is just rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from generator.cache import Shelf, key
+from generator.write import MARKER
+
+Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
+SITE = ""  # the shelf key of the whole site's fingerprint (no output has an empty path)
+
+
+class PageMemo:
+    def __init__(self, shelf: Shelf, out_dir: Path, salt: str):
+        self.shelf = shelf
+        self.out_dir = out_dir
+        self._root = str(out_dir)
+        self.salt = key("pages", salt, str(out_dir))
+        self.fresh: dict[str, str] = {}  # output path → fingerprint, for pages rendered in this process
+
+    def fingerprint(self, template: str, url: str, context: dict[str, Any]) -> str | None:
+        try:
+            data = pickle.dumps((template, url, context), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 (an object pickle can't take: render the page, don't guess)
+            return None
+        digest = hashlib.blake2b(self.salt.encode(), digest_size=16)
+        digest.update(data)
+        return digest.hexdigest()
+
+    def unchanged(self, path: str, fingerprint: str) -> bool:
+        """True when the file on disk was written from this very fingerprint and not touched since."""
+        record: Record | None = self.shelf.old.get(path)
+        if record is None or record[0] != fingerprint:
+            return False
+        try:
+            stat = os.stat(os.path.join(self._root, path))
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == record[1:]
+
+    def keep(self, path: str) -> None:
+        """In the main process: a page found unchanged (maybe by a worker) keeps its record."""
+        self.shelf.put(path, self.shelf.old[path])
+
+    def record(self, fingerprints: dict[str, str]) -> None:
+        """After writing: remember the fingerprint, size and mtime of each page now on disk."""
+        for path, fingerprint in fingerprints.items():
+            try:
+                stat = os.stat(os.path.join(self._root, path))
+            except OSError:
+                continue
+            self.shelf.put(path, (fingerprint, stat.st_size, stat.st_mtime_ns))
+
+    def site_unchanged(self, fingerprint: str) -> bool:
+        """True when the whole site's inputs are those of the last build and output/ holds exactly
+        the files that build wrote, untouched: then no page needs rendering or comparing."""
+        old = self.shelf.old
+        if old.get(SITE) != fingerprint:
+            return False
+        recorded = {path: record for path, record in old.items() if path != SITE}
+        on_disk = _files(self._root)
+        if on_disk is None or on_disk.keys() != recorded.keys():
+            return False
+        if any(on_disk[path] != record[1:] for path, record in recorded.items()):
+            return False
+        self.shelf.new = dict(old)
+        return True
+
+    def record_site(self, fingerprint: str) -> None:
+        self.shelf.put(SITE, fingerprint)
+
+
+def site_fingerprint(salt: str, *parts: Any) -> str | None:
+    """Hash of everything a site's pages are made from, pickled straight into the hash (no copy)."""
+    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+
+    class HashWriter:
+        def write(self, data: bytes) -> int:
+            digest.update(data)
+            return len(data)
+
+    pickler = pickle.Pickler(HashWriter(), protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: equal values give equal bytes whether or not they are one object
+    try:
+        pickler.dump(parts)
+    except Exception:  # noqa: BLE001 (not picklable: no fast path, every page is checked)
+        return None
+    return digest.hexdigest()
+
+
+def _files(root: str) -> dict[str, tuple[int, int]] | None:
+    """Every file under output/ (except press's marker) → (size, mtime_ns)."""
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        for folder, _dirs, names in os.walk(root):
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            for name in names:
+                path = name if rel == "." else f"{rel}/{name}"
+                if path == MARKER:
+                    continue
+                stat = os.stat(os.path.join(folder, name))
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return None
+    return found

@@ -1,0 +1,73 @@
+"""Work spread over processes, results back in input order, so output never depends on `--jobs`.
+
+Workers are forked: they inherit the loaded site (library, bodies, templates) instead of receiving
+it pickled, so starting them costs milliseconds. Only a few batches per worker are in flight at a
+time, so results are consumed (written to disk) as they come instead of piling up in memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+_STATE: Any = None  # what forked workers inherit; set only while a pool is running
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def batched(items: Iterable[A], size: int) -> Iterator[list[A]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def ordered_map(
+    func: Callable[[Any, A], B], state: Any, batches: Iterable[A], jobs: int, ahead: int = 3
+) -> Iterator[B]:
+    """`func(state, batch)` for each batch, in worker processes when jobs > 1; results in batch order."""
+    if jobs <= 1 or not can_fork() or threading.active_count() > 1:  # forking a threaded process can hang
+        for batch in batches:
+            yield func(state, batch)
+        return
+    global _STATE
+    _STATE = state
+    pending: deque[Future[B]] = deque()
+    context = multiprocessing.get_context("fork")
+    gc.freeze()  # workers' garbage collector then leaves the inherited objects (and their pages) alone
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for batch in batches:
+                pending.append(pool.submit(_run, func, batch))
+                if len(pending) >= jobs * ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        _STATE = None
+        gc.unfreeze()
+
+
+def _run(func: Callable[[Any, A], B], batch: A) -> B:
+    return func(_STATE, batch)

@@ -1,0 +1,185 @@
+"""The build cache makes a build faster, never different: every kind of input change shows in the output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import ROOT, article, run_press
+
+PAGE_A = "2012/12/03/alpha/index.html"
+PAGE_B = "2012/12/04/beta/index.html"
+
+
+def _site(make_site, **overrides: str) -> Path:
+    files = {
+        "content/articles/2012/12/alpha.md": article(
+            "Alpha", "2012-12-03", "Alpha links to [beta](beta.md).\nSecond line.", summary="Dek of alpha."
+        ),
+        "content/articles/2012/12/beta.md": article("Beta", "2012-12-04", "Beta body."),
+        **overrides,
+    }
+    return make_site(files)
+
+
+def _build(site: Path, *args: str) -> Path:
+    result = run_press("build", str(site), *args)
+    assert result.returncode == 0, result.stderr
+    return site / "output"
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_cache_is_written_and_git_ignored(make_site):
+    site = _site(make_site)
+    _build(site)
+    cache = site / ".cache"
+    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "related", "pages"}
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_content_change_shows_and_nothing_else_is_rewritten(make_site):
+    site = _site(make_site)
+    # without computed related lists, alpha's page doesn't show beta's text (its scores would)
+    (site / "site.toml").write_text('title = "Test"\n[related]\nk = 0\n')
+    out = _build(site)
+    before = _snapshot(out)
+    mtimes = {rel: (out / rel).stat().st_mtime_ns for rel in before}
+    source = site / "content/articles/2012/12/beta.md"
+    source.write_text(source.read_text().replace("Beta body.", "Beta body, corrected."))
+    _build(site)
+    after = _snapshot(out)
+    assert "Beta body, corrected." in after[PAGE_B].decode()
+    assert before.keys() == after.keys()
+    changed = {rel for rel in before if before[rel] != after[rel]}
+    assert PAGE_B in changed
+    assert PAGE_A not in changed
+    for rel in before.keys() - changed:
+        assert (out / rel).stat().st_mtime_ns == mtimes[rel], f"{rel} was rewritten with the same bytes"
+
+
+def test_no_op_rebuild_rewrites_nothing(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = run_press("build", str(site), "--timings")
+    assert ", 0 files written," in result.stdout
+    assert '"unchanged": ' in result.stdout, "a no-op build right after a cold one renders nothing"
+    assert '"render+write"' not in result.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
+
+
+def test_a_moved_link_target_updates_the_pages_linking_to_it(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    assert 'href="/2012/12/04/beta/"' in (out / PAGE_A).read_text()
+    source = site / "content/articles/2012/12/beta.md"
+    source.write_text(source.read_text().replace('title: "Beta"', 'title: "Beta"\nslug: "beta-moved"'))
+    _build(site)
+    assert 'href="/2012/12/04/beta-moved/"' in (out / PAGE_A).read_text()
+    assert not (out / PAGE_B).exists(), "the page at the old URL is deleted"
+
+
+def test_a_deleted_link_target_becomes_a_broken_link_warning_again(make_site):
+    site = _site(make_site)
+    _build(site)
+    (site / "content/articles/2012/12/beta.md").unlink()
+    result = run_press("build", str(site))
+    assert "content/articles/2012/12/alpha.md:7: warning: broken internal link 'beta.md'" in result.stderr
+    assert 'href="beta.md"' in (site / "output" / PAGE_A).read_text()
+
+
+def test_read_warnings_are_reported_on_every_build(make_site):
+    site = _site(
+        make_site, **{"content/articles/2012/12/gamma.md": article("G", "2012-12-05", slug="Gâ mma")}
+    )
+    for _ in range(2):
+        result = run_press("build", str(site))
+        assert "gamma.md:4: warning: slug: 'Gâ mma' is not URL-safe" in result.stderr
+
+
+def test_template_change_shows(make_site):
+    site = _site(make_site)
+    theme = site / "themes/mine/templates"
+    theme.mkdir(parents=True)
+    shutil.copy(ROOT / "themes/default/templates/article.html", theme / "article.html")
+    (site / "site.toml").write_text('title = "Test"\ntheme = "mine"\n')
+    out = _build(site)
+    template = theme / "article.html"
+    template.write_text(template.read_text().replace("<h1>", '<h1 class="changed">'))
+    _build(site)
+    assert '<h1 class="changed">' in (out / PAGE_A).read_text()
+
+
+def test_config_change_shows(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    assert "2012-12-03T00:00:00+00:00" in (out / PAGE_A).read_text()
+    (site / "site.toml").write_text('title = "Renamed"\ntimezone = "Europe/Moscow"\n')
+    _build(site)
+    page = (out / PAGE_A).read_text()
+    assert "— Renamed</title>" in page
+    assert "2012-12-03T00:00:00+04:00" in page, "bare dates are read again in the new time zone"
+
+
+def test_generator_change_shows(make_site, tmp_path: Path):
+    """A changed generator (here: one more Markdown extension) must not be served from the cache."""
+    site = _site(make_site)
+    out = _build(site)
+    assert "Alpha links to" in (out / PAGE_A).read_text()
+    assert "<br" not in (out / PAGE_A).read_text()
+    copy = tmp_path / "press-copy"
+    shutil.copytree(ROOT / "generator", copy / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "themes", copy / "themes")
+    markdown = copy / "generator/markdown.py"
+    markdown.write_text(
+        markdown.read_text().replace('EXTENSIONS = ["extra"', 'EXTENSIONS = ["nl2br", "extra"')
+    )
+    result = run_press("build", str(site), cwd=tmp_path, env={"PYTHONPATH": str(copy)})
+    assert result.returncode == 0, result.stderr
+    assert "<br>\nSecond line." in (out / PAGE_A).read_text()
+
+
+def test_corrupt_cache_files_are_ignored(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    expected = _snapshot(out)
+    shutil.rmtree(out)
+    for cache_file in (site / ".cache").glob("*/*.pickle"):
+        cache_file.write_bytes(b"\x80\x05not a pickle at all")
+    result = run_press("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert _snapshot(out) == expected
+
+
+def test_no_cache_flag_leaves_no_cache(make_site):
+    site = _site(make_site)
+    _build(site, "--no-cache")
+    assert not (site / ".cache").exists()
+
+
+def test_output_touched_by_hand_is_repaired_on_a_no_op_build(make_site):
+    site = _site(make_site)
+    out = _build(site)
+    expected = _snapshot(out)
+    _build(site)  # a no-op build: nothing rendered at all
+    (out / PAGE_A).unlink()
+    (out / PAGE_B).write_text("edited by hand")
+    (out / "stray.html").write_text("not ours")
+    result = run_press("build", str(site))
+    assert "2 files written" in result.stdout and "1 removed" in result.stdout
+    assert _snapshot(out) == expected
+
+
+def test_related_lists_follow_a_tag_change(make_site):
+    """Related lists are cached too: a change of what they are computed from shows at once."""
+    site = _site(make_site)
+    out = _build(site)
+    assert "shared tags: Harbour" not in (out / PAGE_A).read_text()
+    for name in ("alpha", "beta"):
+        source = site / f"content/articles/2012/12/{name}.md"
+        source.write_text(source.read_text().replace("date: ", 'tags: ["Harbour"]\ndate: ', 1))
+    _build(site)
+    assert "shared tags: Harbour" in (out / PAGE_A).read_text()

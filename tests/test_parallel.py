@@ -1,0 +1,63 @@
+"""Output never depends on the number of worker processes, nor on whether the cache was warm."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MAKE_ARCHIVE, need_corpus, run_press
+
+pytestmark = pytest.mark.corpus
+
+
+def _tree(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _same_trees(a: Path, b: Path) -> None:
+    assert _tree(a) == _tree(b)
+    names = list(_tree(a))
+    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert not mismatch and not errors
+    assert len(match) == len(names)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough real articles (500) that both Markdown and pages are split over workers."""
+    need_corpus()
+    out = tmp_path_factory.mktemp("parallel") / "archive"
+    subprocess.run(
+        [sys.executable, str(MAKE_ARCHIVE), "--out", str(out), "--n", "500"], check=True, capture_output=True
+    )
+    return out
+
+
+def _build(archive: Path, out: Path, *args: str) -> None:
+    result = run_press("build", str(archive), "--out", str(out), *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_jobs_1_and_jobs_2_give_byte_identical_output(archive: Path, tmp_path: Path):
+    _build(archive, tmp_path / "one", "--jobs", "1", "--no-cache")
+    _build(archive, tmp_path / "two", "--jobs", "2", "--no-cache")
+    assert len(_tree(tmp_path / "one")) > 1000
+    _same_trees(tmp_path / "one", tmp_path / "two")
+
+
+def test_warm_cache_gives_the_same_output_as_none(archive: Path, tmp_path: Path):
+    _build(archive, tmp_path / "cold", "--no-cache")
+    _build(archive, tmp_path / "warming", "--jobs", "3")
+    _build(archive, tmp_path / "warm", "--jobs", "3")
+    assert any((archive / ".cache" / "markdown").glob("*.pickle"))
+    _same_trees(tmp_path / "cold", tmp_path / "warm")
+
+
+def test_jobs_must_be_positive(archive: Path):
+    result = run_press("build", str(archive), "--jobs", "0")
+    assert result.returncode == 2
+    assert "argument --jobs/-j: must be a whole number of at least 1, got '0'" in result.stderr
