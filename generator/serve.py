@@ -148,8 +148,11 @@ class Preview:
         self.base_path = Urls.from_config(config).base_path
         self.out_dir.mkdir()
 
-    def rebuild(self, paths: set[Path] | None = None) -> Rebuild:
-        """One rebuild at a time (the first build and the watcher's may overlap)."""
+    def rebuild(self, paths: set[Path] | None = None) -> Rebuild | None:
+        """One rebuild at a time (the first build and the watcher's may overlap); None when no
+        path matters (a build cache, an editor's swap file)."""
+        if paths is not None and not self.rebuilder.classify(paths).described:
+            return None
         with self._one_at_a_time:
             result = self.rebuilder.rebuild(paths)
             if result.ok and self.rebuilder.served:
