@@ -181,6 +181,8 @@ class Rebuilder:
         self.history: History | None = None
         self.theme_problems: list[Problem] | None = None
         self.related_pending = False
+        self.generation = 0  # counts rebuilds, so work computed off the rebuild thread can tell it is stale
+        self.precomputed: Related | None = None
         # Held while files are written (serve makes requests wait); computing and rendering happen before.
         self.writing: Callable[[], AbstractContextManager[Any]] = nullcontext
         self.commits: tuple[int, int, int] | None = None
@@ -242,19 +244,35 @@ class Rebuilder:
         """Bring the output folder up to date with the site; on errors, leave it as it was."""
         started = time.perf_counter()
         changes = self.unapplied.merge(self.classify(paths))
+        self.generation += 1
         result = self.rebuild_changes(changes)
         result.changed = changes.described
         self.unapplied = Changes() if result.ok else changes
         result.seconds = time.perf_counter() - started
         return result
 
-    def finish(self) -> Rebuild | None:
-        """The related lists of the last rebuild, computed and shown (after a quick rebuild left them
-        as they were); None when there is nothing to catch up on."""
+    def related_job(self) -> tuple[int, Callable[[], Related]] | None:
+        """The related lists the last quick rebuild left for later, as work to run off the rebuild
+        thread (it takes seconds on a large archive, and an edit saved meanwhile must not wait)."""
         if not self.related_pending or self.served is None:
             return None
+        site = self.served.site
+        return self.generation, lambda: compute_related(site.library, site.bodies, site.config)
+
+    def finish(self, related: Related | None = None, generation: int | None = None) -> Rebuild | None:
+        """The related lists of the last rebuild, shown (after a quick rebuild left them as they
+        were): `related` computed by `related_job` when given, else computed here. None when there
+        is nothing to catch up on, or the lists were computed for a rebuild that is no longer the last."""
+        if not self.related_pending or self.served is None:
+            return None
+        if generation is not None and generation != self.generation:
+            return None
         started = time.perf_counter()
-        result = self.rebuild_changes(Changes(related=True))
+        self.precomputed = related
+        try:
+            result = self.rebuild_changes(Changes(related=True))
+        finally:
+            self.precomputed = None
         result.seconds = time.perf_counter() - started
         result.changed = ["related articles"]
         return result
@@ -332,7 +350,9 @@ class Rebuilder:
         bodies = self._bodies(library, targets, changes.content if fast else None)
         problems += bodies.problems
         if full or served is None or changes.related:
-            related, self.related_pending = compute_related(library, bodies, config), False
+            ready = self.precomputed if self.precomputed is not None and not full else None
+            related = ready if ready is not None else compute_related(library, bodies, config)
+            self.related_pending = False
         else:  # the whole-archive related graph takes seconds: show the edit first, then catch up
             related, self.related_pending = served.site.related, True
         if self.options.strict:

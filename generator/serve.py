@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +31,7 @@ from generator.build import Options
 from generator.config import load_config
 from generator.errors import Problem
 from generator.incremental import Rebuild, Rebuilder
+from generator.models import Related
 from generator.urls import Urls
 from generator.watch import Watcher
 from generator.write import MARKER
@@ -143,6 +144,7 @@ class Preview:
         self.rebuilder.writing = self.gate.writing
         self.hub = Hub()
         self._one_at_a_time = threading.Lock()
+        self._catch_up: threading.Thread | None = None
         self.log = log or sys.stdout
         config, _ = load_config(self.site_dir, options.base_url)
         self.base_path = Urls.from_config(config).base_path
@@ -162,14 +164,31 @@ class Preview:
         return result
 
     def finish(self) -> bool:
-        """Catch up on what the last quick rebuild left for later (the related lists)."""
+        """Catch up on what the last quick rebuild left for later (the related lists), computing them
+        on a thread of their own so that an edit saved meanwhile is rebuilt at once; True while
+        there is catching up left to do."""
         with self._one_at_a_time:
-            result = self.rebuilder.finish()
+            job = self.rebuilder.related_job()
+        if job is None:
+            return False
+        if self._catch_up is None or not self._catch_up.is_alive():
+            self._catch_up = threading.Thread(
+                target=self._catch_up_with, args=job, name="press-related", daemon=True
+            )
+            self._catch_up.start()
+        return True
+
+    def _catch_up_with(self, generation: int, compute: Callable[[], Related]) -> None:
+        try:
+            related = compute()
+        except Exception:  # the site changed under it (a newer edit): the next pause starts again
+            return
+        with self._one_at_a_time:
+            result = self.rebuilder.finish(related, generation)
             if result is None:
-                return False
+                return
             self.hub.publish(result, self.base_path)
             self._report(result)
-        return True
 
     def _report(self, result: Rebuild) -> None:
         what = ", ".join(result.changed[:3]) + (" …" if len(result.changed) > 3 else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import threading
 from array import array
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -102,7 +103,8 @@ def _tally_all(documents: list[Document], title_weight: int) -> _Tally:
     """Tokenising is the one step that is Python per text: a large archive shares it among forked
     processes (fork keeps one hash seed, so their hashes agree), joined back in text order."""
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-    if len(documents) < _PARALLEL_TEXTS or workers < 2 or "fork" not in mp.get_all_start_methods():
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1  # forking a threaded
+    if len(documents) < _PARALLEL_TEXTS or workers < 2 or not forkable:  # process (press serve) can hang
         return _tally(documents, title_weight)
     global _SHARED
     _SHARED = documents

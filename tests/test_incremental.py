@@ -256,3 +256,21 @@ def test_a_moved_folder_of_articles_is_listed_again(session: Session):
     result = session.rebuilder.rebuild([new / "b-two.md", new / ".b-two.md.swp"])
     assert "2012/12/03/b-two/index.html" in result.removed
     session.assert_same()
+
+
+def test_related_lists_computed_off_thread_apply_only_to_the_rebuild_they_were_made_for(session: Session):
+    """`press serve` computes the catch-up on a thread of its own: lists made for an older rebuild
+    are dropped (an edit came in meanwhile), lists made for the last one give a full build's output."""
+    rel = f"{ARTICLES}/2013/01/d-four.md"
+    text = (session.site / rel).read_text()
+    session.edit(rel, text.replace("Cold.", "Colder."))
+    generation, compute = session.rebuilder.related_job()
+    stale = compute()
+    session.edit(rel, text.replace("Cold.", "Coldest of all."))
+    assert session.rebuilder.finish(stale, generation) is None  # made for the edit before
+    assert session.rebuilder.related_pending
+    generation, compute = session.rebuilder.related_job()
+    caught_up = session.rebuilder.finish(compute(), generation)
+    assert caught_up is not None and caught_up.ok and caught_up.settled
+    assert session.rebuilder.related_job() is None
+    session.assert_same()
