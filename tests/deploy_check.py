@@ -347,6 +347,7 @@ def template_pages(site: Site) -> dict[str, Path]:
     first("archive", "archive/index.html")
     first("authors", "authors/index.html")
     first("tags", "tags/index.html")
+    first("graph", "graph/index.html")
     first("404", "404.html")
     first("alias redirect", "**/index.html", is_alias)
     overviews = ("archive", "authors", "tags", "graph")
@@ -435,7 +436,7 @@ def run_axe(site: Site, pages: dict[str, Path], counts: Counts) -> None:
     """axe-core injected into Debian's chromium; serious and critical violations must be zero."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    kinds = ("article", "month", "home", "archive")
+    kinds = ("article", "month", "home", "archive", "graph")
     urls = {k: site.url + pages[k].relative_to(site.out).parent.as_posix().lstrip(".") for k in kinds}
     urls = {k: (u if u.endswith("/") else u + "/") for k, u in urls.items()}
     with sync_playwright() as playwright:
