@@ -63,16 +63,7 @@ def render_bodies(
         _fill(html, article.id, drafts[article.id], context, sanitize)
         bodies.summaries[article.id] = article.summary or drafts[article.id][4] or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
-        for href in dict.fromkeys(context.broken):
-            bodies.problems.append(
-                warning(
-                    f"content/{article.id}",
-                    link_line(article.body, article.body_line, href),
-                    None,
-                    f"broken internal link {href!r}: no such article",
-                    "link to the other article's .md file with a relative path",
-                )
-            )
+        bodies.problems += [broken_link(article, href) for href in dict.fromkeys(context.broken)]
     for source_id, _text, _summary in documents:
         if source_id not in bodies.html:
             _fill(html, source_id, drafts[source_id], LinkContext(source_id, targets), sanitize)
@@ -170,19 +161,22 @@ def render_article(
     for href in dict.fromkeys(context.broken):
         target = internal_target(article.id, href)
         used[target[0] if target else href] = None
-        problems.append(
-            warning(
-                f"content/{article.id}",
-                link_line(article.body, article.body_line, href),
-                None,
-                f"broken internal link {href!r}: no such article",
-                "link to the other article's .md file with a relative path",
-            )
-        )
+        problems.append(broken_link(article, href))
     return ArticleBody(
         html=html,
         summary=article.summary or renderer.summary(article.body),
         links=tuple(dict.fromkeys(t for t in context.found if t in known)),
         problems=problems,
         used=used,
+    )
+
+
+def broken_link(article: Article, href: str) -> Problem:
+    """An internal link that resolves to no article: a warning at the link's line."""
+    return warning(
+        f"content/{article.id}",
+        link_line(article.body, article.body_line, href),
+        None,
+        f"broken internal link {href!r}: no such article",
+        "link to the other article's .md file with a relative path",
     )
