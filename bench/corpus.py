@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.bodies import Bodies
-from generator.build import _read_all
+from generator.build import read_all
 from generator.cache import Cache
 from generator.config import load_config
 from generator.library import Library, make_library
@@ -46,7 +46,7 @@ def read_inputs(site: Path) -> Inputs:
     would dwarf what is measured, so links are found on the bodies' `[text](href)` links directly.
     """
     config, problems = load_config(site)
-    articles, authors, pages = _read_all(site, config, problems, Cache(None))  # measured cold
+    articles, authors, pages = read_all(site, config, problems, Cache(None))  # measured cold
     library, _ = make_library(articles, authors, pages, Urls.from_config(config), config.tz)
     links: dict[str, tuple[str, ...]] = {}
     for article in library.articles:

@@ -104,7 +104,7 @@ class _Clock:
         self.last = now
 
 
-def _read_all(
+def read_all(
     site_dir: Path, config: Config, problems: list[Problem], cache: Cache
 ) -> tuple[list[Article], list[Author], list[Page]]:
     sources = discover(site_dir / "content")
@@ -153,7 +153,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("config")
     cache = Cache(site_dir if options.cache else None)
     jobs = options.jobs or default_jobs()
-    articles, authors, pages = _read_all(site_dir, config, problems, cache)
+    articles, authors, pages = read_all(site_dir, config, problems, cache)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -185,14 +185,14 @@ def _related_cached(library: Library, bodies: Bodies, config: Config, shelf: She
     which every key includes): computed again only when one of them changed."""
     inputs = site_fingerprint("related", library, bodies, config.related)
     if inputs is None:
-        return _related(library, bodies, config)
+        return related_lists(library, bodies, config)
     entry = key("related", inputs)
-    related = shelf.get_or(entry, lambda: _related(library, bodies, config))
+    related = shelf.get_or(entry, lambda: related_lists(library, bodies, config))
     shelf.save()
     return related
 
 
-def _related(library: Library, bodies: Bodies, config: Config) -> Related:
+def related_lists(library: Library, bodies: Bodies, config: Config) -> Related:
     """Imported on use: numpy, scipy and scikit-learn take a second to load, which a site with
     nothing to relate should not wait for."""
     if len(library.articles) < 2 or config.related.k < 1:

@@ -25,7 +25,7 @@ import jinja2.meta
 
 from generator.bodies import ArticleBody, Bodies, link_targets, render_article
 from generator.build import Options, Site, outputs
-from generator.build import _related as compute_related
+from generator.build import related_lists as compute_related
 from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
