@@ -160,15 +160,14 @@ def _yaml_error_line(exc: yaml.YAMLError, fm_text: str) -> int:
     so then the line where the construct opened is the one worth showing."""
     problem = getattr(exc, "problem_mark", None)
     context = getattr(exc, "context_mark", None)
-    last = fm_text.count("\n")
-    mark = (
-        context
-        if context is not None
-        and (
-            problem is None
-            or problem.line > last
-            or (problem.line == last and problem.column >= len(fm_text.split("\n")[-1]))
-        )
-        else problem
-    )
+    mark = context if context is not None and _at_end(problem, fm_text) else problem
     return mark.line + 2 if mark is not None else 2
+
+
+def _at_end(mark: yaml.Mark | None, fm_text: str) -> bool:
+    """Whether a YAML mark is missing or at (or past) the end of the front-matter block."""
+    if mark is None:
+        return True
+    lines = fm_text.split("\n")
+    last = len(lines) - 1
+    return mark.line > last or (mark.line == last and mark.column >= len(lines[-1]))

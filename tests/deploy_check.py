@@ -40,20 +40,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script (tests/run.sh): `tests.` must import as in pytest
+    sys.path.insert(0, str(ROOT))
+
+from tests.chromium import CHROMIUM, FLAGS  # noqa: E402
+
 SHARED = ROOT.parent / "shared"
 MAKE_ARCHIVE = SHARED / "tools" / "make_archive.py"
 CORPUS = SHARED / "corpus" / "digitalgov"
 AXE = ROOT / "tests" / ".npm" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 MUST_BE_ZERO = ("broken generator links", "HTML errors", "feed errors", "axe serious/critical violations")
 
@@ -440,7 +435,7 @@ def run_axe(site: Site, pages: dict[str, Path], counts: Counts) -> None:
     urls = {k: site.url + pages[k].relative_to(site.out).parent.as_posix().lstrip(".") for k in kinds}
     urls = {k: (u if u.endswith("/") else u + "/") for k, u in urls.items()}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = browser.new_page()
             for url in urls.values():
