@@ -5,8 +5,10 @@
 Writes each archive with ../shared/tools/make_archive.py --n N, reads it with the real reader,
 then times `related()` alone. Prints one JSON object: per size, wall seconds, CPU seconds (all
 threads and worker processes; on a shared machine wall time also counts other people's work), the
-process's resident memory before the stage (the loaded archive) and at its peak (sampled every
-20 ms; forked workers share the parent's pages and are not counted), and the load average.
+process's resident memory before the stage (the loaded archive) and its peak over the whole run
+(the kernel's high-water mark, which includes the loaded archive), the largest forked worker's
+peak, and the load average. No sampling thread runs: the stage forks its tokenisers only in a
+process without threads, as in `press build`.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,24 +37,8 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * _PAGE / 2**20
 
 
-class PeakRss:
-    """Samples resident memory in a thread while the block runs."""
-
-    def __enter__(self) -> PeakRss:
-        self.peak = rss_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_mb())
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss_mb())
+def peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def cpu_seconds() -> float:
@@ -72,16 +58,17 @@ def measure(n: int, work: Path) -> dict[str, object]:
     before = rss_mb()
     load_before = os.getloadavg()[0]
     cpu, wall = cpu_seconds(), time.perf_counter()
-    with PeakRss() as memory:
-        graph = related(inputs.library, inputs.bodies, settings)
+    graph = related(inputs.library, inputs.bodies, settings)
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    peak = peak_mb(resource.RUSAGE_SELF)
     return {
         "articles": len(inputs.library.articles),
         "seconds": round(wall, 2),
         "cpu_seconds": round(cpu, 2),
         "rss_before_mb": round(before),
-        "peak_rss_mb": round(memory.peak),
-        "stage_rss_mb": round(memory.peak - before),
+        "peak_rss_mb": round(peak),
+        "stage_rss_mb": round(peak - before),
+        "worker_peak_rss_mb": round(peak_mb(resource.RUSAGE_CHILDREN)),
         "edges": sum(len(edges) for edges in graph.values()),
         "links": sum(len(v) for v in inputs.bodies.links.values()),
         "read_seconds": round(read_seconds, 1),
@@ -89,14 +76,25 @@ def measure(n: int, work: Path) -> dict[str, object]:
     }
 
 
+def _in_own_process(n: int, work: Path) -> dict[str, object]:
+    """Each size in a fresh process: the peak memory reported is that size's alone."""
+    command = [sys.executable, __file__, "--one", "--n", str(n), "--work", str(work)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, help="where archives are written (default: a temp folder)")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # one size, this process
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        results = [measure(n, work) for n in args.n]
+        if args.one:
+            print(json.dumps(measure(args.n[0], work)))
+            return
+        results = [_in_own_process(n, work) for n in args.n]
     print(json.dumps({"benchmark": "related_scale", "cpus": os.cpu_count(), "results": results}, indent=2))
 
 

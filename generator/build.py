@@ -7,7 +7,6 @@ touches the previous output/.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,7 +23,7 @@ from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
-from generator.models import Article, Author, Output, Page, Related, Unchanged
+from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
 from generator.parallel import default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
@@ -41,7 +40,7 @@ from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import ViewMaker
-from generator.write import UnsafeOutput, WriteReport, check_out_dir, write
+from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, write
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -212,10 +211,14 @@ def outputs(site: Site, memo: PageMemo | None = None) -> Iterator[Output]:
     With a memo, pages whose inputs are unchanged come back as `Unchanged` instead of rendered.
     """
     for batch, _fingerprints in _rendered(site, memo):
-        yield from batch
+        yield from batch  # type: ignore[misc] (no stager: outputs, not staged records)
 
 
-def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output], dict[str, str]]]:
+def _rendered(
+    site: Site, memo: PageMemo | None, stager: Stager | None = None
+) -> Iterator[tuple[list[Output] | list[Staged], dict[str, str]]]:
+    """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
+    its own pages and sends back `Staged` records instead of the bytes."""
     env = environment(site.site_dir, site.config.theme)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
@@ -229,18 +232,19 @@ def _rendered(site: Site, memo: PageMemo | None) -> Iterator[tuple[list[Output],
     tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
     tasks.append(("rest", 0, 0))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
-    yield from ordered_map(_render_task, (renderer, index_pages), tasks, jobs)
-    yield list(static_files(site.site_dir, site.config.theme)), {}
+    yield from ordered_map(_render_task, (renderer, index_pages, stager), tasks, jobs)
+    static = list(static_files(site.site_dir, site.config.theme))
+    yield ([stager.stage(o) for o in static] if stager else static), {}
 
 
 RENDER_BATCH = 200
 
 
 def _render_task(
-    state: tuple[Renderer, list[IndexPage]], task: tuple[str, int, int]
-) -> tuple[list[Output], dict[str, str]]:
+    state: tuple[Renderer, list[IndexPage], Stager | None], task: tuple[str, int, int]
+) -> tuple[list[Output] | list[Staged], dict[str, str]]:
     """One batch of pages (in a worker or inline), with the fingerprints of those it rendered."""
-    renderer, index_pages = state
+    renderer, index_pages, stager = state
     part, start, stop = task
     if part == "articles":
         batch = list(renderer.articles(start, stop))
@@ -256,6 +260,8 @@ def _render_task(
     fingerprints = {}
     if renderer.memo is not None:
         fingerprints, renderer.memo.fresh = renderer.memo.fresh, {}
+    if stager is not None:
+        return [stager.stage(output) for output in batch], fingerprints
     return batch, fingerprints
 
 
@@ -297,9 +303,11 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
         return result
     fingerprints: dict[str, str] = {}
+    stager = Stager(out_dir)
+    stager.clear()  # a folder left by a build that was killed
     try:
-        pages = _remember(_rendered(site, memo), memo, fingerprints)
-        result.report = write(_counted(pages, len(site.library.articles), progress), out_dir)
+        pages = _remember(_rendered(site, memo, stager), memo, fingerprints)
+        result.report = write(_counted(pages, len(site.library.articles), progress), out_dir, stager)
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
         return result
@@ -316,20 +324,23 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
 
 
 def _remember(
-    batches: Iterator[tuple[list[Output], dict[str, str]]], memo: PageMemo, fingerprints: dict[str, str]
-) -> Iterator[Output]:
-    """Pass outputs on to `write`, noting what the memo must record once they are on disk."""
+    batches: Iterator[tuple[list[Output] | list[Staged], dict[str, str]]],
+    memo: PageMemo,
+    fingerprints: dict[str, str],
+) -> Iterator[Staged]:
+    """Pass staged records on to `write`, noting what the memo must record once they are on disk."""
     for batch, found in batches:
         fingerprints.update(found)
-        for output in batch:
-            if isinstance(output, Unchanged):
-                memo.keep(output.path)
-            elif output.path not in found:  # not from a template (static files, graph.json): its bytes
-                fingerprints[output.path] = hashlib.blake2b(output.data, digest_size=16).hexdigest()
-            yield output
+        for staged in batch:
+            assert isinstance(staged, Staged)  # _rendered stages every output when given a stager
+            if staged.kept:
+                memo.keep(staged.path)
+            elif staged.path not in found:  # not from a template (static files, graph.json): its bytes
+                fingerprints[staged.path] = staged.digest
+            yield staged
 
 
-def _counted(items: Iterator[Output], articles: int, progress: Progress | None) -> Iterator[Output]:
+def _counted(items: Iterator[Staged], articles: int, progress: Progress | None) -> Iterator[Staged]:
     for count, item in enumerate(items, start=1):
         if progress:
             progress("render", count, articles)

@@ -20,6 +20,8 @@ import markdown as md
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator import inline
+
 EXTENSIONS = ["extra", "sane_lists"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<[^>]+>")
@@ -105,6 +107,7 @@ class MarkdownRenderer:
     def __init__(self, sanitize: Callable[[str], str] | None = None):
         self._holder = _Holder()
         self._md = md.Markdown(extensions=[*EXTENSIONS, _LinkExtension(self._holder)], output_format="html")
+        inline.install(self._md)
         self._sanitize = sanitize
 
     def render(self, text: str, context: LinkContext | None = None) -> str:

@@ -28,9 +28,13 @@ from generator.bodies import Bodies
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
-from generator.similarity import Document, nearest, pair_dots, prune, tfidf_vectors
+from generator.similarity import Document, heaviest, nearest, pair_dots, prune, tfidf_vectors
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
+# Text similarity is scored on each text's heaviest terms: a very long text's tail of minor words
+# makes it a little like everything (on the corpus, recall of hidden links rises a little), and
+# capping it keeps the cost of scoring a pair bounded.
+_SCORED_TERMS = 200
 _DAY = 86400.0
 
 
@@ -118,8 +122,10 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
-    vectors = tfidf_vectors(documents(library), settings.title_weight)
-    near = nearest(prune(vectors, settings.terms), settings.candidates, _TEXT_FLOOR)
+    full = tfidf_vectors(documents(library), settings.title_weight)
+    near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
+    vectors = heaviest(full, _SCORED_TERMS)
+    del full
     near_keys = near.rows * n + near.cols
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)

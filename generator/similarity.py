@@ -17,11 +17,11 @@ from array import array
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
-from sklearn.preprocessing import normalize
 from sparse_dot_topn import sp_matmul_topn
 
 # Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
@@ -36,7 +36,8 @@ _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among pr
 _MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
-_BLOCK_ROWS = 512  # rows made dense at once when scoring chosen pairs
+_SORT_ENTRIES = 2_000_000  # entries sorted at once when cutting rows to their heaviest terms
+_BLOCK_ROWS = 32  # query rows held dense at once when scoring chosen pairs (see pair_dots)
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,17 @@ def words(text: str) -> list[str]:
 
 @dataclass
 class _Tally:
-    """Word counts of some texts: per text its distinct words' hashes and counts, in text order."""
+    """Word counts of some texts, stop words left out: per text its distinct words and their counts.
 
-    hashes: np.ndarray  # int64, one per (text, distinct word)
+    Words are numbered within the tally (`columns` index `hashes` and `words`), so the big arrays
+    hold 4-byte numbers, whatever the vocabulary.
+    """
+
+    hashes: np.ndarray  # int64 hash of each distinct word, ascending
+    words: list[str]  # those words, alongside
+    columns: np.ndarray  # int32, one per (text, distinct word): the word's place in `hashes`
     counts: np.ndarray  # float32, alongside
     sizes: np.ndarray  # distinct words of each text
-    seen: set[str]  # the words themselves
 
 
 def _text(document: Document, title_weight: int) -> str:
@@ -87,8 +93,21 @@ def _tally(documents: list[Document], title_weight: int) -> _Tally:
         counts.extend(counter.values())
         sizes.append(len(counter))
         seen.update(counter)
+    seen -= stop_words()
+    spelling = dict(zip(map(hash, seen), seen, strict=True))
+    unique, columns = np.unique(np.frombuffer(hashes, dtype=np.int64), return_inverse=True)
+    del hashes
+    content = np.isin(unique, np.fromiter(spelling, dtype=np.int64, count=len(spelling)))
+    keep = content[columns]
+    text_of = np.repeat(np.arange(len(sizes)), np.frombuffer(sizes, dtype=np.int64))
+    renumber = np.cumsum(content, dtype=np.int64) - 1
+    kept = unique[content]
     return _Tally(
-        np.frombuffer(hashes, dtype=np.int64), np.frombuffer(counts, dtype=np.float32), np.array(sizes), seen
+        kept,
+        [spelling[h] for h in kept.tolist()],
+        renumber[columns[keep]].astype(np.int32),
+        np.frombuffer(counts, dtype=np.float32)[keep],
+        np.bincount(text_of[keep], minlength=len(sizes)),
     )
 
 
@@ -99,62 +118,57 @@ def _tally_share(bounds: tuple[int, int], title_weight: int) -> _Tally:
     return _tally(_SHARED[bounds[0] : bounds[1]], title_weight)
 
 
-def _tally_all(documents: list[Document], title_weight: int) -> _Tally:
+def _tally_all(documents: list[Document], title_weight: int) -> list[_Tally]:
     """Tokenising is the one step that is Python per text: a large archive shares it among forked
-    processes (fork keeps one hash seed, so their hashes agree), joined back in text order."""
+    processes (fork keeps one hash seed, so their hashes agree); shares come back in text order."""
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
     forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1  # forking a threaded
     if len(documents) < _PARALLEL_TEXTS or workers < 2 or not forkable:  # process (press serve) can hang
-        return _tally(documents, title_weight)
+        return [_tally(documents, title_weight)]
     global _SHARED
     _SHARED = documents
     bounds = np.linspace(0, len(documents), 2 * workers + 1).astype(int).tolist()
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
             spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-            shares = list(pool.map(_tally_share, spans, [title_weight] * len(spans)))
+            return list(pool.map(_tally_share, spans, [title_weight] * len(spans)))
     finally:
         _SHARED = []
-    return _Tally(
-        np.concatenate([t.hashes for t in shares]),
-        np.concatenate([t.counts for t in shares]),
-        np.concatenate([t.sizes for t in shares]),
-        set().union(*(t.seen for t in shares)),
-    )
 
 
-def _counts(documents: list[Document], title_weight: int) -> tuple[sp.csr_matrix, list[str]]:
-    """Term counts of each text and the vocabulary, columns in alphabetical order (so sums, and
-    scores, don't depend on the process's hash seed)."""
-    tally = _tally_all(documents, title_weight)
-    spelling = dict(zip(map(hash, tally.seen), tally.seen, strict=True))
-    unique = np.unique(tally.hashes)
-    vocabulary = [spelling[h] for h in unique.tolist()]
-    alphabetical = np.argsort(np.asarray(vocabulary, dtype=object), kind="stable")
+def _counts(documents: list[Document], title_weight: int) -> sp.csr_matrix:
+    """Term counts of each text (stop words left out), columns in alphabetical order of the words
+    (so sums, and scores, don't depend on the process's hash seed)."""
+    shares = _tally_all(documents, title_weight)
+    every = np.concatenate([share.hashes for share in shares])
+    unique, first = np.unique(every, return_index=True)
+    spelled = [word for share in shares for word in share.words]
+    vocabulary = np.asarray([spelled[at] for at in first.tolist()], dtype=object)
+    del spelled, every
     position = np.empty(len(unique), dtype=np.int32)
-    position[alphabetical] = np.arange(len(unique), dtype=np.int32)
+    position[np.argsort(vocabulary, kind="stable")] = np.arange(len(unique), dtype=np.int32)
+    columns = np.concatenate(
+        [position[np.searchsorted(unique, share.hashes)][share.columns] for share in shares]
+    )
+    counts = np.concatenate([share.counts for share in shares])
+    sizes = np.concatenate([share.sizes for share in shares])
+    del shares
     matrix = sp.csr_matrix(
-        (
-            tally.counts,
-            position[np.searchsorted(unique, tally.hashes)],
-            np.concatenate([[0], np.cumsum(tally.sizes)]),
-        ),
+        (counts, columns, np.concatenate([[0], np.cumsum(sizes)])),
         shape=(len(documents), max(len(unique), 1)),
     )
     matrix.sort_indices()
-    return matrix, [vocabulary[at] for at in alphabetical]
+    return matrix
 
 
-def _content_terms(counts: sp.csr_matrix, vocabulary: list[str], max_df: float) -> np.ndarray:
-    """Columns that carry content: not stop words, not in most texts.
+def _content_terms(counts: sp.csr_matrix, max_df: float) -> np.ndarray:
+    """Columns that carry content: not in most texts (stop words are gone already).
 
     A term in most texts separates nothing (but in a small archive "most" is a handful, and those
     few texts may well be one story: there they keep their words).
     """
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    ceiling = max(_SMALL_ARCHIVE, int(max_df * counts.shape[0]))
-    stop = np.fromiter((word in ENGLISH_STOP_WORDS for word in vocabulary), dtype=bool, count=len(vocabulary))
-    return np.flatnonzero((df <= ceiling) & ~stop)
+    return np.flatnonzero(df <= max(_SMALL_ARCHIVE, int(max_df * counts.shape[0])))
 
 
 def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 0.5) -> sp.csr_matrix:
@@ -164,28 +178,76 @@ def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 
     Terms of a single text count in its length, then leave: they can't make two texts alike, but
     dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
-    counts, vocabulary = _counts(documents, title_weight)
-    counts = counts[:, _content_terms(counts, vocabulary, max_df)]
+    counts = _counts(documents, title_weight)
+    counts = counts[:, _content_terms(counts, max_df)]
     shared = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= 2)
     if len(shared) == 0:  # no two texts share a content word: no text signal at all
         return sp.csr_matrix((len(documents), 1), dtype=np.float32)
-    vectors = normalize(TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32))
-    return vectors[:, shared].tocsr()
+    return _tfidf(counts)[:, shared].tocsr()
+
+
+def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Sublinear tf (1 + ln count) × smoothed idf (ln((1 + n) / (1 + df)) + 1), rows L2-normalised."""
+    weights = counts.astype(np.float32, copy=False)
+    np.log(weights.data, out=weights.data)
+    weights.data += 1
+    df = np.bincount(weights.indices, minlength=weights.shape[1])
+    idf = (np.log((1 + weights.shape[0]) / (1 + df)) + 1).astype(np.float32)
+    weights.data *= idf[weights.indices]
+    return normalize(weights)
+
+
+def normalize(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Each row scaled to unit length, in place (rows without entries stay empty)."""
+    matrix = matrix.tocsr()
+    counts = np.diff(matrix.indptr)
+    if matrix.nnz == 0:
+        return matrix
+    starts = np.minimum(matrix.indptr[:-1], matrix.nnz - 1)
+    lengths = np.sqrt(np.add.reduceat(matrix.data * matrix.data, starts, dtype=np.float64))
+    lengths[counts == 0] = 0.0
+    scale = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    matrix.data *= np.repeat(scale.astype(matrix.dtype), counts)
+    return matrix
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Our list of English function words (stop_words.txt beside this module)."""
+    text = (Path(__file__).with_name("stop_words.txt")).read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
 def _top_per_row(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     """The `keep` largest entries of each row of a matrix with entries in (0, 1], ties to the lower column.
 
-    One argsort of `row - value/2` orders every row's entries at once (rows can't interleave).
+    Only rows longer than `keep` are sorted, a block of them at a time (so the sort's working
+    arrays stay small): one argsort of `row - value/2` orders a block's rows at once (rows can't
+    interleave).
     """
     matrix.sort_indices()
     counts = np.diff(matrix.indptr)
-    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.float64), counts)
-    order = np.argsort(rows - matrix.data / 2, kind="stable")
-    rank = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)
-    chosen = np.sort(order[rank < keep])
+    long_rows = np.flatnonzero(counts > keep)
+    if len(long_rows) == 0:
+        return matrix
+    chosen = np.ones(matrix.nnz, dtype=bool)
+    blocks = max(1, int(counts[long_rows].sum()) // _SORT_ENTRIES)
+    for block in np.array_split(long_rows, blocks):
+        lengths = counts[block]
+        offsets = np.cumsum(lengths) - lengths  # where each row starts within the block
+        entries = np.repeat(matrix.indptr[block] - offsets, lengths) + np.arange(lengths.sum())
+        local = np.repeat(np.arange(len(block), dtype=np.float64), lengths)
+        order = np.argsort(local - matrix.data[entries] / 2, kind="stable")
+        rank = np.arange(len(entries)) - np.repeat(offsets, lengths)
+        chosen[entries[order[rank >= keep]]] = False
     indptr = np.concatenate([[0], np.cumsum(np.minimum(counts, keep))])
     return sp.csr_matrix((matrix.data[chosen], matrix.indices[chosen], indptr), shape=matrix.shape)
+
+
+def heaviest(vectors: sp.csr_matrix, terms: int) -> sp.csr_matrix:
+    """Each row cut to its `terms` heaviest terms, not renormalised: a long text's minor words
+    still count in its length, as the words of no other text do (see tfidf_vectors)."""
+    return _top_per_row(vectors, terms)
 
 
 def prune(vectors: sp.csr_matrix, terms: int) -> sp.csr_matrix:
@@ -194,7 +256,10 @@ def prune(vectors: sp.csr_matrix, terms: int) -> sp.csr_matrix:
     Common words shared by thousands of texts are what make an all-pairs product dense; the
     distinctive terms carry the topic and keep the product sparse.
     """
-    return normalize(_top_per_row(vectors, terms)) if terms else vectors
+    if not terms:
+        return vectors
+    cut = _top_per_row(vectors, terms)
+    return normalize(cut.copy() if cut is vectors else cut)  # normalize works in place
 
 
 def nearest(vectors: sp.csr_matrix, count: int, floor: float) -> Neighbours:
@@ -218,19 +283,26 @@ def nearest(vectors: sp.csr_matrix, count: int, floor: float) -> Neighbours:
 def pair_dots(vectors: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Dot products of chosen pairs only (rows[n] · cols[n]); `rows` must be sorted.
 
-    A block of query rows is made dense, then each pair costs one gather per term of its other
-    row: linear in the pairs' terms, never in the archive squared.
+    A few query rows at a time are scattered into a small dense buffer (small enough to stay in
+    the processor's cache), then each pair costs one gather per term of its other row: linear in
+    the pairs' terms, never in the archive squared. The buffer is cleared entry by entry, not
+    refilled, so a block costs its entries, not the vocabulary's width.
     """
     out = np.zeros(len(rows))
-    starts = np.searchsorted(rows, np.arange(0, vectors.shape[0] + _BLOCK_ROWS, _BLOCK_ROWS))
+    buffer = np.zeros((_BLOCK_ROWS, vectors.shape[1]), dtype=vectors.dtype)
+    indptr, indices, data = vectors.indptr, vectors.indices, vectors.data
+    starts = np.searchsorted(rows, np.arange(0, vectors.shape[0] + _BLOCK_ROWS, _BLOCK_ROWS)).tolist()
     for block, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
         if lo == hi:
             continue
         first = block * _BLOCK_ROWS
-        dense = vectors[first : first + _BLOCK_ROWS].toarray()
+        last = min(first + _BLOCK_ROWS, vectors.shape[0])
+        span = slice(indptr[first], indptr[last])
+        local_rows = np.repeat(np.arange(last - first), np.diff(indptr[first : last + 1]))
+        buffer[local_rows, indices[span]] = data[span]
         others = vectors[cols[lo:hi]]
         entry_pair = np.repeat(np.arange(hi - lo), np.diff(others.indptr))
-        local = rows[lo:hi][entry_pair] - first
-        products = others.data * dense[local, others.indices]
+        products = others.data * buffer[rows[lo:hi][entry_pair] - first, others.indices]
         out[lo:hi] = np.bincount(entry_pair, weights=products, minlength=hi - lo)
+        buffer[local_rows, indices[span]] = 0
     return out

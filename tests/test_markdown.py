@@ -31,3 +31,57 @@ def test_summary_is_first_prose_paragraph_as_text():
 
 def test_link_line_counts_from_file_start():
     assert link_line("a\nb\n[x](y.md)\n", 10, "y.md") == 12
+
+
+# -- the inline pass that skips patterns (generator/inline.py) gives Python-Markdown's own output --
+
+EVERY_INLINE_PATTERN = """\
+Plain words, `code with [brackets] & <tags>`, ``double `tick` code``, an escaped \\*star\\* and \\`tick\\`.
+
+A [link](http://example.org "title"), an ![image](/a.png), a [reference][ref], a [short ref], and
+![an image ref][ref]. <http://auto.example.org/x> and <someone@example.org> and <b>raw *html*</b>.
+Entities &amp; &#169; &#x263A; and a bare & ampersand. A line break here\x20\x20
+and *em*, **strong**, ***both***, _under_, __double under__, snake_case_word, 2 * 3 * 4, a * b.
+
+Footnote here[^1]. Abbreviation HTML. Nested **bold [link *em*](/x)** and `*not em*`.
+
+[ref]: http://example.org/ref
+[short ref]: /short
+[^1]: The note, with a [link](/n) and `code`.
+
+*[HTML]: Hyper Text Markup Language
+
+| table | with *em* |
+|-------|-----------|
+| `c`   | [l](/l)   |
+
+Term
+:   Definition with **strong** and &amp;.
+"""
+
+
+def _both(text: str) -> tuple[str, str]:
+    import markdown as md
+
+    from generator import inline
+    from generator.markdown import EXTENSIONS
+
+    plain = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    skipping = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    assert inline.install(skipping), "this Python-Markdown changed the inline loop inline.py replaces"
+    return plain.convert(text), skipping.convert(text)
+
+
+def test_skipping_inline_pass_matches_python_markdown_on_every_pattern():
+    plain, skipping = _both(EVERY_INLINE_PATTERN)
+    for piece in ("<code>", "<a href", "<img", "<em>", "<strong>", "&amp;", "<br", "footnote", "<abbr"):
+        assert piece in plain  # the document really exercises each pattern
+    assert skipping == plain
+
+
+def test_skipping_inline_pass_matches_python_markdown_on_the_corpus(corpus_archive):
+    import frontmatter
+
+    bodies = [frontmatter.load(p).content for p in sorted((corpus_archive / "content").rglob("*.md"))]
+    differ = [n for n, body in enumerate(bodies) if len(set(_both(body))) != 1]
+    assert len(bodies) > 2000 and differ == []

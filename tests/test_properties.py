@@ -158,3 +158,12 @@ def test_title_entities_are_decoded_once(text, tmp_path):
     path.write_text(f"---\ntitle: {yaml.safe_dump(text).splitlines()[0]}\ndate: 2012-12-03\n---\n")
     found, _ = read_article(tmp_path / "content", "articles/a.md", TZ)
     assert found is not None and found.title == html.unescape(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab *_`[]()!<>&#;\\\n:/.\"'^-x1", max_size=200))
+def test_skipping_inline_pass_is_python_markdown_on_any_text(text: str):
+    from tests.test_markdown import _both
+
+    plain, skipping = _both(text)
+    assert skipping == plain

@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-from generator.models import Output
-from generator.write import MARKER, check_out_dir, write
+from generator.models import Output, Unchanged
+from generator.parallel import ordered_map
+from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, write
 
 
 def out(path: str, data: bytes) -> Output:
@@ -56,3 +57,35 @@ def test_out_dir_checks(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other/file").write_text("x")
     assert "not made by press" in check_out_dir(tmp_path / "other", site).message
+
+
+def _stage_batch(stager: Stager, batch: list[Output]):
+    return [stager.stage(output) for output in batch]
+
+
+def test_outputs_staged_by_forked_workers_are_committed_like_any_other(tmp_path):
+    target = tmp_path / "o"
+    write([out("same.html", b"same"), out("gone.html", b"x")], target)
+    os.utime(target / "same.html", ns=(1, 1))
+    stager = Stager(target)
+    batches = [[out(f"p{i}/index.html", str(i).encode()) for i in range(n, n + 5)] for n in range(0, 20, 5)]
+    batches.append([out("same.html", b"same"), Unchanged(url="/kept.html", path="kept.html")])
+    (target / "kept.html").write_bytes(b"from last build")
+    staged = [item for batch in ordered_map(_stage_batch, stager, batches, jobs=2) for item in batch]
+    assert all(isinstance(item.digest, str) for item in staged)
+    report = write(staged, target, stager)
+    assert sorted(report.written) == sorted(f"p{i}/index.html" for i in range(20))
+    assert report.unchanged == 2 and report.removed == ["gone.html"]
+    assert (target / "p7/index.html").read_bytes() == b"7"
+    assert (target / "same.html").stat().st_mtime_ns == 1
+    assert (target / "kept.html").read_bytes() == b"from last build"
+    assert not stager.staging.exists()
+
+
+def test_an_escaping_path_refused_in_a_worker_reaches_the_parent_with_its_problem(tmp_path):
+    stager = Stager(tmp_path / "o")
+    bad = [[out("fine.html", b"1")], [Output(url="/x", path="../outside.html", data=b"2")]]
+    with pytest.raises(UnsafeOutput) as caught:
+        list(ordered_map(_stage_batch, stager, bad, jobs=2))
+    assert "would leave the output folder" in caught.value.problem.message
+    assert not (tmp_path / "outside.html").exists()
