@@ -1,5 +1,6 @@
 """How good the related lists are: recall of the corpus's editorial links, with those links hidden.
 
+    python3 -m pip install -e ".[bench]"  # scikit-learn, for the baseline
     python3 bench/related_quality.py [--archive DIR]
 
 The digital.gov corpus links its articles to each other. The graph is built with every internal

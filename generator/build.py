@@ -25,7 +25,7 @@ from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
-from generator.parallel import default_jobs, ordered_map
+from generator.parallel import batched, default_jobs, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     Renderer,
@@ -104,13 +104,18 @@ class _Clock:
 
 
 def read_all(
-    site_dir: Path, config: Config, problems: list[Problem], cache: Cache
+    site_dir: Path, config: Config, problems: list[Problem], cache: Cache, jobs: int = 1
 ) -> tuple[list[Article], list[Author], list[Page]]:
     sources = discover(site_dir / "content")
     problems += sources.problems
     content, shelf = sources.content_dir, cache.shelf("read")
     articles = _cached(
-        shelf, content, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz)
+        shelf,
+        content,
+        sources.articles,
+        config.timezone,
+        lambda i: read_article(content, i, config.tz),
+        jobs,
     )
     authors = _cached(shelf, content, sources.authors, "author", lambda i: read_author(content, i))
     pages = _cached(shelf, content, sources.pages, "page", lambda i: read_page(content, i))
@@ -124,18 +129,45 @@ def read_all(
 
 
 def _cached(
-    shelf: Shelf, content_dir: Path, ids: list[str], setting: str, read: Callable[[str], T]
+    shelf: Shelf,
+    content_dir: Path,
+    ids: list[str],
+    setting: str,
+    read: Callable[[str], T],
+    jobs: int = 1,
 ) -> list[T]:
-    """Read results keyed by the file's bytes and the settings reading depends on."""
-    results = []
-    for source_id in ids:
+    """Read results keyed by the file's bytes and the settings reading depends on; the files not
+    in the cache are read by `jobs` forked processes (YAML and the checks are Python per file)."""
+    results: list[T | None] = []
+    entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
+    for at, source_id in enumerate(ids):
         try:
             data = (content_dir / source_id).read_bytes()
         except OSError:
-            results.append(read(source_id))  # reading reports it, with the reason
+            entries[at] = None  # reading reports it, with the reason
+            results.append(None)
             continue
-        results.append(shelf.get_or(key("read", setting, source_id, data), lambda i=source_id: read(i)))
-    return results
+        entry = key("read", setting, source_id, data)
+        found = shelf.get(entry)
+        if found is None:
+            entries[at] = entry
+        results.append(found)
+    todo = list(entries)
+    batches = list(batched((ids[at] for at in todo), READ_BATCH))
+    done = ordered_map(_read_batch, read, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
+    for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
+        results[at] = value
+        entry = entries[at]
+        if entry is not None:
+            shelf.put(entry, value)
+    return results  # type: ignore[return-value] (every None was filled in)
+
+
+READ_BATCH = 250
+
+
+def _read_batch(read: Callable[[str], T], source_ids: list[str]) -> list[T]:
+    return [read(source_id) for source_id in source_ids]
 
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:
@@ -152,7 +184,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("config")
     cache = Cache(site_dir if options.cache else None)
     jobs = options.jobs or default_jobs()
-    articles, authors, pages = read_all(site_dir, config, problems, cache)
+    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")

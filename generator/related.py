@@ -35,6 +35,7 @@ _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # makes it a little like everything (on the corpus, recall of hidden links rises a little), and
 # capping it keeps the cost of scoring a pair bounded.
 _SCORED_TERMS = 200
+_EDGES_AT_ONCE = 50_000
 _DAY = 86400.0
 
 
@@ -118,7 +119,11 @@ def _duplicate_groups(library: Library) -> np.ndarray:
 
 
 def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pairs:
-    """Every candidate pair with its signals and combined score (no ranking yet)."""
+    """Every candidate pair with its signals and combined score (no ranking yet).
+
+    At 100,000 articles there are millions of pairs: arrays are dropped as soon as they are used,
+    and the signals kept for the reasons are stored in 4 bytes (the score is computed in 8).
+    """
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
@@ -126,25 +131,43 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
     near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
     vectors = heaviest(full, _SCORED_TERMS)
     del full
-    near_keys = near.rows * n + near.cols
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
-    keys = np.unique(np.concatenate([near_keys, links, _flip(links, n), picks, _flip(picks, n)]))
-    i, j = keys // n, keys % n
+    keys = np.unique(
+        np.concatenate([near.rows * n + near.cols, links, _flip(links, n), picks, _flip(picks, n)])
+    )
+    del near
+    flipped = _flip(keys, n)
+    links_to, linked_by = _contains(links, keys), _contains(links, flipped)
+    picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
+    del flipped
+    i, j = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
+    del keys
     text = pair_dots(vectors, i, j)
+    del vectors
     tags = pair_dots(_set_matrix(library.article_tags, ids), i, j)
     authors = pair_dots(_set_matrix(library.article_authors, ids), i, j)
     stamps = _timestamps(library)
     days = np.abs(stamps[i] - stamps[j]) / _DAY
-    closeness = np.exp(-days / settings.time_scale_days)
-    flipped = j * n + i
-    links_to, linked_by = _contains(links, keys), _contains(links, flipped)
-    picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
-    content = settings.text * text + settings.tags * tags
-    score = content * (1 + settings.authors * authors) * (1 + settings.time * closeness)
+    score = settings.text * text + settings.tags * tags
+    score *= 1 + settings.authors * authors
+    score *= 1 + settings.time * np.exp(-days / settings.time_scale_days)
     score += settings.editorial * (picks_ | picked_by) + settings.links * (links_to | linked_by)
-    score = np.round(score, 6)  # rounded so ties are real ties, broken by the order in rank()
-    return Pairs(i, j, text, tags, authors, days, links_to, linked_by, picks_, picked_by, score)
+    np.round(score, 6, out=score)  # rounded so ties are real ties, broken by the order in rank()
+    small = np.float32
+    return Pairs(
+        i,
+        j,
+        text.astype(small),
+        tags.astype(small),
+        authors.astype(small),
+        days.astype(small),
+        links_to,
+        linked_by,
+        picks_,
+        picked_by,
+        score,
+    )
 
 
 def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:
@@ -155,7 +178,7 @@ def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarr
     ok = (pairs.i != pairs.j) & (groups[pairs.i] != groups[pairs.j]) & (pairs.score >= min_score)
     chosen = np.flatnonzero(ok)
     chosen = chosen[np.lexsort((pairs.j[chosen], -pairs.score[chosen], pairs.i[chosen]))]
-    story = pairs.i[chosen] * (groups.max() + 1) + groups[pairs.j[chosen]]
+    story = pairs.i[chosen].astype(np.int64) * (int(groups.max()) + 1) + groups[pairs.j[chosen]]
     _, first = np.unique(story, return_index=True)
     chosen = chosen[np.sort(first)]
     rows = pairs.i[chosen]
@@ -171,12 +194,14 @@ def related(library: Library, bodies: Bodies, settings: RelatedConfig) -> Relate
         return result
     pairs = score_pairs(library, bodies, settings)
     kept = rank(pairs, _duplicate_groups(library), settings.k, settings.min_score)
+    names = ("i", "j", "score", *Reasons.COLUMNS)
+    edges = [getattr(pairs, name)[kept] for name in names]
+    del pairs, kept  # the millions of candidate pairs; only the kept edges go on
     explain = Reasons(library, settings)
-    columns = [getattr(pairs, name)[kept].tolist() for name in Reasons.COLUMNS]
-    for i, j, score, *signals in zip(
-        pairs.i[kept].tolist(), pairs.j[kept].tolist(), pairs.score[kept].tolist(), *columns, strict=True
-    ):
-        result[ids[i]].append((ids[j], score, explain(ids[i], ids[j], *signals)))
+    for start in range(0, len(edges[0]), _EDGES_AT_ONCE):  # as Python objects a few at a time
+        chunk = [column[start : start + _EDGES_AT_ONCE].tolist() for column in edges]
+        for i, j, score, *signals in zip(*chunk, strict=True):
+            result[ids[i]].append((ids[j], score, explain(ids[i], ids[j], *signals)))
     return result
 
 

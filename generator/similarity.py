@@ -36,7 +36,7 @@ _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among pr
 _MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
-_SORT_ENTRIES = 2_000_000  # entries sorted at once when cutting rows to their heaviest terms
+_SORT_ENTRIES = 500_000  # entries sorted at once when cutting rows to their heaviest terms
 _BLOCK_ROWS = 32  # query rows held dense at once when scoring chosen pairs (see pair_dots)
 
 
