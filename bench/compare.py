@@ -19,6 +19,8 @@ in. Pelican gets every date in UTC (it aborts on a day whose articles mix UTC of
 1/n in each) over the build's process tree, sampled every 50 ms: the memory the build really holds,
 whether in one process with threads (Hugo) or forked workers (press). `max_process_rss_mb` is the
 largest resident size of any single process of the tree (from wait4), counting shared pages in full.
+For no-op and one-edit builds, `files_differing` counts output files whose bytes changed and
+`files_rewritten` those whose mtime changed (what rsync or `aws s3 sync` would upload).
 The machine may be shared: numbers are noisy, so compare tools within one run.
 """
 
@@ -276,6 +278,28 @@ def html_files(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html")) if folder.is_dir() else 0
 
 
+def snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every output file → (mtime, size, bytes): what a deploy (rsync, s3 sync) would compare."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size, p.read_bytes())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def changes(before: dict[str, tuple[int, int, bytes]], after: dict[str, tuple[int, int, bytes]]) -> dict:
+    """How much of the output a build changed: files whose bytes differ, files rewritten (mtime)."""
+    paths = before.keys() | after.keys()
+    return {
+        "files_differing": sum(
+            1 for p in paths if (before.get(p) or (0, 0, None))[2] != (after.get(p) or (0, 0, None))[2]
+        ),
+        "files_rewritten": sum(
+            1 for p in paths if (before.get(p) or (None,))[0] != (after.get(p) or (None,))[0]
+        ),
+    }
+
+
 class Tool:
     """How to build, clean and edit one tool's copy of the archive."""
 
@@ -289,9 +313,13 @@ class Tool:
         for path in [self.out, *self.caches]:
             shutil.rmtree(path, ignore_errors=True)
 
-    def build(self) -> dict[str, float | int]:
+    def build(self, compare: bool = False) -> dict[str, float | int]:
+        """One whole-process build; with `compare`, also how many output files it changed."""
+        before = snapshot(self.out) if compare else {}
         figures = measure(self.command, self.folder, self.env)
         figures["html_files"] = html_files(self.out)
+        if compare:
+            figures.update(changes(before, snapshot(self.out)))
         return figures
 
     def edit_one(self) -> None:
@@ -348,7 +376,7 @@ def run(
                 tool.edit_one()
             elif scenario == "cold":
                 tool.clean()
-            figures = tool.build()
+            figures = tool.build(compare=scenario != "cold")
             emit({"tool": tool.name, "articles": n, "scenario": scenario, **figures})
         shutil.rmtree(tool.folder, ignore_errors=True)
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import jinja2
 
@@ -25,7 +25,7 @@ from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
-from generator.parallel import batched, default_jobs, ordered_map
+from generator.parallel import batched, default_jobs, in_background, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     Renderer,
@@ -41,6 +41,9 @@ from generator.sanitize import sanitizer
 from generator.urls import Urls
 from generator.views import ViewMaker
 from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, write
+
+if TYPE_CHECKING:
+    from generator.related import Matches
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -195,6 +198,10 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     problems += found
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
+    related_shelf = cache.shelf("related")
+    related_key = _related_key(library, config)
+    related = related_shelf.get(related_key) if related_key else None
+    matches = _text_matches_beside(library, config) if related is None else None
     bodies = render_bodies(
         library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
     )
@@ -202,7 +209,11 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("markdown")
     cache.save()
     clock.lap("cache")
-    related = _related_cached(library, bodies, config, cache.shelf("related"))
+    if related is None:
+        related = related_lists(library, bodies, config, matches)
+        if related_key:
+            related_shelf.put(related_key, related)
+            related_shelf.save()
     clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
@@ -211,26 +222,38 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     return result
 
 
-def _related_cached(library: Library, bodies: Bodies, config: Config, shelf: Shelf) -> Related:
-    """Related lists are a function of the library, the bodies and the weights (and the generator,
-    which every key includes): computed again only when one of them changed."""
-    inputs = site_fingerprint("related", library, bodies, config.related)
-    if inputs is None:
-        return related_lists(library, bodies, config)
-    entry = key("related", inputs)
-    related = shelf.get_or(entry, lambda: related_lists(library, bodies, config))
-    shelf.save()
-    return related
+def _related_key(library: Library, config: Config) -> str | None:
+    """Related lists are a function of the library and the weights (and the generator, which every
+    key includes). The internal links they use are too: found in the articles' Markdown, resolved
+    against the library's articles, so the key is known before the Markdown stage runs."""
+    inputs = site_fingerprint("related", library, config.related)
+    return key("related", inputs) if inputs is not None else None
 
 
-def related_lists(library: Library, bodies: Bodies, config: Config) -> Related:
-    """Imported on use: numpy, scipy and scikit-learn take a second to load, which a site with
-    nothing to relate should not wait for."""
-    if len(library.articles) < 2 or config.related.k < 1:
+def _relates(library: Library, config: Config) -> bool:
+    return len(library.articles) >= 2 and config.related.k >= 1
+
+
+def _text_matches_beside(library: Library, config: Config) -> Matches | None:
+    """The text half of the related stage needs no Markdown: it starts now, in a forked process,
+    and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
+    if not _relates(library, config):
+        return None
+    from generator.related import text_matches
+
+    return in_background(text_matches, library, config.related)
+
+
+def related_lists(
+    library: Library, bodies: Bodies, config: Config, matches: Matches | None = None
+) -> Related:
+    """Imported on use: numpy and scipy take a moment to load, which a site with nothing to relate
+    should not wait for."""
+    if not _relates(library, config):
         return {a.id: [] for a in library.articles}
     from generator.related import related
 
-    return related(library, bodies, config.related)
+    return related(library, bodies, config.related, matches)
 
 
 def _strict(problem: Problem) -> Problem:

@@ -71,3 +71,52 @@ def ordered_map(
 
 def _run(func: Callable[[Any, A], B], batch: A) -> B:
     return func(_STATE, batch)
+
+
+_BACKGROUND: Any = None  # what a background process runs, inherited when it is forked
+
+
+def in_background(func: Callable[..., B], *args: Any) -> Callable[[], B]:
+    """Start `func(*args)` in a forked process now; the returned function waits for its result.
+
+    The process inherits the arguments (a whole library) instead of receiving them pickled; only
+    the result travels back, through a pipe (no helper thread in this process, so the stages that
+    fork workers meanwhile still can). Where forking isn't safe (no fork, or threads running) the
+    work is done when the result is asked for, and so it is if the process died. The result is
+    handed over, not kept, so the caller can drop a large one as soon as it is used.
+    """
+    if not can_fork() or threading.active_count() > 1:
+        return lambda: func(*args)
+    global _BACKGROUND
+    _BACKGROUND = (func, args)
+    receive, send = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(target=_run_background, args=(send,))
+    try:
+        process.start()
+    finally:
+        _BACKGROUND = None
+    send.close()
+
+    def result() -> B:
+        try:
+            ok, value = receive.recv()
+        except EOFError:  # the process died without an answer: do the work here
+            ok, value = True, func(*args)
+        finally:
+            receive.close()
+            process.join()
+        if not ok:
+            raise value
+        return value
+
+    return result
+
+
+def _run_background(send: Any) -> None:
+    func, args = _BACKGROUND
+    try:
+        answer = (True, func(*args))
+    except BaseException as exc:  # noqa: BLE001 (re-raised in the parent)
+        answer = (False, exc)
+    send.send(answer)
+    send.close()

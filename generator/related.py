@@ -18,7 +18,7 @@ editor chose always ranks first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,7 +118,29 @@ def _duplicate_groups(library: Library) -> np.ndarray:
     )
 
 
-def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pairs:
+@dataclass(frozen=True)
+class TextMatches:
+    """What the texts alone decide (no links needed, so it can run beside the Markdown stage)."""
+
+    near: np.ndarray  # keys i·n + j of each article's nearest texts
+    vectors: sp.csr_matrix  # each text's heaviest terms, to score any pair with
+
+
+def text_matches(library: Library, settings: RelatedConfig) -> TextMatches:
+    full = tfidf_vectors(documents(library), settings.title_weight)
+    near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
+    vectors = heaviest(full, _SCORED_TERMS)
+    del full
+    return TextMatches(near.rows * len(library.articles) + near.cols, vectors)
+
+
+Matches = Callable[[], TextMatches]
+"""Hands over text matches computed elsewhere (a background process); called once."""
+
+
+def score_pairs(
+    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
+) -> Pairs:
     """Every candidate pair with its signals and combined score (no ranking yet).
 
     At 100,000 articles there are millions of pairs: arrays are dropped as soon as they are used,
@@ -127,16 +149,12 @@ def score_pairs(library: Library, bodies: Bodies, settings: RelatedConfig) -> Pa
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
-    full = tfidf_vectors(documents(library), settings.title_weight)
-    near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
-    vectors = heaviest(full, _SCORED_TERMS)
-    del full
+    text_part = matches() if matches else text_matches(library, settings)
+    vectors = text_part.vectors
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
-    keys = np.unique(
-        np.concatenate([near.rows * n + near.cols, links, _flip(links, n), picks, _flip(picks, n)])
-    )
-    del near
+    keys = np.unique(np.concatenate([text_part.near, links, _flip(links, n), picks, _flip(picks, n)]))
+    del text_part
     flipped = _flip(keys, n)
     links_to, linked_by = _contains(links, keys), _contains(links, flipped)
     picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
@@ -186,13 +204,15 @@ def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarr
     return chosen[np.arange(len(chosen)) - starts < k]
 
 
-def related(library: Library, bodies: Bodies, settings: RelatedConfig) -> Related:
+def related(
+    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
+) -> Related:
     """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each."""
     ids = [a.id for a in library.articles]
     result: Related = {aid: [] for aid in ids}
     if len(ids) < 2 or settings.k < 1:
         return result
-    pairs = score_pairs(library, bodies, settings)
+    pairs = score_pairs(library, bodies, settings, matches)
     kept = rank(pairs, _duplicate_groups(library), settings.k, settings.min_score)
     names = ("i", "j", "score", *Reasons.COLUMNS)
     edges = [getattr(pairs, name)[kept] for name in names]

@@ -272,12 +272,25 @@ def nearest(vectors: sp.csr_matrix, count: int, floor: float) -> Neighbours:
     """
     index = _top_per_row(vectors.T.tocsr(), _POSTINGS)
     top = sp_matmul_topn(
-        index.T.tocsr(), index, top_n=count + 1, threshold=floor, n_threads=os.cpu_count() or 1
+        index.T.tocsr(), index, top_n=count + 1, threshold=floor, n_threads=_product_threads()
     ).tocoo()
     other = top.row != top.col  # a text is not its own neighbour
     return Neighbours(
         top.row[other].astype(np.int64), top.col[other].astype(np.int64), top.data[other].astype(np.float64)
     )
+
+
+_THREADS_STARTED_BY: int | None = None  # the process whose sp_matmul_topn started its thread pool
+
+
+def _product_threads() -> int:
+    """Every core, except in a process forked from one whose sp_matmul_topn already ran threaded:
+    the pool's threads don't survive a fork, and the child would wait on them forever."""
+    global _THREADS_STARTED_BY
+    if _THREADS_STARTED_BY not in (None, os.getpid()):
+        return 1
+    _THREADS_STARTED_BY = os.getpid()
+    return os.cpu_count() or 1
 
 
 def pair_dots(vectors: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

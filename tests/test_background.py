@@ -1,0 +1,64 @@
+"""parallel.in_background: work started in a forked process, its result handed over once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from generator.parallel import in_background
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value * 2
+
+
+def _fails() -> None:
+    raise ValueError("broken in the background")
+
+
+def test_result_comes_from_another_process():
+    pid, value = in_background(_pid_and, 21)()
+    assert value == 42 and pid != os.getpid()
+
+
+def test_an_error_in_the_background_is_raised_where_the_result_is_asked_for():
+    result = in_background(_fails)
+    with pytest.raises(ValueError, match="broken in the background"):
+        result()
+
+
+def test_with_threads_running_the_work_is_done_in_this_process():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        pid, value = in_background(_pid_and, 1)()
+    finally:
+        stop.set()
+        thread.join()
+    assert (pid, value) == (os.getpid(), 2)
+
+
+def test_a_process_whose_similarity_search_ran_threaded_can_still_search_in_the_background():
+    """sp_matmul_topn's thread pool does not survive a fork: a child searching with it waited
+    forever (the test suite hung this way). Run in a subprocess so a hang fails, not blocks."""
+    script = textwrap.dedent(
+        """
+        import scipy.sparse as sp
+        from generator.parallel import in_background
+        from generator.similarity import nearest
+        vectors = sp.random(400, 300, density=0.05, format="csr", random_state=1, dtype="float32")
+        here = nearest(vectors, 5, 0.0)
+        there = in_background(nearest, vectors, 5, 0.0)()
+        assert (here.rows == there.rows).all() and (here.cols == there.cols).all()
+        print("same", len(here.rows))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("same ") and int(done.stdout.split()[1]) > 0
