@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from generator.cache import Shelf, key
 from generator.errors import Problem, warning
 from generator.library import Library
-from generator.markdown import Draft, LinkContext, MarkdownRenderer, fill, internal_target, link_line
+from generator.markdown import (
+    Draft,
+    LinkContext,
+    MarkdownRenderer,
+    fill_with,
+    internal_target,
+    link_line,
+    resolve_links,
+)
 from generator.models import Article
 from generator.parallel import batched, ordered_map
 from generator.texts import PackedTexts, pack, unpack
@@ -53,36 +61,48 @@ def render_bodies(
     """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
     filled in afterwards, so an article that moves changes the pages that link to it, nothing more."""
     documents = _documents(library)
-    drafts = _drafts(documents, cache, jobs)
+    drafts, draft_keys = _drafts(documents, cache, jobs)
     targets = link_targets(library, urls)
     bodies = Bodies()
     html = PackedTexts()
     bodies.html = html
+    filler = _Filler(html, cache or Shelf(None), sanitize)
     for article in library.articles:
         context = LinkContext(article.id, targets)
-        _fill(html, article.id, drafts[article.id], context, sanitize)
+        filler.fill(article.id, drafts[article.id], draft_keys[article.id], context)
         bodies.summaries[article.id] = article.summary or drafts[article.id][4] or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
         bodies.problems += [broken_link(article, href) for href in dict.fromkeys(context.broken)]
     for source_id, _text, _summary in documents:
         if source_id not in bodies.html:
-            _fill(html, source_id, drafts[source_id], LinkContext(source_id, targets), sanitize)
+            context = LinkContext(source_id, targets)
+            filler.fill(source_id, drafts[source_id], draft_keys[source_id], context)
     return bodies
 
 
-def _fill(
-    html: PackedTexts,
-    source_id: str,
-    drafted: Drafted,
-    context: LinkContext,
-    sanitize: Callable[[str], str] | None,
-) -> None:
-    """Store a body's final HTML; one without links or sanitizing is its draft, kept packed as is."""
-    data, token, hrefs, shown, _summary = drafted
-    if not hrefs and sanitize is None:
-        html.set_packed(source_id, data)
-        return
-    html[source_id] = fill(Draft(unpack(data), token, hrefs, shown), context, sanitize)
+@dataclass
+class _Filler:
+    """Stores each body's final HTML. One without links or sanitizing is its draft, kept packed as
+    is; the others are kept in the cache by their draft and what their links resolved to, so a
+    rebuild neither unpacks nor repacks the thousands of bodies whose links point the same way."""
+
+    html: PackedTexts
+    shelf: Shelf
+    sanitize: Callable[[str], str] | None
+
+    def fill(self, source_id: str, drafted: Drafted, draft_key: str, context: LinkContext) -> None:
+        data, token, hrefs, shown, _summary = drafted
+        if not hrefs and self.sanitize is None:
+            self.html.set_packed(source_id, data)
+            return
+        values = resolve_links(Draft("", token, hrefs, shown), context)
+        entry = key("filled", draft_key, "sanitized" if self.sanitize else "", *values)
+        packed = self.shelf.get(entry)
+        if packed is None:
+            filled = fill_with(Draft(unpack(data), token, hrefs, shown), values, self.sanitize)
+            packed = pack(filled)
+            self.shelf.put(entry, packed)
+        self.html.set_packed(source_id, packed)
 
 
 def _documents(library: Library) -> list[tuple[str, str, bool]]:
@@ -97,8 +117,11 @@ def _documents(library: Library) -> list[tuple[str, str, bool]]:
     return documents
 
 
-def _drafts(documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: int) -> dict[str, Drafted]:
-    """Cached drafts where the text was seen before; the rest converted, in parallel when it pays."""
+def _drafts(
+    documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: int
+) -> tuple[dict[str, Drafted], dict[str, str]]:
+    """Cached drafts where the text was seen before; the rest converted, in parallel when it pays.
+    Also each draft's cache key (what the text and the summary request hash to)."""
     shelf = cache or Shelf(None)
     keys = {sid: key("markdown", text, "summary" if summary else "") for sid, text, summary in documents}
     found: dict[str, Drafted] = {}
@@ -116,7 +139,7 @@ def _drafts(documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: i
         for (sid, _text, _summary), drafted in zip(batch, results, strict=True):
             shelf.put(keys[sid], drafted)
             found[sid] = drafted
-    return found
+    return found, keys
 
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves

@@ -72,6 +72,7 @@ class Site:
     related: Related
     cache: Cache | None = None
     jobs: int = 1
+    library_print: str | None = None  # the library's fingerprint, hashed once per build (see load)
 
 
 @dataclass
@@ -131,6 +132,15 @@ def read_all(
     )
 
 
+def _checked_templates(site_dir: Path, theme: str, shelf: Shelf) -> list[Problem]:
+    """Compiling every template takes a tenth of a second, a third of a no-op build: the verdict is
+    kept for the theme's exact files (names and bytes, the site's theme and the default one)."""
+    entry = key("templates", files_fingerprint(theme_dirs(site_dir, theme)))
+    problems = shelf.get_or(entry, lambda: template_problems(site_dir, theme))
+    shelf.save()
+    return list(problems)
+
+
 def _cached(
     shelf: Shelf,
     content_dir: Path,
@@ -178,14 +188,14 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     result = Result(timings=timings if timings is not None else {})
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
+    cache = Cache(site_dir if options.cache else None)
     problems += theme_problems(site_dir, config.theme)
     if not problems:
-        problems += template_problems(site_dir, config.theme)
+        problems += _checked_templates(site_dir, config.theme, cache.shelf("templates"))
     result.problems = problems
     if any(p.is_error for p in problems):
         return result
     clock.lap("config")
-    cache = Cache(site_dir if options.cache else None)
     jobs = options.jobs or default_jobs()
     articles, authors, pages = read_all(site_dir, config, problems, cache, jobs)
     clock.lap("read")
@@ -199,7 +209,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
     related_shelf = cache.shelf("related")
-    related_key = _related_key(library, config)
+    library_print = site_fingerprint("library", library)  # pickling it costs: once, for both uses
+    related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
     matches = _text_matches_beside(library, config) if related is None else None
     bodies = render_bodies(
@@ -218,15 +229,17 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
-    result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs)
+    result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs, library_print)
     return result
 
 
-def _related_key(library: Library, config: Config) -> str | None:
+def _related_key(library_print: str | None, config: Config) -> str | None:
     """Related lists are a function of the library and the weights (and the generator, which every
     key includes). The internal links they use are too: found in the articles' Markdown, resolved
     against the library's articles, so the key is known before the Markdown stage runs."""
-    inputs = site_fingerprint("related", library, config.related)
+    if library_print is None:
+        return None
+    inputs = site_fingerprint("related", library_print, config.related)
     return key("related", inputs) if inputs is not None else None
 
 
@@ -281,11 +294,10 @@ def _rendered(
     renderer = Renderer(env, views, memo)
     index_pages = all_index_pages(site.library, site.config.per_page)
     articles = len(site.library.articles)
-    tasks: list[tuple[str, int, int]] = [
-        ("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)
-    ]
+    # The overview pages, feeds and graph are one long task: first, so it doesn't run alone at the end.
+    tasks: list[tuple[str, int, int]] = [("rest", 0, 0)]
+    tasks += [("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)]
     tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
-    tasks.append(("rest", 0, 0))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     yield from ordered_map(_render_task, (renderer, index_pages, stager), tasks, jobs)
     static = list(static_files(site.site_dir, site.config.theme))
@@ -352,7 +364,8 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     cache = site.cache or Cache(None)
     salt = files_fingerprint(theme_dirs(site_dir, site.config.theme))
     memo = PageMemo(cache.shelf("pages"), out_dir, salt)
-    whole = site_fingerprint(memo.salt, site.config, site.urls, site.library, site.bodies, site.related)
+    library = site.library_print if site.library_print is not None else site.library
+    whole = site_fingerprint(memo.salt, site.config, site.urls, library, site.bodies, site.related)
     if whole is not None and memo.site_unchanged(whole):
         result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
         clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built

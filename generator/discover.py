@@ -50,17 +50,15 @@ def _walk(root: Path, content_dir: Path, problems: list[Problem]) -> list[str]:
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not is_hidden(d))
+        prefix = Path(folder).relative_to(content_dir).as_posix() + "/"  # plain strings per file below
         for name in sorted(files):
-            if is_hidden(name):
+            if is_hidden(name) or not name.endswith(".md"):
                 continue
-            path = Path(folder, name)
-            if not name.endswith(".md"):
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and not os.path.exists(path):
+                problems.append(warning(f"content/{prefix}{name}", None, None, "broken symlink, skipped"))
                 continue
-            if path.is_symlink() and not path.exists():
-                rel = path.relative_to(content_dir).as_posix()
-                problems.append(warning(f"content/{rel}", None, None, "broken symlink, skipped"))
-                continue
-            found.append(path.relative_to(content_dir).as_posix())
+            found.append(prefix + name)
     return sorted(found)
 
 

@@ -143,9 +143,18 @@ def fill(draft: Draft, context: LinkContext | None, sanitize: Callable[[str], st
 
     Found and broken links are recorded on the context in document order.
     """
+    return fill_with(draft, resolve_links(draft, context), sanitize)
+
+
+def resolve_links(draft: Draft, context: LinkContext | None) -> list[str]:
+    """What each internal link of a draft becomes (recorded on the context as found or broken)."""
+    return [_resolve(h, shown, context) for h, shown in zip(draft.hrefs, draft.shown, strict=True)]
+
+
+def fill_with(draft: Draft, values: list[str], sanitize: Callable[[str], str] | None = None) -> str:
+    """A draft with its placeholders replaced by `values` (from resolve_links), then sanitized."""
     out = draft.html
     if draft.hrefs:
-        values = [_resolve(h, shown, context) for h, shown in zip(draft.hrefs, draft.shown, strict=True)]
 
         def value(match: re.Match[str]) -> str:
             if match.group(1) != draft.token:

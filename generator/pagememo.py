@@ -101,17 +101,23 @@ def site_fingerprint(salt: str, *parts: Any) -> str | None:
 
 
 def _files(root: str) -> dict[str, tuple[int, int]] | None:
-    """Every file under output/ (except press's marker) → (size, mtime_ns)."""
+    """Every file under output/ (except press's marker) → (size, mtime_ns).
+
+    os.scandir hands over each entry's type with its name, so only files are stat'ed, once.
+    """
     found: dict[str, tuple[int, int]] = {}
+    folders = [(root, "")]
     try:
-        for folder, _dirs, names in os.walk(root):
-            rel = os.path.relpath(folder, root).replace(os.sep, "/")
-            for name in names:
-                path = name if rel == "." else f"{rel}/{name}"
-                if path == MARKER:
-                    continue
-                stat = os.stat(os.path.join(folder, name))
-                found[path] = (stat.st_size, stat.st_mtime_ns)
+        while folders:
+            folder, prefix = folders.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    path = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((entry.path, path + "/"))
+                    elif path != MARKER:
+                        stat = entry.stat()
+                        found[path] = (stat.st_size, stat.st_mtime_ns)
     except OSError:
         return None
     return found

@@ -36,7 +36,7 @@ def test_cache_is_written_and_git_ignored(make_site):
     site = _site(make_site)
     _build(site)
     cache = site / ".cache"
-    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "related", "pages"}
+    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "related", "pages", "templates"}
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
@@ -111,6 +111,23 @@ def test_template_change_shows(make_site):
     template.write_text(template.read_text().replace("<h1>", '<h1 class="changed">'))
     _build(site)
     assert '<h1 class="changed">' in (out / PAGE_A).read_text()
+
+
+def test_a_template_broken_after_a_good_build_is_reported_and_output_kept(make_site):
+    """The verdict of the template check is cached per theme files: breaking one must show, even
+    one no page renders (only the check sees those)."""
+    site = _site(make_site)
+    theme = site / "themes/mine/templates"
+    theme.mkdir(parents=True)
+    shutil.copy(ROOT / "themes/default/templates/article.html", theme / "article.html")
+    (site / "site.toml").write_text('title = "Test"\ntheme = "mine"\n')
+    out = _build(site)
+    before = (out / PAGE_A).read_bytes()
+    (theme / "unused.html").write_text("<p>{% if x %}never closed</p>\n")
+    result = run_press("build", str(site))
+    assert result.returncode != 0
+    assert "themes/mine/templates/unused.html:" in result.stderr
+    assert (out / PAGE_A).read_bytes() == before
 
 
 def test_config_change_shows(make_site):
