@@ -36,7 +36,13 @@ def test_cache_is_written_and_git_ignored(make_site):
     site = _site(make_site)
     _build(site)
     cache = site / ".cache"
-    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {"read", "markdown", "related", "pages", "templates"}
+    assert {p.parent.name for p in cache.glob("*/*.pickle")} == {
+        "read",
+        "markdown",
+        "related",
+        "pages",
+        "templates",
+    }
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
