@@ -184,16 +184,29 @@ def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -
 
 
 def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
-    for folder, _dirs, files in os.walk(out_dir, topdown=False):
-        for name in files:
-            path = Path(folder, name)
-            rel = path.relative_to(out_dir).as_posix()
-            if rel not in keep:
-                path.unlink()
-                report.removed.append(rel)
-        if Path(folder) != out_dir and not any(Path(folder).iterdir()):
-            Path(folder).rmdir()
+    """Delete files no output claimed, and folders left empty (plain strings and os.scandir: a
+    large archive's output holds hundreds of thousands of files)."""
+    _prune(str(out_dir), "", keep, report)
     report.removed.sort()
+
+
+def _prune(folder: str, prefix: str, keep: set[str], report: WriteReport) -> bool:
+    """Clean one folder, depth first; True when nothing is left in it."""
+    empty = True
+    with os.scandir(folder) as entries:
+        for entry in list(entries):
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if _prune(entry.path, rel + "/", keep, report):
+                    os.rmdir(entry.path)
+                else:
+                    empty = False
+            elif rel in keep:
+                empty = False
+            else:
+                os.unlink(entry.path)
+                report.removed.append(rel)
+    return empty
 
 
 def update(outputs: Iterable[Output], removed: Iterable[str], out_dir: Path) -> WriteReport:
