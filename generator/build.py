@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import jinja2
 
+from generator import lastbuild
 from generator.bodies import Bodies, render_bodies
 from generator.cache import Cache, Shelf, files_fingerprint, key
 from generator.config import Config, load_config
@@ -82,6 +83,7 @@ class Result:
     report: WriteReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: Path | None = None
+    articles: int = 0  # built (also known when nothing needed building, see lastbuild.py)
 
     @property
     def errors(self) -> list[Problem]:
@@ -348,9 +350,24 @@ def check(site_dir: Path, options: Options) -> Result:
 
 
 def build(site_dir: Path, options: Options, progress: Progress | None = None) -> Result:
-    """Load, then render and write; nothing is written unless the whole site rendered."""
+    """Load, then render and write; nothing is written unless the whole site rendered.
+
+    First, if every input and output/ are exactly as the last successful build left them, its
+    warnings are reported again and nothing else happens (see lastbuild.py).
+    """
     site_dir = site_dir.resolve()
     out_dir = (options.out_dir or site_dir / "output").resolve()
+    started = time.perf_counter()
+    inputs = lastbuild.inputs_fingerprint(site_dir, _settings(options, out_dir)) if options.cache else None
+    last = lastbuild.unchanged(site_dir, out_dir, inputs)
+    if last is not None:
+        return Result(
+            problems=sort_problems(list(last.problems)),
+            report=WriteReport(unchanged=len(last.files)),
+            timings={"unchanged": round(time.perf_counter() - started, 4)},
+            out_dir=out_dir,
+            articles=last.articles,
+        )
     timings: dict[str, float] = {}
     result = load(site_dir, options, timings)
     result.out_dir = out_dir
@@ -359,7 +376,22 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         result.problems.append(unsafe)
     if not result.ok or result.site is None:
         return result
-    clock = _Clock(timings)
+    result.articles = len(result.site.library.articles)
+    _write_site(result, site_dir, out_dir, progress)
+    if result.ok and options.cache:
+        lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles)
+    return result
+
+
+def _settings(options: Options, out_dir: Path) -> str:
+    """The options that change what a build writes (not --jobs: output never depends on it)."""
+    return repr((options.drafts, options.future, options.strict, options.base_url, str(out_dir)))
+
+
+def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progress | None) -> None:
+    """Render and write a loaded site (only pages whose inputs changed, see pagememo.py)."""
+    assert result.site is not None
+    clock = _Clock(result.timings)
     site = result.site
     cache = site.cache or Cache(None)
     salt = files_fingerprint(theme_dirs(site_dir, site.config.theme))
@@ -369,7 +401,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     if whole is not None and memo.site_unchanged(whole):
         result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
         clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
-        return result
+        return
     fingerprints: dict[str, str] = {}
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
@@ -378,17 +410,16 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
         result.report = write(_counted(pages, len(site.library.articles), progress), out_dir, stager)
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(exc, site_dir))
-        return result
+        return
     except UnsafeOutput as exc:
         result.problems.append(exc.problem)
-        return result
+        return
     clock.lap("render+write")
     memo.record(fingerprints)
     if whole is not None:
         memo.record_site(whole)
     cache.save()
     clock.lap("cache")
-    return result
 
 
 def _remember(

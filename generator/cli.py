@@ -135,8 +135,7 @@ def _progress() -> object:
 
 
 def _summary(result: Result, seconds: float) -> str:
-    site = result.site
-    articles = len(site.library.articles) if site else 0
+    articles = result.articles
     report = result.report
     written = len(report.written) if report else 0
     unchanged = report.unchanged if report else 0

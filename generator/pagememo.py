@@ -70,7 +70,7 @@ class PageMemo:
         if old.get(SITE) != fingerprint:
             return False
         recorded = {path: record for path, record in old.items() if path != SITE}
-        on_disk = _files(self._root)
+        on_disk = output_files(self._root)
         if on_disk is None or on_disk.keys() != recorded.keys():
             return False
         if any(on_disk[path] != record[1:] for path, record in recorded.items()):
@@ -100,7 +100,7 @@ def site_fingerprint(salt: str, *parts: Any) -> str | None:
     return digest.hexdigest()
 
 
-def _files(root: str) -> dict[str, tuple[int, int]] | None:
+def output_files(root: str) -> dict[str, tuple[int, int]] | None:
     """Every file under output/ (except press's marker) → (size, mtime_ns).
 
     os.scandir hands over each entry's type with its name, so only files are stat'ed, once.

@@ -1,0 +1,111 @@
+"""A rebuild with every input and output/ as the last build left them does nothing (lastbuild.py);
+any change to any input, or to output/, means a real build."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, article, run_press
+from tests.gitrepo import git
+
+PAGE_A = "2012/12/03/alpha/index.html"
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    return make_site(
+        {
+            "content/articles/2012/12/alpha.md": article(
+                "Alpha", "2012-12-03", "Alpha links to [nowhere](missing.md).", summary="Dek."
+            ),
+            "content/articles/2012/12/beta.md": article("Beta", "2012-12-04", "Beta body."),
+        }
+    )
+
+
+def build(site: Path, *args: str) -> tuple[dict[str, float], str]:
+    """A real build; its stage timings (which stages ran) and its warnings."""
+    result = run_press("build", str(site), "--timings", *args)
+    assert result.returncode == 0, result.stderr
+    timings = json.loads(result.stdout.splitlines()[-2])
+    return timings, result.stderr
+
+
+def skipped(timings: dict[str, float]) -> bool:
+    """Nothing but the check ran: no reading, no Markdown, no rendering."""
+    return list(timings) == ["unchanged"]
+
+
+def test_an_unchanged_site_is_not_built_again_and_its_warnings_are_reported_again(site):
+    first, warnings = build(site)
+    assert not skipped(first) and "broken internal link 'missing.md'" in warnings
+    again, warnings_again = build(site)
+    assert skipped(again)
+    assert warnings_again == warnings
+    assert "Built 2 articles, 0 files written" in run_press("build", str(site)).stdout
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["content", "new file", "site.toml", "theme", "option", "output touched", "output deleted", "record"],
+)
+def test_any_change_means_a_real_build(site, change):
+    build(site)
+    out = site / "output"
+    args: list[str] = []
+    if change == "content":
+        path = site / "content/articles/2012/12/beta.md"
+        path.write_text(path.read_text() + "\nOne more line.\n")
+    elif change == "new file":
+        (site / "content/articles/2012/12/image.txt").write_text("not an article, still an input")
+    elif change == "site.toml":
+        (site / "site.toml").write_text('title = "Renamed"\n')
+    elif change == "theme":
+        theme = site / "themes/default/templates"
+        theme.mkdir(parents=True)
+        shutil.copy(ROOT / "themes/default/templates/article.html", theme / "article.html")
+    elif change == "option":
+        args = ["--drafts"]
+    elif change == "output touched":
+        os.utime(out / PAGE_A, ns=(1, 1))
+    elif change == "output deleted":
+        (out / PAGE_A).unlink()
+    elif change == "record":
+        (site / ".cache/last-build.pickle").write_bytes(b"not a pickle")
+    timings, _ = build(site, *args)
+    assert not skipped(timings)
+    assert (out / PAGE_A).is_file()  # a touched page with the right bytes keeps them (and its mtime)
+    if change == "site.toml":
+        assert "Renamed" in (out / PAGE_A).read_text()
+
+
+def test_a_new_commit_means_a_real_build_even_when_no_file_changed(site):
+    """Dates come from git history, which can change while the files don't."""
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    git(site, "commit", "-qm", "first", when="2020-01-01T00:00:00+00:00")
+    build(site)
+    assert skipped(build(site)[0])
+    git(site, "commit", "-q", "--allow-empty", "-m", "second", when="2020-01-02T00:00:00+00:00")
+    assert not skipped(build(site)[0])
+
+
+def test_no_cache_builds_and_remembers_nothing(site):
+    build(site, "--no-cache")
+    assert not skipped(build(site, "--no-cache")[0])
+    assert not (site / ".cache").exists()
+
+
+def test_a_failed_build_is_not_remembered(site):
+    build(site)
+    path = site / "content/articles/2012/12/beta.md"
+    good = path.read_text()
+    path.write_text("---\ntitle: [broken\n---\nBody\n")
+    assert run_press("build", str(site)).returncode != 0
+    path.write_text(good)
+    assert skipped(build(site)[0])  # back to the inputs of the last good build, output untouched
