@@ -27,6 +27,7 @@ The machine may be shared: numbers are noisy, so compare tools within one run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -279,9 +280,15 @@ def html_files(folder: Path) -> int:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
-    """Every output file → (mtime, size, bytes): what a deploy (rsync, s3 sync) would compare."""
+    """Every output file → (mtime, size, hash of its bytes): what a deploy (rsync, s3 sync) would
+    compare. Hashes, not bytes: this process's memory is inherited by the next build it starts
+    (until exec), and the kernel's peak RSS of that build would count it."""
     return {
-        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size, p.read_bytes())
+        p.relative_to(folder).as_posix(): (
+            p.stat().st_mtime_ns,
+            p.stat().st_size,
+            hashlib.blake2b(p.read_bytes(), digest_size=16).digest(),
+        )
         for p in folder.rglob("*")
         if p.is_file()
     }
