@@ -32,7 +32,9 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether forking is possible and safe here: a process with threads running can hang when
+    forked (a thread may hold a lock the child then waits on forever)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def batched(items: Iterable[A], size: int) -> Iterator[list[A]]:
@@ -45,7 +47,7 @@ def ordered_map(
     func: Callable[[Any, A], B], state: Any, batches: Iterable[A], jobs: int, ahead: int = 3
 ) -> Iterator[B]:
     """`func(state, batch)` for each batch, in worker processes when jobs > 1; results in batch order."""
-    if jobs <= 1 or not can_fork() or threading.active_count() > 1:  # forking a threaded process can hang
+    if jobs <= 1 or not can_fork():
         for batch in batches:
             yield func(state, batch)
         return
@@ -85,7 +87,7 @@ def in_background(func: Callable[..., B], *args: Any) -> Callable[[], B]:
     work is done when the result is asked for, and so it is if the process died. The result is
     handed over, not kept, so the caller can drop a large one as soon as it is used.
     """
-    if not can_fork() or threading.active_count() > 1:
+    if not can_fork():
         return lambda: func(*args)
     global _BACKGROUND
     _BACKGROUND = (func, args)

@@ -9,13 +9,10 @@ Nothing here knows about articles; it sees a list of texts.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
-import threading
 from array import array
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
+
+from generator.parallel import ordered_map
 
 # Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
 # slug of the article it points at into the text signal (it is a signal of its own).
@@ -111,29 +110,20 @@ def _tally(documents: list[Document], title_weight: int) -> _Tally:
     )
 
 
-_SHARED: list[Document] = []  # what forked workers read: inherited from the parent, never pickled
-
-
-def _tally_share(bounds: tuple[int, int], title_weight: int) -> _Tally:
-    return _tally(_SHARED[bounds[0] : bounds[1]], title_weight)
+def _tally_span(state: tuple[list[Document], int], span: tuple[int, int]) -> _Tally:
+    documents, title_weight = state
+    return _tally(documents[span[0] : span[1]], title_weight)
 
 
 def _tally_all(documents: list[Document], title_weight: int) -> list[_Tally]:
     """Tokenising is the one step that is Python per text: a large archive shares it among forked
     processes (fork keeps one hash seed, so their hashes agree); shares come back in text order."""
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1  # forking a threaded
-    if len(documents) < _PARALLEL_TEXTS or workers < 2 or not forkable:  # process (press serve) can hang
+    if len(documents) < _PARALLEL_TEXTS or workers < 2:
         return [_tally(documents, title_weight)]
-    global _SHARED
-    _SHARED = documents
     bounds = np.linspace(0, len(documents), 2 * workers + 1).astype(int).tolist()
-    try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-            return list(pool.map(_tally_share, spans, [title_weight] * len(spans)))
-    finally:
-        _SHARED = []
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(ordered_map(_tally_span, (documents, title_weight), spans, workers))
 
 
 def _counts(documents: list[Document], title_weight: int) -> sp.csr_matrix:
