@@ -74,6 +74,7 @@ class Site:
     cache: Cache | None = None
     jobs: int = 1
     library_print: str | None = None  # the library's fingerprint, hashed once per build (see load)
+    theme_print: str | None = None  # the theme files' fingerprint, likewise
 
 
 @dataclass
@@ -134,10 +135,10 @@ def read_all(
     )
 
 
-def _checked_templates(site_dir: Path, theme: str, shelf: Shelf) -> list[Problem]:
+def _checked_templates(site_dir: Path, theme: str, theme_print: str, shelf: Shelf) -> list[Problem]:
     """Compiling every template takes a tenth of a second, a third of a no-op build: the verdict is
     kept for the theme's exact files (names and bytes, the site's theme and the default one)."""
-    entry = key("templates", files_fingerprint(theme_dirs(site_dir, theme)))
+    entry = key("templates", theme_print)
     problems = shelf.get_or(entry, lambda: template_problems(site_dir, theme))
     shelf.save()
     return list(problems)
@@ -192,8 +193,9 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     config, problems = load_config(site_dir, options.base_url)
     cache = Cache(site_dir if options.cache else None)
     problems += theme_problems(site_dir, config.theme)
+    theme_print = files_fingerprint(theme_dirs(site_dir, config.theme))
     if not problems:
-        problems += _checked_templates(site_dir, config.theme, cache.shelf("templates"))
+        problems += _checked_templates(site_dir, config.theme, theme_print, cache.shelf("templates"))
     result.problems = problems
     if any(p.is_error for p in problems):
         return result
@@ -231,7 +233,9 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
-    result.site = Site(site_dir, config, urls, library, bodies, related, cache, jobs, library_print)
+    result.site = Site(
+        site_dir, config, urls, library, bodies, related, cache, jobs, library_print, theme_print
+    )
     return result
 
 
@@ -394,7 +398,7 @@ def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progres
     clock = _Clock(result.timings)
     site = result.site
     cache = site.cache or Cache(None)
-    salt = files_fingerprint(theme_dirs(site_dir, site.config.theme))
+    salt = site.theme_print or files_fingerprint(theme_dirs(site_dir, site.config.theme))
     memo = PageMemo(cache.shelf("pages"), out_dir, salt)
     library = site.library_print if site.library_print is not None else site.library
     whole = site_fingerprint(memo.salt, site.config, site.urls, library, site.bodies, site.related)

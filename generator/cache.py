@@ -62,14 +62,34 @@ def files_fingerprint(folders: Iterable[Path]) -> str:
     """Names and bytes of every file under the given folders (a theme's templates, say)."""
     digest = hashlib.blake2b(digest_size=16)
     for folder in folders:
-        digest.update(str(folder).encode())
-        if not folder.is_dir():
-            continue
-        for file in sorted(folder.rglob("*")):
-            if file.is_file():
-                digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(file.read_bytes())
+        hash_tree(digest, folder)
     return digest.hexdigest()
+
+
+def hash_tree(digest: Any, root: Path) -> None:
+    """Feed a folder's file names and bytes to a hash, in a fixed order. Symlinked folders are
+    followed once (as discover.py does), so a symlink loop is not walked round and round."""
+    digest.update(str(root).encode())
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            if not os.path.isfile(path):  # a broken symlink: its name counts, it has no bytes
+                digest.update(b"\0not a file\0")
+                continue
+            with open(path, "rb") as file:
+                while chunk := file.read(_CHUNK):
+                    digest.update(chunk)
+
+
+_CHUNK = 1 << 20
 
 
 BUCKETS = 64

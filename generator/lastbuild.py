@@ -21,13 +21,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cache import CACHE_DIR, generator_fingerprint
+from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree
 from generator.errors import Problem
 from generator.pagememo import output_files
 from generator.render import DEFAULT_THEME
 
 RECORD = "last-build.pickle"
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -44,32 +43,13 @@ def inputs_fingerprint(site_dir: Path, settings: str) -> str | None:
     digest.update(settings.encode())
     digest.update(_git_head(site_dir))
     try:
-        _hash_file(digest, site_dir, site_dir / "site.toml")
+        config = site_dir / "site.toml"
+        digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
         for folder in (site_dir / "content", site_dir / "themes", DEFAULT_THEME):
-            _hash_tree(digest, folder)
+            hash_tree(digest, folder)
     except OSError:
         return None
     return digest.hexdigest()
-
-
-def _hash_tree(digest: hashlib._Hash, root: Path) -> None:
-    digest.update(b"\0tree\0" + str(root).encode())
-    if not root.is_dir():
-        return
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        dirs.sort()
-        for name in sorted(names):
-            _hash_file(digest, root, Path(folder, name))
-
-
-def _hash_file(digest: hashlib._Hash, root: Path, path: Path) -> None:
-    digest.update(b"\0file\0" + os.path.relpath(path, root).encode())
-    if not path.exists():
-        digest.update(b"\0absent")
-        return
-    with open(path, "rb") as file:
-        while chunk := file.read(_CHUNK):
-            digest.update(chunk)
 
 
 def _git_head(site_dir: Path) -> bytes:
