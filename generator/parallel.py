@@ -7,6 +7,7 @@ time, so results are consumed (written to disk) as they come instead of piling u
 
 from __future__ import annotations
 
+import atexit
 import gc
 import multiprocessing
 import os
@@ -98,8 +99,12 @@ def in_background(func: Callable[..., B], *args: Any) -> Callable[[], B]:
     finally:
         _BACKGROUND = None
     send.close()
+    # A result never asked for (the build failed in between) would leave the process blocked on
+    # the pipe, and Python waits for such processes at exit: end it then instead.
+    atexit.register(process.terminate)
 
     def result() -> B:
+        atexit.unregister(process.terminate)
         try:
             ok, value = receive.recv()
         except EOFError:  # the process died without an answer: do the work here

@@ -62,3 +62,18 @@ def test_a_process_whose_similarity_search_ran_threaded_can_still_search_in_the_
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("same ") and int(done.stdout.split()[1]) > 0
+
+
+def test_a_result_never_asked_for_does_not_keep_the_program_from_exiting():
+    """A build that fails after starting background work never asks for it; the process, blocked
+    on a pipe nobody reads, must not make Python wait for it at exit."""
+    script = textwrap.dedent(
+        """
+        from generator.parallel import in_background
+        in_background(bytes, 50_000_000)  # far more than a pipe holds
+        print("leaving")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "leaving"
