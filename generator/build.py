@@ -334,7 +334,7 @@ def _render_task(
     if renderer.memo is not None:
         fingerprints, renderer.memo.fresh = renderer.memo.fresh, {}
     if stager is not None:
-        return [stager.stage(output) for output in batch], fingerprints
+        return [stager.stage(o, hash_bytes=o.path not in fingerprints) for o in batch], fingerprints
     return batch, fingerprints
 
 

@@ -51,7 +51,7 @@ class Staged:
     path: str
     written: bool  # its bytes differ from output/'s and are staged
     kept: bool = False  # an `Unchanged` output: not rendered, the file on disk stays
-    digest: str = ""  # hash of its bytes (what the page memo records); "" when kept
+    digest: str = ""  # hash of its bytes (what the page memo records); "" when kept or not needed
 
 
 def digest(data: bytes) -> str:
@@ -71,11 +71,12 @@ class Stager:
         if self.staging.exists():
             shutil.rmtree(self.staging)
 
-    def stage(self, output: Output) -> Staged:
+    def stage(self, output: Output, hash_bytes: bool = True) -> Staged:
+        """Stage one output; `hash_bytes=False` when the page memo fingerprints it already."""
         _refuse_escape(output)
         if isinstance(output, Unchanged):
             return Staged(output.url, output.path, written=False, kept=True)
-        hashed = digest(output.data)
+        hashed = digest(output.data) if hash_bytes else ""
         if _same(self.out_dir / output.path, output.data):
             return Staged(output.url, output.path, written=False, digest=hashed)
         staged = self.staging / output.path
