@@ -216,7 +216,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     library_print = site_fingerprint("library", library)  # pickling it costs: once, for both uses
     related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
-    matches = _text_matches_beside(library, config) if related is None else None
+    matches = _text_matches_beside(library, config, cache) if related is None else None
     bodies = render_bodies(
         library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
     )
@@ -253,14 +253,14 @@ def _relates(library: Library, config: Config) -> bool:
     return len(library.articles) >= 2 and config.related.k >= 1
 
 
-def _text_matches_beside(library: Library, config: Config) -> Matches | None:
+def _text_matches_beside(library: Library, config: Config, cache: Cache) -> Matches | None:
     """The text half of the related stage needs no Markdown: it starts now, in a forked process,
     and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
     if not _relates(library, config):
         return None
     from generator.related import text_matches
 
-    return in_background(text_matches, library, config.related)
+    return in_background(text_matches, library, config.related, cache)
 
 
 def related_lists(

@@ -34,10 +34,12 @@ T = TypeVar("T")
 
 @cache
 def generator_fingerprint() -> str:
-    """Version + source bytes of the generator + versions of the libraries its output depends on."""
+    """Version + bytes of the generator's files + versions of the libraries its output depends on."""
     digest = hashlib.blake2b(f"{_FORMAT}:{generator.__version__}".encode(), digest_size=16)
     package = Path(generator.__file__).resolve().parent
-    for source in sorted(package.rglob("*.py")):
+    # Every file of the package, not only the code: the stop words list decides related lists too.
+    files = (path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+    for source in sorted(files):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     for name in _LIBRARIES:
@@ -195,6 +197,11 @@ class Cache:
         if name not in self._shelves:
             self._shelves[name] = Shelf(self.folder / name if self.folder else None)
         return self._shelves[name]
+
+    def detached(self, name: str) -> Shelf:
+        """A shelf the caller loads, saves and lets go of itself (one large entry that only a
+        background process needs, say): `save` here doesn't see it, so it isn't kept in memory."""
+        return Shelf(self.folder / name if self.folder else None)
 
     def save(self) -> None:
         if self.folder is not None and not (self.folder / ".gitignore").exists():

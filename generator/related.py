@@ -25,10 +25,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from generator.bodies import Bodies
+from generator.cache import Cache, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
-from generator.similarity import Document, heaviest, nearest, pair_dots, prune, tfidf_vectors
+from generator.similarity import (
+    Document,
+    TermCounts,
+    heaviest,
+    nearest,
+    pair_dots,
+    prune,
+    term_counts,
+    tfidf_vectors,
+)
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # Text similarity is scored on each text's heaviest terms: a very long text's tail of minor words
@@ -126,8 +136,23 @@ class TextMatches:
     vectors: sp.csr_matrix  # each text's heaviest terms, to score any pair with
 
 
-def text_matches(library: Library, settings: RelatedConfig) -> TextMatches:
-    full = tfidf_vectors(documents(library), settings.title_weight)
+def text_matches(library: Library, settings: RelatedConfig, cache: Cache | None = None) -> TextMatches:
+    """With a cache, the term counts of the last build are reused for every unchanged text and
+    this build's are kept for the next (an edit moves corpus-wide term weights, so everything after
+    counting is redone: it is the cheap part). Their shelf is loaded here, in the process that
+    counts (a background one, see build.py), not in the one that renders."""
+    shelf = cache.detached("terms") if cache is not None else None
+    entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
+    previous = shelf.get(entry) if shelf is not None else None
+    counts = term_counts(
+        documents(library), settings.title_weight, previous if isinstance(previous, TermCounts) else None
+    )
+    del previous
+    if shelf is not None:
+        shelf.put(entry, counts)
+        shelf.save()
+    full = tfidf_vectors(counts)
+    del counts
     near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
     vectors = heaviest(full, _SCORED_TERMS)
     del full

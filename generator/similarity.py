@@ -9,6 +9,7 @@ Nothing here knows about articles; it sees a list of texts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from array import array
@@ -126,17 +127,90 @@ def _tally_all(documents: list[Document], title_weight: int) -> list[_Tally]:
     return list(ordered_map(_tally_span, (documents, title_weight), spans, workers))
 
 
-def _counts(documents: list[Document], title_weight: int) -> sp.csr_matrix:
-    """Term counts of each text (stop words left out), columns in alphabetical order of the words
-    (so sums, and scores, don't depend on the process's hash seed)."""
-    shares = _tally_all(documents, title_weight)
+@dataclass(frozen=True, eq=False)
+class TermCounts:
+    """Every text's term counts (stop words left out), with a digest of each tokenised text.
+
+    Kept between builds (see related.text_matches), so that a build tokenises only the texts that
+    changed: after a one-article edit that is one text, not the archive. A row is reused only for
+    a text whose digest is that of the very string it was counted from.
+    """
+
+    digests: bytes  # _DIGEST bytes per text, in row order
+    vocabulary: np.ndarray  # the words of the columns, in alphabetical order
+    matrix: sp.csr_matrix  # texts × vocabulary, float32 counts, indices sorted
+
+    def rows(self) -> dict[bytes, int]:
+        size = _DIGEST
+        return {self.digests[at : at + size]: at // size for at in range(0, len(self.digests), size)}
+
+
+_DIGEST = 16
+
+
+def _digest(document: Document, title_weight: int) -> bytes:
+    text = _text(document, title_weight).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=_DIGEST).digest()
+
+
+def term_counts(
+    documents: list[Document], title_weight: int, previous: TermCounts | None = None
+) -> TermCounts:
+    """Term counts of each text, columns in alphabetical order of the words (so sums, and scores,
+    don't depend on the process's hash seed); rows of `previous` are reused for unchanged texts."""
+    digests = [_digest(document, title_weight) for document in documents]
+    known = previous.rows() if previous is not None else {}
+    reused = [(at, known[d]) for at, d in enumerate(digests) if d in known]
+    missing = [at for at, d in enumerate(digests) if d not in known]
+    blob = b"".join(digests)
+    if previous is not None and not missing and blob == previous.digests:
+        return previous  # the very same texts: nothing to count, nothing to save
+    shares = _tally_all([documents[at] for at in missing], title_weight) if missing else []
+    if reused:
+        assert previous is not None
+        shares.insert(0, _share_of(previous, np.asarray([row for _, row in reused], dtype=np.int64)))
+    vocabulary, matrix = _counts(shares, len(documents))
+    order = np.asarray([at for at, _ in reused] + missing, dtype=np.int64)
+    if len(order) and (order[1:] < order[:-1]).any():  # rows came reused first, then counted
+        place = np.empty_like(order)
+        place[order] = np.arange(len(order))
+        matrix = matrix[place]
+        matrix.sort_indices()
+    return TermCounts(blob, vocabulary, matrix)
+
+
+def _share_of(previous: TermCounts, rows: np.ndarray) -> _Tally:
+    """Counted rows of an earlier build as a share of this one (words renumbered by this
+    process's hashes, as a fresh share's are)."""
+    part = previous.matrix[rows]
+    used, local = np.unique(part.indices, return_inverse=True)
+    spelled = previous.vocabulary[used]
+    hashes = np.fromiter(map(hash, spelled), dtype=np.int64, count=len(spelled))
+    order = np.argsort(hashes, kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    return _Tally(
+        hashes[order],
+        spelled[order].tolist(),
+        rank[local.reshape(-1)],
+        part.data.astype(np.float32, copy=False),
+        np.diff(part.indptr),
+    )
+
+
+def _counts(shares: list[_Tally], texts: int) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Shares merged into one matrix, rows in share order, columns in alphabetical order."""
+    shares = [share for share in shares if len(share.sizes)]
+    if not shares:
+        return np.asarray([], dtype=object), sp.csr_matrix((texts, 1), dtype=np.float32)
     every = np.concatenate([share.hashes for share in shares])
     unique, first = np.unique(every, return_index=True)
     spelled = [word for share in shares for word in share.words]
     vocabulary = np.asarray([spelled[at] for at in first.tolist()], dtype=object)
     del spelled, every
+    alphabetical = np.argsort(vocabulary, kind="stable")
     position = np.empty(len(unique), dtype=np.int32)
-    position[np.argsort(vocabulary, kind="stable")] = np.arange(len(unique), dtype=np.int32)
+    position[alphabetical] = np.arange(len(unique), dtype=np.int32)
     columns = np.concatenate(
         [position[np.searchsorted(unique, share.hashes)][share.columns] for share in shares]
     )
@@ -145,10 +219,10 @@ def _counts(documents: list[Document], title_weight: int) -> sp.csr_matrix:
     del shares
     matrix = sp.csr_matrix(
         (counts, columns, np.concatenate([[0], np.cumsum(sizes)])),
-        shape=(len(documents), max(len(unique), 1)),
+        shape=(texts, max(len(unique), 1)),
     )
     matrix.sort_indices()
-    return matrix
+    return vocabulary[alphabetical], matrix
 
 
 def _content_terms(counts: sp.csr_matrix, max_df: float) -> np.ndarray:
@@ -161,19 +235,18 @@ def _content_terms(counts: sp.csr_matrix, max_df: float) -> np.ndarray:
     return np.flatnonzero(df <= max(_SMALL_ARCHIVE, int(max_df * counts.shape[0])))
 
 
-def tfidf_vectors(documents: list[Document], title_weight: int, max_df: float = 0.5) -> sp.csr_matrix:
-    """One L2-normalised TF-IDF row per document (sublinear tf, smoothed idf).
+def tfidf_vectors(counts: TermCounts, max_df: float = 0.5) -> sp.csr_matrix:
+    """One L2-normalised TF-IDF row per text (sublinear tf, smoothed idf).
 
     The title is written `1 + title_weight` times: a headline word is worth more than a body word.
     Terms of a single text count in its length, then leave: they can't make two texts alike, but
     dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
-    counts = _counts(documents, title_weight)
-    counts = counts[:, _content_terms(counts, max_df)]
-    shared = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) >= 2)
+    matrix = counts.matrix[:, _content_terms(counts.matrix, max_df)]
+    shared = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2)
     if len(shared) == 0:  # no two texts share a content word: no text signal at all
-        return sp.csr_matrix((len(documents), 1), dtype=np.float32)
-    return _tfidf(counts)[:, shared].tocsr()
+        return sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32)
+    return _tfidf(matrix)[:, shared].tocsr()
 
 
 def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, article, run_press
 
 PAGE_A = "2012/12/03/alpha/index.html"
@@ -42,6 +44,7 @@ def test_cache_is_written_and_git_ignored(make_site):
         "related",
         "pages",
         "templates",
+        "terms",
     }
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
@@ -147,15 +150,21 @@ def test_config_change_shows(make_site):
     assert "2012-12-03T00:00:00+04:00" in page, "bare dates are read again in the new time zone"
 
 
+def _copied_generator(tmp_path: Path) -> Path:
+    """A copy of the generator (and themes) to change, run with PYTHONPATH pointing at it."""
+    copy = tmp_path / "press-copy"
+    shutil.copytree(ROOT / "generator", copy / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "themes", copy / "themes")
+    return copy
+
+
 def test_generator_change_shows(make_site, tmp_path: Path):
     """A changed generator (here: one more Markdown extension) must not be served from the cache."""
     site = _site(make_site)
     out = _build(site)
     assert "Alpha links to" in (out / PAGE_A).read_text()
     assert "<br" not in (out / PAGE_A).read_text()
-    copy = tmp_path / "press-copy"
-    shutil.copytree(ROOT / "generator", copy / "generator", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "themes", copy / "themes")
+    copy = _copied_generator(tmp_path)
     markdown = copy / "generator/markdown.py"
     markdown.write_text(
         markdown.read_text().replace('EXTENSIONS = ["extra"', 'EXTENSIONS = ["nl2br", "extra"')
@@ -163,6 +172,24 @@ def test_generator_change_shows(make_site, tmp_path: Path):
     result = run_press("build", str(site), cwd=tmp_path, env={"PYTHONPATH": str(copy)})
     assert result.returncode == 0, result.stderr
     assert "<br>\nSecond line." in (out / PAGE_A).read_text()
+
+
+def test_a_changed_stop_word_list_shows(make_site, tmp_path: Path):
+    """The generator's data files count as the generator: its stop words decide related lists."""
+    site = make_site(
+        {
+            "content/articles/2012/12/alpha.md": article("Alpha", "2012-12-03", "Harbour cranes."),
+            "content/articles/2012/12/beta.md": article("Beta", "2012-12-04", "Harbour ferries."),
+        }
+    )
+    out = _build(site)
+    assert "text 0." in (out / PAGE_A).read_text()
+    copy = _copied_generator(tmp_path)
+    stop_words = copy / "generator/stop_words.txt"
+    stop_words.write_text(stop_words.read_text() + "harbour\n")
+    result = run_press("build", str(site), cwd=tmp_path, env={"PYTHONPATH": str(copy)})
+    assert result.returncode == 0, result.stderr
+    assert "text 0." not in (out / PAGE_A).read_text()
 
 
 def test_corrupt_cache_files_are_ignored(make_site):
@@ -206,3 +233,52 @@ def test_related_lists_follow_a_tag_change(make_site):
         source.write_text(source.read_text().replace("date: ", 'tags: ["Harbour"]\ndate: ', 1))
     _build(site)
     assert "shared tags: Harbour" in (out / PAGE_A).read_text()
+
+
+def _retitled(site: Path) -> None:
+    source = site / "content/articles/2020/03/levee-breaks.md"
+    source.write_text(source.read_text().replace("Riverside levee breaks", "Levee gives way"))
+
+
+def _body_edited(site: Path) -> None:
+    source = site / "content/articles/2020/03/budget.md"
+    source.write_text(source.read_text().replace("school lunches", "flood defences for the levee"))
+
+
+def _tagged(site: Path) -> None:
+    source = site / "content/articles/2020/04/chess.md"
+    source.write_text(source.read_text().replace("date: ", 'tags: ["Floods"]\ndate: ', 1))
+
+
+def _redated(site: Path) -> None:
+    source = site / "content/articles/1990/03/old-flood.md"
+    source.write_text(source.read_text().replace("1990-03-10", "2020-03-05"))
+
+
+def _removed(site: Path) -> None:
+    (site / "content/articles/2020/03/flood-rises-copy.md").unlink()
+
+
+def _added(site: Path) -> None:
+    (site / "content/articles/2020/03/pumps.md").write_text(
+        article(
+            "Pumps run all night at the levee", "2020-03-04", "Flood pumps and rescue boats at the river."
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "edit", [_retitled, _body_edited, _tagged, _redated, _removed, _added], ids=lambda f: f.__name__[1:]
+)
+def test_a_cached_rebuild_writes_what_a_build_without_cache_writes(make_site, edit):
+    """Related lists, neighbourhood drawings, feeds: after each kind of edit, a rebuild that reuses
+    the cache (term counts, Markdown, page fingerprints) writes exactly what a fresh build does."""
+    from tests.test_related import FILES
+
+    site = make_site(FILES)
+    out = _build(site)
+    edit(site)
+    _build(site)
+    fresh = site.parent / "fresh"
+    _build(site, "--no-cache", "--out", str(fresh))
+    assert _snapshot(out) == _snapshot(fresh)
