@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from markupsafe import Markup
-
 from generator.library import Library
 from generator.urls import Urls
 from generator.views import ViewMaker
@@ -31,7 +29,7 @@ def _entry(views: ViewMaker, article_id: str) -> dict[str, Any]:
         "authors": [library.authors[s].name for s in library.article_authors[article_id]],
         "tags": [library.tags[s].name for s in library.article_tags[article_id]],
         "summary": views.summaries.get(article_id, ""),
-        "content": Markup(views.html.get(article_id, "")),
+        "content": views.body(article_id),
     }
 
 

@@ -45,40 +45,44 @@ def graph_data(library: Library, related: Related, urls: Urls) -> dict[str, Any]
     return {"format": FORMAT, "nodes": nodes, "edges": edges}
 
 
-def neighbourhood(article_id: str, library: Library, related: Related, urls: Urls) -> dict[str, Any]:
+Edges = dict[str, list[tuple[str, float]]]  # article id → its related ids and scores, best first
+Cards = dict[str, tuple[str, str, str]]  # article id → title, date (ISO), URL as linked
+
+
+def neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]:
     """Geometry of a small drawing: the article in the middle, its related ones around it, and the
     closest of theirs on an outer ring; line width follows the score. Drawn without JavaScript."""
     centre = _SIZE / 2
-    first = [(other, score) for other, score, _ in related.get(article_id, []) if other in library.by_id]
+    first = edges[article_id]
     placed: dict[str, tuple[float, float, int]] = {article_id: (centre, centre, 0)}
-    edges: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     for n, (other, score) in enumerate(first):
         angle = 2 * math.pi * n / max(len(first), 1) - math.pi / 2
         placed[other] = (*_point(centre, _RINGS[1], angle), 1)
-        edges.append(_edge(placed, article_id, other, score))
+        lines.append(_edge(placed, article_id, other, score))
     spread = math.pi / max(len(first), 1) / 2
     for n, (other, _) in enumerate(first):
         angle = 2 * math.pi * n / max(len(first), 1) - math.pi / 2
-        seconds = [(o, s) for o, s, _ in related.get(other, []) if o not in placed and o in library.by_id]
+        seconds = [(o, s) for o, s in edges[other] if o not in placed]
         for m, (second, score) in enumerate(seconds[:_SECOND_HOP]):
             offset = spread * (m - (_SECOND_HOP - 1) / 2)
             placed[second] = (*_point(centre, _RINGS[2], angle + offset), 2)
-            edges.append(_edge(placed, other, second, score))
-    top = max((edge["score"] for edge in edges), default=1.0) or 1.0
-    for edge in edges:
-        edge["width"] = round(0.75 + 3.25 * min(edge.pop("score") / top, 1.0), 2)
+            lines.append(_edge(placed, other, second, score))
+    top = max((line["score"] for line in lines), default=1.0) or 1.0
+    for line in lines:
+        line["width"] = round(0.75 + 3.25 * min(line.pop("score") / top, 1.0), 2)
     nodes = [
         {
             "x": round(x, 1),
             "y": round(y, 1),
             "hop": hop,
-            "title": library.by_id[aid].title,
-            "date": library.local[aid].date().isoformat(),
-            "url": urls.href(library.url[aid]),
+            "title": cards[aid][0],
+            "date": cards[aid][1],
+            "url": cards[aid][2],
         }
         for aid, (x, y, hop) in placed.items()
     ]
-    return {"size": _SIZE, "nodes": nodes, "edges": edges}
+    return {"size": _SIZE, "nodes": nodes, "edges": lines}
 
 
 def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:

@@ -31,13 +31,7 @@ class PageMemo:
         self.fresh: dict[str, str] = {}  # output path → fingerprint, for pages rendered in this process
 
     def fingerprint(self, template: str, url: str, context: dict[str, Any]) -> str | None:
-        try:
-            data = pickle.dumps((template, url, context), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 (an object pickle can't take: render the page, don't guess)
-            return None
-        digest = hashlib.blake2b(self.salt.encode(), digest_size=16)
-        digest.update(data)
-        return digest.hexdigest()
+        return site_fingerprint(self.salt, template, url, context)
 
     def unchanged(self, path: str, fingerprint: str) -> bool:
         """True when the file on disk was written from this very fingerprint and not touched since."""
@@ -83,21 +77,21 @@ class PageMemo:
 
 
 def site_fingerprint(salt: str, *parts: Any) -> str | None:
-    """Hash of everything a site's pages are made from, pickled straight into the hash (no copy)."""
+    """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
+    (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""
     digest = hashlib.blake2b(salt.encode(), digest_size=16)
-
-    class HashWriter:
-        def write(self, data: bytes) -> int:
-            digest.update(data)
-            return len(data)
-
-    pickler = pickle.Pickler(HashWriter(), protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = pickle.Pickler(_HashWriter(digest), protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True  # no memo: equal values give equal bytes whether or not they are one object
     try:
         pickler.dump(parts)
-    except Exception:  # noqa: BLE001 (not picklable: no fast path, every page is checked)
+    except Exception:  # noqa: BLE001 (not picklable: render, don't guess)
         return None
     return digest.hexdigest()
+
+
+class _HashWriter:
+    def __init__(self, digest: Any):
+        self.write = digest.update  # pickle ignores what write returns
 
 
 def output_files(root: str) -> dict[str, tuple[int, int]] | None:

@@ -8,7 +8,7 @@ so a typo in a theme fails the build instead of printing nothing.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Container, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from generator.library import alias_path
 from generator.models import Output, Unchanged
 from generator.pagememo import PageMemo
 from generator.urls import Urls, output_file
-from generator.views import ViewMaker, safe_json
+from generator.views import ViewMaker, made, safe_json
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 
@@ -155,6 +155,18 @@ def _relative(name: str, site_dir: Path) -> str:
     return name
 
 
+Finish = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _made_article(context: dict[str, Any]) -> dict[str, Any]:
+    return {**context, "article": made(context["article"])}
+
+
+def _made_feed(context: dict[str, Any]) -> dict[str, Any]:
+    feed = context["feed"]
+    return {**context, "feed": {**feed, "entries": [made(entry) for entry in feed["entries"]]}}
+
+
 class Renderer:
     """Turns the views of one build into outputs, one template call per page."""
 
@@ -165,7 +177,10 @@ class Renderer:
         self.memo = memo  # when set, pages whose inputs are unchanged aren't rendered
         self._neighbours: dict[str, tuple[str | None, str | None]] | None = None
 
-    def page(self, template: str, url: str, kind: str = "page", **context: Any) -> Output:
+    def page(
+        self, template: str, url: str, kind: str = "page", *, finish: Finish | None = None, **context: Any
+    ) -> Output:
+        """One page; `finish` makes the context's Deferred values once the page is to be rendered."""
         path = output_file(url)
         if self.memo is not None:
             fingerprint = self.memo.fingerprint(template, url, {**context, "site": self.site})
@@ -173,6 +188,8 @@ class Renderer:
                 if self.memo.unchanged(path, fingerprint):
                     return Unchanged(url=url, path=path, kind=kind)
                 self.memo.fresh[path] = fingerprint
+        if finish is not None:
+            context = finish(context)
         text = self.env.get_template(template).render(site=self.site, page_url=url, **context)
         return Output(url=url, path=path, data=text.encode("utf-8"), kind=kind)
 
@@ -188,7 +205,8 @@ class Renderer:
                 continue
             prev_id, next_id = neighbours[article.id]
             view = self.views.article(article, prev_id, next_id)
-            yield self.page("article.html", self.views.library.url[article.id], "article", article=view)
+            url = self.views.library.url[article.id]
+            yield self.page("article.html", url, "article", finish=_made_article, article=view)
 
     def indexes(self, pages: list[IndexPage]) -> Iterator[Output]:
         for index in pages:
@@ -257,11 +275,12 @@ class Renderer:
         """The feeds, sitemap and robots.txt; rebuilds while serving may leave out what didn't change."""
         views = self.views
         if site_feed:
-            yield self.page("atom.xml", Urls.feed(), "feed", feed=feeds.site_feed(views))
+            yield self.page("atom.xml", Urls.feed(), "feed", finish=_made_feed, feed=feeds.site_feed(views))
         for slug in views.library.authors:
             if authors is not None and slug not in authors:
                 continue
-            yield self.page("atom.xml", Urls.author_feed(slug), "feed", feed=feeds.author_feed(views, slug))
+            feed = feeds.author_feed(views, slug)
+            yield self.page("atom.xml", Urls.author_feed(slug), "feed", finish=_made_feed, feed=feed)
         if sitemap:
             first_pages = sorted({p.first_url for p in index_pages})
             yield self.page(

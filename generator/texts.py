@@ -32,6 +32,10 @@ class PackedTexts(MutableMapping[str, str]):
     def __setitem__(self, key: str, value: str) -> None:
         self._packed[key] = pack(value)
 
+    def packed(self, key: str) -> bytes | None:
+        """The stored bytes (which decide the text: equal bytes, equal text)."""
+        return self._packed.get(key)
+
     def set_packed(self, key: str, data: bytes) -> None:
         """Store text that is already packed (a cached draft that needed no links filled in)."""
         self._packed[key] = data

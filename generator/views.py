@@ -8,7 +8,7 @@ change inside the build can't silently break a theme.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,10 +16,11 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator.config import Config
-from generator.graph import neighbourhood
+from generator.graph import Cards, Edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
 from generator.models import Article, Related
+from generator.texts import PackedTexts, unpack
 from generator.urls import Urls
 
 
@@ -55,6 +56,37 @@ def drawing(hood: dict[str, Any]) -> Markup:
     return Markup("\n".join(lines))
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A context value made only when its page is rendered.
+
+    The page memo decides whether a page changed by fingerprinting its context, and this pickles
+    as its function and inputs: a page found unchanged never pays for making the value (an
+    article's neighbourhood drawing, its JSON-LD, its unpacked body). `make` must be a
+    module-level function of its inputs alone (its code counts in every fingerprint, as the
+    generator's does). The renderer makes every Deferred value before a template sees it.
+    """
+
+    make: Callable[..., Any]
+    inputs: tuple[Any, ...]
+
+
+def made(view: dict[str, Any]) -> dict[str, Any]:
+    """A view with its Deferred values made (views put them at their top level only, so the
+    renderer knows where to look without walking every context)."""
+    return {k: v.make(*v.inputs) if isinstance(v, Deferred) else v for k, v in view.items()}
+
+
+def drawn_neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]:
+    hood = neighbourhood(article_id, edges, cards)
+    hood["svg"] = drawing(hood)
+    return hood
+
+
+def unpacked_markup(packed: bytes) -> Markup:
+    return Markup(unpack(packed))
+
+
 def safe_json(data: Any) -> Markup:
     """JSON for a <script> block: '<', '>' and '&' escaped so no string can close the script."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None, separators=(",", ":"))
@@ -72,6 +104,9 @@ class ViewMaker:
     summaries: dict[str, str]  # article id → plain-text summary
     related: Related
     _teasers: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    _edges: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False, compare=False)
+    _cards: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False, compare=False)
+    _neighbours: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
         return {
@@ -122,8 +157,15 @@ class ViewMaker:
         ]
 
     def _neighbour(self, article_id: str | None) -> dict[str, str] | None:
+        """An article as a link to it (previous, next, related): made once per article, copied
+        per use (a template could change what it is given)."""
         if article_id is None:
             return None
+        if article_id not in self._neighbours:
+            self._neighbours[article_id] = self._link(article_id)
+        return dict(self._neighbours[article_id])
+
+    def _link(self, article_id: str) -> dict[str, str]:
         return {
             "title": self.library.by_id[article_id].title,
             "url": self.urls.href(self.library.url[article_id]),
@@ -166,7 +208,7 @@ class ViewMaker:
             "tags": self.tag_links(article.id),
             "summary": self.summaries.get(article.id, ""),
             "image": _image(article),
-            "body": Markup(self.html.get(article.id, "")),
+            "body": self.body(article.id),
             "source_url": article.source_url,
             "related": editorial,
             "computed_related": computed,
@@ -174,15 +216,45 @@ class ViewMaker:
             "previous": self._neighbour(prev_id),
             "next": self._neighbour(next_id),
             "extra": article.extra,
-            "jsonld": safe_json(self._jsonld(article, when, updated, canonical)),
+            "jsonld": Deferred(safe_json, (self._jsonld(article, when, updated, canonical),)),
         }
 
-    def _neighbourhood(self, article_id: str) -> dict[str, Any] | None:
+    def body(self, article_id: str) -> Markup | Deferred:
+        """An article's HTML, unpacked only if its page is rendered."""
+        packed = self.html.packed(article_id) if isinstance(self.html, PackedTexts) else None
+        if packed is None:
+            return Markup(self.html.get(article_id, ""))
+        return Deferred(unpacked_markup, (packed,))
+
+    def _neighbourhood(self, article_id: str) -> Deferred | None:
+        """The drawing's inputs: the related lists of the article and of each of its related ones,
+        and how each article they name is shown (see graph.neighbourhood)."""
         if not self.related.get(article_id):
             return None
-        hood = neighbourhood(article_id, self.library, self.related, self.urls)
-        hood["svg"] = drawing(hood)
-        return hood
+        edges: Edges = {article_id: self._edges_of(article_id)}
+        for other, _ in edges[article_id]:
+            edges.setdefault(other, self._edges_of(other))
+        cards: Cards = {}
+        for aid in [article_id, *(o for listed in edges.values() for o, _ in listed)]:
+            if aid not in cards:
+                cards[aid] = self._card(aid)
+        return Deferred(drawn_neighbourhood, (article_id, edges, cards))
+
+    def _edges_of(self, article_id: str) -> list[tuple[str, float]]:
+        if article_id not in self._edges:
+            by_id = self.library.by_id
+            listed = self.related.get(article_id, [])
+            self._edges[article_id] = [(other, score) for other, score, _ in listed if other in by_id]
+        return self._edges[article_id]
+
+    def _card(self, article_id: str) -> tuple[str, str, str]:
+        if article_id not in self._cards:
+            self._cards[article_id] = (
+                self.library.by_id[article_id].title,
+                self.when(article_id).date().isoformat(),
+                self.urls.href(self.library.url[article_id]),
+            )
+        return self._cards[article_id]
 
     def _jsonld(
         self, article: Article, when: datetime, updated: datetime | None, canonical: str
