@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -29,6 +30,7 @@ from generator.pagememo import PageMemo, site_fingerprint
 from generator.parallel import batched, default_jobs, in_background, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
+    PageFailed,
     Renderer,
     environment,
     static_files,
@@ -188,6 +190,24 @@ def _read_batch(read: Callable[[str], T], source_ids: list[str]) -> list[T]:
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:
     """Config → discover → read → library → bodies → related, every problem collected."""
+    result, pending = _load(site_dir, options, timings)
+    if pending is not None and result.site is not None:
+        clock = _Clock(result.timings)
+        result.site.related = pending()
+        clock.lap("related")
+    return result
+
+
+PendingRelated = Callable[[], Related]
+"""Computes the related lists (and caches them): `build` starts rendering the pages that don't
+show them first, and calls this meanwhile."""
+
+
+def _load(
+    site_dir: Path, options: Options, timings: dict[str, float] | None = None
+) -> tuple[Result, PendingRelated | None]:
+    """All of `load` but the related lists when they aren't cached: those come with the result,
+    to be computed by the caller (the site's `related` is empty until then)."""
     result = Result(timings=timings if timings is not None else {})
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
@@ -198,7 +218,7 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
         problems += _checked_templates(site_dir, config.theme, theme_print, cache.shelf("templates"))
     result.problems = problems
     if any(p.is_error for p in problems):
-        return result
+        return result, None
     clock.lap("config")
     jobs = options.jobs or default_jobs()
     articles, authors, pages = read_all(site_dir, config, problems, cache, jobs)
@@ -224,19 +244,23 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     clock.lap("markdown")
     cache.save()
     clock.lap("cache")
-    if related is None:
-        related = related_lists(library, bodies, config, matches)
-        if related_key:
-            related_shelf.put(related_key, related)
-            related_shelf.save()
-    clock.lap("related")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(
-        site_dir, config, urls, library, bodies, related, cache, jobs, library_print, theme_print
+        site_dir, config, urls, library, bodies, related or {}, cache, jobs, library_print, theme_print
     )
-    return result
+    if related is not None:
+        return result, None
+
+    def pending() -> Related:
+        lists = related_lists(library, bodies, config, matches)
+        if related_key:
+            related_shelf.put(related_key, lists)
+            related_shelf.save()
+        return lists
+
+    return result, pending
 
 
 def _related_key(library_print: str | None, config: Config) -> str | None:
@@ -288,9 +312,15 @@ def outputs(site: Site, memo: PageMemo | None = None) -> Iterator[Output]:
         yield from batch  # type: ignore[misc] (no stager: outputs, not staged records)
 
 
+Batch = tuple[list[Output] | list[Staged], dict[str, str]]
+EVERY_PART = ("rest", "graph", "articles", "indexes", "static")
+UNRELATED = ("rest", "indexes")  # the pages that don't show related lists
+RELATED = ("articles", "graph", "static")  # the others (and the theme's files)
+
+
 def _rendered(
-    site: Site, memo: PageMemo | None, stager: Stager | None = None
-) -> Iterator[tuple[list[Output] | list[Staged], dict[str, str]]]:
+    site: Site, memo: PageMemo | None, stager: Stager | None = None, parts: tuple[str, ...] = EVERY_PART
+) -> Iterator[Batch]:
     """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
     its own pages and sends back `Staged` records instead of the bytes."""
     env = environment(site.site_dir, site.config.theme)
@@ -300,42 +330,64 @@ def _rendered(
     renderer = Renderer(env, views, memo)
     index_pages = all_index_pages(site.library, site.config.per_page)
     articles = len(site.library.articles)
-    # The overview pages, feeds and graph are one long task: first, so it doesn't run alone at the end.
-    tasks: list[tuple[str, int, int]] = [("rest", 0, 0)]
-    tasks += [("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)]
-    tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
+    # The overview pages, feeds and graph are long tasks: first, so they don't run alone at the end.
+    tasks: list[tuple[str, int, int]] = [(part, 0, 0) for part in ("rest", "graph") if part in parts]
+    if "articles" in parts:
+        tasks += [("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)]
+    if "indexes" in parts:
+        tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
     jobs = site.jobs if articles >= RENDER_BATCH else 1
-    yield from ordered_map(_render_task, (renderer, index_pages, stager), tasks, jobs)
-    static = list(static_files(site.site_dir, site.config.theme))
-    yield ([stager.stage(o) for o in static] if stager else static), {}
+    yield from ordered_map(_render_task, (renderer, index_pages, stager, site.site_dir), tasks, jobs)
+    if "static" in parts:
+        static = list(static_files(site.site_dir, site.config.theme))
+        yield ([stager.stage(o) for o in static] if stager else static), {}
 
 
 RENDER_BATCH = 200
 
 
 def _render_task(
-    state: tuple[Renderer, list[IndexPage], Stager | None], task: tuple[str, int, int]
-) -> tuple[list[Output] | list[Staged], dict[str, str]]:
-    """One batch of pages (in a worker or inline), with the fingerprints of those it rendered."""
-    renderer, index_pages, stager = state
-    part, start, stop = task
-    if part == "articles":
-        batch = list(renderer.articles(start, stop))
-    elif part == "indexes":
-        batch = list(renderer.indexes(index_pages[start:stop]))
-    else:
-        batch = [
-            *renderer.overviews(),
-            *renderer.aliases(),
-            *renderer.feeds(index_pages),
-            *renderer.graph(),
-        ]
+    state: tuple[Renderer, list[IndexPage], Stager | None, Path], task: tuple[str, int, int]
+) -> Batch:
+    """One batch of pages (in a worker or inline), with the fingerprints of those it rendered.
+
+    A template error is located here, where its traceback is: it doesn't survive the trip from
+    a worker process."""
+    renderer, index_pages, stager, site_dir = state
+    try:
+        batch = _pages(renderer, index_pages, task)
+    except jinja2.TemplateError as exc:
+        raise PageFailed(template_problem(exc, site_dir)) from None
     fingerprints = {}
     if renderer.memo is not None:
         fingerprints, renderer.memo.fresh = renderer.memo.fresh, {}
     if stager is not None:
         return [stager.stage(o, hash_bytes=o.path not in fingerprints) for o in batch], fingerprints
     return batch, fingerprints
+
+
+def _pages(renderer: Renderer, index_pages: list[IndexPage], task: tuple[str, int, int]) -> list[Output]:
+    part, start, stop = task
+    if part == "articles":
+        return list(renderer.articles(start, stop))
+    if part == "indexes":
+        return list(renderer.indexes(index_pages[start:stop]))
+    if part == "graph":
+        return list(renderer.graph())
+    return [*renderer.overviews(), *renderer.aliases(), *renderer.feeds(index_pages)]
+
+
+def _unrelated_pages(site: Site, memo: PageMemo, stager: Stager) -> Callable[[], list[Batch]]:
+    """The pages that don't show related lists (indexes, feeds, overviews), staged by a forked
+    process while this one computes the related lists; their records are collected at the end."""
+    alone = replace(site, related={}, jobs=1)
+    if site.jobs < 2 or len(site.library.articles) < RENDER_BATCH:  # a small site: all at once
+        return lambda: list(_rendered(alone, memo, stager, UNRELATED))
+    return in_background(_all_batches, alone, memo, stager)
+
+
+def _all_batches(site: Site, memo: PageMemo, stager: Stager) -> list[Batch]:
+    return list(_rendered(site, memo, stager, UNRELATED))
 
 
 def check(site_dir: Path, options: Options) -> Result:
@@ -347,8 +399,8 @@ def check(site_dir: Path, options: Options) -> Result:
         try:
             for _ in outputs(result.site):
                 pass
-        except jinja2.TemplateError as exc:
-            result.problems.append(template_problem(exc, site_dir))
+        except PageFailed as exc:
+            result.problems.append(exc.problem)
         clock.lap("render")
     return result
 
@@ -373,7 +425,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
             articles=last.articles,
         )
     timings: dict[str, float] = {}
-    result = load(site_dir, options, timings)
+    result, pending = _load(site_dir, options, timings)
     result.out_dir = out_dir
     unsafe = check_out_dir(out_dir, site_dir)
     if unsafe:
@@ -381,7 +433,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     if not result.ok or result.site is None:
         return result
     result.articles = len(result.site.library.articles)
-    _write_site(result, site_dir, out_dir, progress)
+    _write_site(result, site_dir, out_dir, progress, pending)
     if result.ok and options.cache:
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles)
     return result
@@ -392,8 +444,17 @@ def _settings(options: Options, out_dir: Path) -> str:
     return repr((options.drafts, options.future, options.strict, options.base_url, str(out_dir)))
 
 
-def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progress | None) -> None:
-    """Render and write a loaded site (only pages whose inputs changed, see pagememo.py)."""
+def _write_site(
+    result: Result,
+    site_dir: Path,
+    out_dir: Path,
+    progress: Progress | None,
+    pending: PendingRelated | None = None,
+) -> None:
+    """Render and write a loaded site (only pages whose inputs changed, see pagememo.py).
+
+    With the related lists still to compute, the pages that don't show them are rendered
+    meanwhile, in another process: on two cores that hides most of the related stage."""
     assert result.site is not None
     clock = _Clock(result.timings)
     site = result.site
@@ -401,7 +462,8 @@ def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progres
     salt = site.theme_print or files_fingerprint(theme_dirs(site_dir, site.config.theme))
     memo = PageMemo(cache.shelf("pages"), out_dir, salt)
     library = site.library_print if site.library_print is not None else site.library
-    whole = site_fingerprint(memo.salt, site.config, site.urls, library, site.bodies, site.related)
+    # The related lists are a function of these (and of the generator, which the salt includes).
+    whole = site_fingerprint(memo.salt, site.config, site.urls, library, site.bodies)
     if whole is not None and memo.site_unchanged(whole):
         result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
         clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
@@ -409,13 +471,18 @@ def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progres
     fingerprints: dict[str, str] = {}
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
+    unrelated = _unrelated_pages(site, memo, stager)
+    if pending is not None:
+        site.related = pending()
+        clock.lap("related")
     try:
-        pages = _remember(_rendered(site, memo, stager), memo, fingerprints)
+        batches = chain(_rendered(site, memo, stager, RELATED), _collected(unrelated))
+        pages = _remember(batches, memo, fingerprints)
         result.report = write(_counted(pages, len(site.library.articles), progress), out_dir, stager)
-    except jinja2.TemplateError as exc:
+    except jinja2.TemplateError as exc:  # outside the page tasks (a theme's static files, say)
         result.problems.append(template_problem(exc, site_dir))
         return
-    except UnsafeOutput as exc:
+    except (UnsafeOutput, PageFailed) as exc:
         result.problems.append(exc.problem)
         return
     clock.lap("render+write")
@@ -424,6 +491,10 @@ def _write_site(result: Result, site_dir: Path, out_dir: Path, progress: Progres
         memo.record_site(whole)
     cache.save()
     clock.lap("cache")
+
+
+def _collected(unrelated: Callable[[], list[Batch]]) -> Iterator[Batch]:
+    yield from unrelated()
 
 
 def _remember(

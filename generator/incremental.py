@@ -36,6 +36,7 @@ from generator.markdown import LinkContext, MarkdownRenderer
 from generator.models import Article, Author, Output, Page, Related
 from generator.read import read_article, read_author, read_page
 from generator.render import (
+    PageFailed,
     Renderer,
     environment,
     static_files,
@@ -282,7 +283,7 @@ class Rebuilder:
             return self._rebuild(changes)
         except jinja2.TemplateError as exc:
             return Rebuild([template_problem(exc, self.site_dir)])
-        except UnsafeOutput as exc:
+        except (UnsafeOutput, PageFailed) as exc:
             return Rebuild([exc.problem])
 
     def _rebuild(self, changes: Changes) -> Rebuild:

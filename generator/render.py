@@ -134,6 +134,18 @@ def template_problem(exc: Exception, site_dir: Path) -> Problem:
     )
 
 
+class PageFailed(Exception):
+    """A page that could not be rendered, its problem located where it happened (in a worker
+    process, say, whose traceback doesn't reach the process that reports it)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.format())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[PageFailed], tuple[Problem]]:
+        return PageFailed, (self.problem,)
+
+
 def _template_frame(exc: Exception) -> tuple[int | None, str | None]:
     tb = exc.__traceback__
     found: tuple[int | None, str | None] = (None, None)

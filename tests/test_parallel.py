@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import filecmp
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MAKE_ARCHIVE, need_corpus, run_press
+from tests.conftest import MAKE_ARCHIVE, ROOT, need_corpus, run_press
 
 pytestmark = pytest.mark.corpus
 
@@ -61,3 +62,26 @@ def test_jobs_must_be_positive(archive: Path):
     result = run_press("build", str(archive), "--jobs", "0")
     assert result.returncode == 2
     assert "argument --jobs/-j: must be a whole number of at least 1, got '0'" in result.stderr
+
+
+@pytest.mark.parametrize("template", ["list.html", "article.html"])
+def test_a_template_failing_in_a_worker_is_located_and_output_kept(archive: Path, tmp_path: Path, template):
+    """List pages render in a background process, article pages in workers: a template that fails
+    there is still reported at its file and line, and output/ is left as it was."""
+    site = tmp_path / "site"
+    shutil.copytree(archive, site, ignore=shutil.ignore_patterns(".cache", "output"))
+    out = tmp_path / "out"
+    _build(site, out)
+    before = _tree(out)
+    theme = site / "themes/broken/templates"
+    theme.mkdir(parents=True)
+    lines = (ROOT / "themes/default/templates" / template).read_text().splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if "block main" in line) + 1
+    lines.insert(at, "{{ no_such_thing.field }}\n")
+    (theme / template).write_text("".join(lines))
+    with (site / "site.toml").open("a") as toml:
+        toml.write('theme = "broken"\n')
+    result = run_press("build", str(site), "--out", str(out), "--jobs", "2")
+    assert result.returncode != 0
+    assert f"themes/broken/templates/{template}:{at + 1}: template error: UndefinedError" in result.stderr
+    assert _tree(out) == before
