@@ -113,11 +113,15 @@ class Shelf:
         self.folder = folder
         self.old: dict[str, Any] = {}
         self._loaded: list[set[str]] = [set() for _ in range(BUCKETS)]  # keys each bucket file held
+        self._stale: set[int] = set()  # bucket files holding nothing usable (another generator's)
         if folder is not None:
             for number in range(BUCKETS):
-                entries = _load(folder / f"{number:02d}.pickle")
+                path = folder / f"{number:02d}.pickle"
+                entries = _load(path)
                 self.old.update(entries)
                 self._loaded[number] = set(entries)
+                if not entries and path.exists():
+                    self._stale.add(number)
         self.new: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
@@ -150,7 +154,7 @@ class Shelf:
         """Atomically rewrite the buckets that changed; a cache that can't be written is just not written."""
         if self.folder is None:
             return
-        if not self._dirty and self.new.keys() == self.old.keys():
+        if not self._dirty and not self._stale and self.new.keys() == self.old.keys():
             return
         parts: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
         for entry_key, value in self.new.items():
@@ -158,8 +162,11 @@ class Shelf:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for number, entries in enumerate(parts):
-                if number in self._dirty or entries.keys() != self._loaded[number]:
-                    _save(self.folder / f"{number:02d}.pickle", entries)
+                path = self.folder / f"{number:02d}.pickle"
+                if not entries and (number in self._stale or self._loaded[number]):
+                    path.unlink(missing_ok=True)  # nothing of this build's: don't keep the old
+                elif number in self._dirty or entries.keys() != self._loaded[number]:
+                    _save(path, entries)
         except OSError:
             return
 

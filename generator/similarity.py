@@ -183,7 +183,10 @@ def _share_of(previous: TermCounts, rows: np.ndarray) -> _Tally:
     """Counted rows of an earlier build as a share of this one (words renumbered by this
     process's hashes, as a fresh share's are)."""
     part = previous.matrix[rows]
-    used, local = np.unique(part.indices, return_inverse=True)
+    used = np.flatnonzero(np.bincount(part.indices, minlength=len(previous.vocabulary)))
+    renumber = np.zeros(len(previous.vocabulary), dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    local = renumber[part.indices]  # a counting pass: sorting millions of entries took longer
     spelled = previous.vocabulary[used]
     hashes = np.fromiter(map(hash, spelled), dtype=np.int64, count=len(spelled))
     order = np.argsort(hashes, kind="stable")
@@ -192,7 +195,7 @@ def _share_of(previous: TermCounts, rows: np.ndarray) -> _Tally:
     return _Tally(
         hashes[order],
         spelled[order].tolist(),
-        rank[local.reshape(-1)],
+        rank[local],
         part.data.astype(np.float32, copy=False),
         np.diff(part.indptr),
     )

@@ -282,3 +282,24 @@ def test_a_cached_rebuild_writes_what_a_build_without_cache_writes(make_site, ed
     fresh = site.parent / "fresh"
     _build(site, "--no-cache", "--out", str(fresh))
     assert _snapshot(out) == _snapshot(fresh)
+
+
+def test_another_generators_cache_files_are_dropped_not_kept(make_site, tmp_path: Path):
+    """Entries of another generator are never looked up again; their files must not pile up (the
+    term counts of a large archive are tens of megabytes)."""
+    import pickle
+
+    from generator.cache import generator_fingerprint
+
+    site = _site(make_site)
+    copy = _copied_generator(tmp_path)
+    (copy / "generator/__init__.py").write_text((copy / "generator/__init__.py").read_text() + "\n# other\n")
+    result = run_press("build", str(site), cwd=tmp_path, env={"PYTHONPATH": str(copy)})
+    assert result.returncode == 0, result.stderr
+    theirs = set((site / ".cache").glob("*/*.pickle"))
+    _build(site)
+    files = list((site / ".cache").glob("*/*.pickle"))
+    assert files and theirs - set(files), "the other generator's bucket files are gone"
+    for path in files:
+        with path.open("rb") as handle:
+            assert pickle.load(handle) == generator_fingerprint(), path
