@@ -27,7 +27,7 @@ from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
-from generator.parallel import batched, default_jobs, in_background, ordered_map
+from generator.parallel import Background, batched, default_jobs, in_background, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     PageFailed,
@@ -46,7 +46,7 @@ from generator.views import ViewMaker
 from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, write
 
 if TYPE_CHECKING:
-    from generator.related import Matches
+    from generator.related import Matches, TextMatches
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -232,11 +232,15 @@ def _load(
     problems += found
     problems += generated_collisions(library, config.per_page)
     clock.lap("library")
+    # Started before knowing whether the lists are cached (they seldom are when anything changed):
+    # fingerprinting the library and loading the cached lists take a while, on the other core.
+    matches = _text_matches_beside(library, config, cache)
     related_shelf = cache.shelf("related")
-    library_print = site_fingerprint("library", library)  # pickling it costs: once, for both uses
+    library_print = site_fingerprint("library", *library.essentials())  # once, for both uses
     related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
-    matches = _text_matches_beside(library, config, cache) if related is None else None
+    if related is not None and matches is not None:
+        matches.cancel()
     bodies = render_bodies(
         library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
     )
@@ -277,7 +281,7 @@ def _relates(library: Library, config: Config) -> bool:
     return len(library.articles) >= 2 and config.related.k >= 1
 
 
-def _text_matches_beside(library: Library, config: Config, cache: Cache) -> Matches | None:
+def _text_matches_beside(library: Library, config: Config, cache: Cache) -> Background[TextMatches] | None:
     """The text half of the related stage needs no Markdown: it starts now, in a forked process,
     and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
     if not _relates(library, config):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, tzinfo
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Page
@@ -57,6 +57,11 @@ class Library:
     pages: tuple[Page, ...] = ()
     page_url: dict[str, str] = field(default_factory=dict)
     by_title: dict[str, list[str]] = field(default_factory=dict)
+
+    def essentials(self) -> tuple[Any, ...]:
+        """Every field but `by_id`, the articles again keyed by id: what a fingerprint of the
+        library must cover (pickling the 10,000 articles twice was a third of a second)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "by_id")
 
     def newest_first(self) -> list[Article]:
         return list(reversed(self.articles))

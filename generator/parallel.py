@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -79,8 +79,58 @@ def _run(func: Callable[[Any, A], B], batch: A) -> B:
 _BACKGROUND: Any = None  # what a background process runs, inherited when it is forked
 
 
-def in_background(func: Callable[..., B], *args: Any) -> Callable[[], B]:
-    """Start `func(*args)` in a forked process now; the returned function waits for its result.
+class Background(Generic[B]):
+    """Work started in a forked process (see in_background): call it for the result, or cancel it."""
+
+    def __init__(self, func: Callable[..., B], args: tuple[Any, ...]):
+        self._func, self._args = func, args
+        self._process: Any = None
+        self._receive: Any = None
+        if not can_fork():
+            return  # the work is done when the result is asked for
+        global _BACKGROUND
+        _BACKGROUND = (func, args)
+        receive, send = multiprocessing.Pipe(duplex=False)
+        process = multiprocessing.get_context("fork").Process(target=_run_background, args=(send,))
+        try:
+            process.start()
+        finally:
+            _BACKGROUND = None
+        send.close()
+        self._process, self._receive = process, receive
+        # A result never asked for (the build failed in between) would leave the process blocked on
+        # the pipe, and Python waits for such processes at exit: end it then instead.
+        atexit.register(process.terminate)
+
+    def __call__(self) -> B:
+        if self._process is None:
+            return self._func(*self._args)
+        atexit.unregister(self._process.terminate)
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:  # the process died without an answer: do the work here
+            ok, value = True, self._func(*self._args)
+        finally:
+            self._end()
+        if not ok:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """The result isn't wanted after all: stop the process now rather than let it use a core."""
+        if self._process is not None:
+            atexit.unregister(self._process.terminate)
+            self._process.terminate()
+            self._end()
+
+    def _end(self) -> None:
+        self._receive.close()
+        self._process.join()
+        self._process = None
+
+
+def in_background(func: Callable[..., B], *args: Any) -> Background[B]:
+    """Start `func(*args)` in a forked process now; calling what is returned waits for its result.
 
     The process inherits the arguments (a whole library) instead of receiving them pickled; only
     the result travels back, through a pipe (no helper thread in this process, so the stages that
@@ -88,35 +138,7 @@ def in_background(func: Callable[..., B], *args: Any) -> Callable[[], B]:
     work is done when the result is asked for, and so it is if the process died. The result is
     handed over, not kept, so the caller can drop a large one as soon as it is used.
     """
-    if not can_fork():
-        return lambda: func(*args)
-    global _BACKGROUND
-    _BACKGROUND = (func, args)
-    receive, send = multiprocessing.Pipe(duplex=False)
-    process = multiprocessing.get_context("fork").Process(target=_run_background, args=(send,))
-    try:
-        process.start()
-    finally:
-        _BACKGROUND = None
-    send.close()
-    # A result never asked for (the build failed in between) would leave the process blocked on
-    # the pipe, and Python waits for such processes at exit: end it then instead.
-    atexit.register(process.terminate)
-
-    def result() -> B:
-        atexit.unregister(process.terminate)
-        try:
-            ok, value = receive.recv()
-        except EOFError:  # the process died without an answer: do the work here
-            ok, value = True, func(*args)
-        finally:
-            receive.close()
-            process.join()
-        if not ok:
-            raise value
-        return value
-
-    return result
+    return Background(func, args)
 
 
 def _run_background(send: Any) -> None:

@@ -77,3 +77,24 @@ def test_a_result_never_asked_for_does_not_keep_the_program_from_exiting():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "leaving"
+
+
+def _touch_later(path: str) -> None:
+    import time
+
+    time.sleep(3)
+    with open(path, "w") as handle:
+        handle.write("finished")
+
+
+def test_cancelled_work_is_stopped_at_once(tmp_path):
+    """Work no longer wanted (the related lists turned out to be cached) must not go on using a core."""
+    import time
+
+    marker = tmp_path / "finished"
+    job = in_background(_touch_later, str(marker))
+    started = time.monotonic()
+    job.cancel()
+    assert time.monotonic() - started < 2
+    time.sleep(4)
+    assert not marker.exists()
