@@ -29,6 +29,7 @@ from generator.cache import Cache, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
+from generator.parallel import in_background
 from generator.similarity import (
     Document,
     TermCounts,
@@ -163,35 +164,59 @@ Matches = Callable[[], TextMatches]
 """Hands over text matches computed elsewhere (a background process); called once."""
 
 
-def score_pairs(
-    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
-) -> Pairs:
-    """Every candidate pair with its signals and combined score (no ranking yet).
+@dataclass(frozen=True)
+class Candidates:
+    """The pairs worth scoring (keys i·n + j, sorted) and what scoring them needs."""
 
-    At 100,000 articles there are millions of pairs: arrays are dropped as soon as they are used,
-    and the signals kept for the reasons are stored in 4 bytes (the score is computed in 8).
-    """
+    keys: np.ndarray
+    n: int
+    vectors: sp.csr_matrix  # each text's heaviest terms
+    links: np.ndarray  # directed keys: i's body links to j
+    picks: np.ndarray  # directed keys: i lists j as related
+    tags: sp.csr_matrix
+    authors: sp.csr_matrix
+    stamps: np.ndarray
+
+
+def candidates(
+    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
+) -> Candidates:
+    """Each article's nearest texts and its editorial links and picks, in either direction."""
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
     text_part = matches() if matches else text_matches(library, settings)
-    vectors = text_part.vectors
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
     keys = np.unique(np.concatenate([text_part.near, links, _flip(links, n), picks, _flip(picks, n)]))
-    del text_part
+    return Candidates(
+        keys,
+        n,
+        text_part.vectors,
+        links,
+        picks,
+        _set_matrix(library.article_tags, ids),
+        _set_matrix(library.article_authors, ids),
+        _timestamps(library),
+    )
+
+
+def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) -> Pairs:
+    """Some candidate pairs (`keys`, sorted) with their signals and combined score (no ranking yet).
+
+    At 100,000 articles there are millions of pairs: arrays are dropped as soon as they are used,
+    and the signals kept for the reasons are stored in 4 bytes (the score is computed in 8).
+    """
+    n = found.n
     flipped = _flip(keys, n)
-    links_to, linked_by = _contains(links, keys), _contains(links, flipped)
-    picks_, picked_by = _contains(picks, keys), _contains(picks, flipped)
+    links_to, linked_by = _contains(found.links, keys), _contains(found.links, flipped)
+    picks_, picked_by = _contains(found.picks, keys), _contains(found.picks, flipped)
     del flipped
     i, j = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
-    del keys
-    text = pair_dots(vectors, i, j)
-    del vectors
-    tags = pair_dots(_set_matrix(library.article_tags, ids), i, j)
-    authors = pair_dots(_set_matrix(library.article_authors, ids), i, j)
-    stamps = _timestamps(library)
-    days = np.abs(stamps[i] - stamps[j]) / _DAY
+    text = pair_dots(found.vectors, i, j)
+    tags = pair_dots(found.tags, i, j)
+    authors = pair_dots(found.authors, i, j)
+    days = np.abs(found.stamps[i] - found.stamps[j]) / _DAY
     score = settings.text * text + settings.tags * tags
     score *= 1 + settings.authors * authors
     score *= 1 + settings.time * np.exp(-days / settings.time_scale_days)
@@ -232,22 +257,51 @@ def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarr
 def related(
     library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
 ) -> Related:
-    """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each."""
+    """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each.
+
+    An article's list depends on its own pairs only, so the candidate pairs are cut in two at an
+    article boundary and a large archive scores, ranks and explains one half in a forked process.
+    """
     ids = [a.id for a in library.articles]
     result: Related = {aid: [] for aid in ids}
     if len(ids) < 2 or settings.k < 1:
         return result
-    pairs = score_pairs(library, bodies, settings, matches)
-    kept = rank(pairs, _duplicate_groups(library), settings.k, settings.min_score)
-    names = ("i", "j", "score", *Reasons.COLUMNS)
-    edges = [getattr(pairs, name)[kept] for name in names]
-    del pairs, kept  # the millions of candidate pairs; only the kept edges go on
-    explain = Reasons(library, settings)
-    for start in range(0, len(edges[0]), _EDGES_AT_ONCE):  # as Python objects a few at a time
-        chunk = [column[start : start + _EDGES_AT_ONCE].tolist() for column in edges]
-        for i, j, score, *signals in zip(*chunk, strict=True):
-            result[ids[i]].append((ids[j], score, explain(ids[i], ids[j], *signals)))
+    found = candidates(library, bodies, settings, matches)
+    groups = _duplicate_groups(library)
+    keys = found.keys
+    middle = np.searchsorted(keys, keys[len(keys) // 2] // found.n * found.n) if len(keys) else 0
+    parts = (keys[:middle], keys[middle:])
+    if len(keys) >= _SPLIT_PAIRS:
+        second = in_background(_edges, library, settings, found, parts[1], groups)
+        first = _edges(library, settings, found, parts[0], groups)
+        edges = first + second()
+    else:
+        edges = [edge for part in parts for edge in _edges(library, settings, found, part, groups)]
+    for source, other, score, reasons in edges:
+        result[source].append((other, score, reasons))
     return result
+
+
+_SPLIT_PAIRS = 200_000  # candidate pairs from which the scoring is shared with a forked process
+
+
+def _edges(
+    library: Library, settings: RelatedConfig, found: Candidates, keys: np.ndarray, groups: np.ndarray
+) -> list[tuple[str, str, float, list[str]]]:
+    """The kept edges among some candidate pairs (whole articles' worth), in order, explained."""
+    pairs = score_pairs(found, keys, settings)
+    kept = rank(pairs, groups, settings.k, settings.min_score)
+    names = ("i", "j", "score", *Reasons.COLUMNS)
+    columns = [getattr(pairs, name)[kept] for name in names]
+    del pairs, kept  # the millions of candidate pairs; only the kept edges go on
+    ids = [a.id for a in library.articles]
+    explain = Reasons(library, settings)
+    edges = []
+    for start in range(0, len(columns[0]), _EDGES_AT_ONCE):  # as Python objects a few at a time
+        chunk = [column[start : start + _EDGES_AT_ONCE].tolist() for column in columns]
+        for i, j, score, *signals in zip(*chunk, strict=True):
+            edges.append((ids[i], ids[j], score, explain(ids[i], ids[j], *signals)))
+    return edges
 
 
 def _flip(keys: np.ndarray, n: int) -> np.ndarray:
