@@ -439,7 +439,8 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     result.articles = len(result.site.library.articles)
     _write_site(result, site_dir, out_dir, progress, pending)
     if result.ok and options.cache:
-        lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles)
+        files = result.report.files if result.report else None
+        lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files)
     return result
 
 

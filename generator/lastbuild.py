@@ -84,14 +84,21 @@ def unchanged(site_dir: Path, out_dir: Path, inputs: str | None) -> LastBuild | 
 
 
 def remember(
-    site_dir: Path, out_dir: Path, inputs: str | None, problems: list[Problem], articles: int
+    site_dir: Path,
+    out_dir: Path,
+    inputs: str | None,
+    problems: list[Problem],
+    articles: int,
+    files: dict[str, tuple[int, int]] | None = None,
 ) -> None:
-    """After a successful build: its inputs, the output as now on disk, and its warnings."""
+    """After a successful build: its inputs, the output as now on disk (`files` when the write
+    listed it already), and its warnings."""
     path = _record_path(site_dir)
     if inputs is None:
         path.unlink(missing_ok=True)
         return
-    files = output_files(str(out_dir))
+    if files is None:
+        files = output_files(str(out_dir))
     if files is None:
         return
     record = LastBuild(inputs, files, [p for p in problems if not p.is_error], articles)

@@ -28,6 +28,8 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
+    # Every file now in output/ (but the marker) → (size, mtime_ns), when the write walked it anyway.
+    files: dict[str, tuple[int, int]] | None = None
 
     @property
     def total(self) -> int:
@@ -186,7 +188,9 @@ def _commit(staging: Path, out_dir: Path, report: WriteReport, keep: set[str]) -
 
 def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
     """Delete files no output claimed, and folders left empty (plain strings and os.scandir: a
-    large archive's output holds hundreds of thousands of files)."""
+    large archive's output holds hundreds of thousands of files). The files kept are listed with
+    their sizes and mtimes on the way, for the last-build record (see lastbuild.py)."""
+    report.files = {}
     _prune(str(out_dir), "", keep, report)
     report.removed.sort()
 
@@ -194,6 +198,7 @@ def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
 def _prune(folder: str, prefix: str, keep: set[str], report: WriteReport) -> bool:
     """Clean one folder, depth first; True when nothing is left in it."""
     empty = True
+    assert report.files is not None
     with os.scandir(folder) as entries:
         for entry in list(entries):
             rel = prefix + entry.name
@@ -204,6 +209,9 @@ def _prune(folder: str, prefix: str, keep: set[str], report: WriteReport) -> boo
                     empty = False
             elif rel in keep:
                 empty = False
+                if rel != MARKER:
+                    stat = entry.stat()  # as output_files() sees it
+                    report.files[rel] = (stat.st_size, stat.st_mtime_ns)
             else:
                 os.unlink(entry.path)
                 report.removed.append(rel)

@@ -3,6 +3,7 @@ import os
 import pytest
 
 from generator.models import Output, Unchanged
+from generator.pagememo import output_files
 from generator.parallel import ordered_map
 from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, write
 
@@ -28,6 +29,16 @@ def test_only_changed_files_are_written_and_stale_removed(tmp_path):
     assert (target / "a.html").stat().st_mtime_ns == 1
     assert not (target / "old").exists()
     assert not any(p.name.startswith(".o.staging") for p in tmp_path.iterdir())
+
+
+def test_a_rewrite_lists_the_output_as_it_is_on_disk(tmp_path):
+    """The listing the last-build record keeps (lastbuild.py) comes from the stale-file walk."""
+    target = tmp_path / "o"
+    write([out("a.html", b"a"), out("old/c.html", b"c")], target)
+    report = write([out("a.html", b"a"), out("x/b.html", b"bb")], target)
+    assert report.files == output_files(str(target))
+    assert sorted(report.files) == ["a.html", "x/b.html"]
+    assert report.files["x/b.html"][0] == 2
 
 
 def test_error_while_rendering_leaves_output_untouched(tmp_path):
