@@ -20,7 +20,7 @@ import markdown as md
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator import inline
+from generator import blockpass, inline
 
 EXTENSIONS = ["extra", "sane_lists"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -108,6 +108,7 @@ class MarkdownRenderer:
         self._holder = _Holder()
         self._md = md.Markdown(extensions=[*EXTENSIONS, _LinkExtension(self._holder)], output_format="html")
         inline.install(self._md)
+        blockpass.install(self._md)
         self._sanitize = sanitize
 
     def render(self, text: str, context: LinkContext | None = None) -> str:

@@ -61,15 +61,83 @@ Term
 
 
 def _both(text: str) -> tuple[str, str]:
+    """Python-Markdown as shipped, and with both skipping passes (inline.py, blockpass.py)."""
     import markdown as md
 
-    from generator import inline
+    from generator import blockpass, inline
     from generator.markdown import EXTENSIONS
 
     plain = md.Markdown(extensions=EXTENSIONS, output_format="html")
     skipping = md.Markdown(extensions=EXTENSIONS, output_format="html")
     assert inline.install(skipping), "this Python-Markdown changed the inline loop inline.py replaces"
+    assert blockpass.install(skipping), "this Python-Markdown changed the block loop blockpass.py replaces"
     return plain.convert(text), skipping.convert(text)
+
+
+EVERY_BLOCK_PROCESSOR = """# Hash header #
+
+Setext header
+=============
+
+Second level
+------------
+
+***
+
+- - -
+
+1. first
+2. second
+    * nested bullet
+
+* bullet
++ plus item
+
+> quoted *text*
+> > nested quote
+
+Term
+:   definition
+
+    indented continuation
+
+    code block inside? no: continuation
+
+<div markdown="1">
+*markdown inside html*
+</div>
+
+<p>raw block</p>
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+Footnote[^n] and an abbreviation ABC and a [ref].
+
+[^n]: The note.
+    Continued.
+
+*[ABC]: Always Be Closing
+
+[ref]: http://example.org "Title"
+
+    indented code
+
+```
+fenced code
+```
+
+A paragraph ending the document.
+"""
+
+
+def test_skipping_block_pass_matches_python_markdown_on_every_processor():
+    plain, skipping = _both(EVERY_BLOCK_PROCESSOR)
+    pieces = ("<h1", "<h2", "<hr", "<ol>", "<ul>", "<blockquote", "<dl>", "<table>", "<pre><code>")
+    for piece in (*pieces, "footnote", "<abbr", 'href="http://example.org"', "<em>markdown inside"):
+        assert piece in plain, piece  # the document really exercises each processor
+    assert skipping == plain
 
 
 def test_skipping_inline_pass_matches_python_markdown_on_every_pattern():

@@ -161,8 +161,8 @@ def test_title_entities_are_decoded_once(text, tmp_path):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab *_`[]()!<>&#;\\\n:/.\"'^-x1", max_size=200))
-def test_skipping_inline_pass_is_python_markdown_on_any_text(text: str):
+@given(st.text(alphabet="ab *_`[]()!<>&#;\\\n:/.\"'^-x1=|+\t", max_size=200))
+def test_skipping_passes_are_python_markdown_on_any_text(text: str):
     from tests.test_markdown import _both
 
     plain, skipping = _both(text)
