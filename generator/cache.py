@@ -106,29 +106,38 @@ class Shelf:
 
     Only entries used by the current build are saved, so the cache holds one site's worth of
     work and doesn't grow with every edit; only buckets whose entries changed are rewritten, so
-    saving after a one-article edit writes two small files, not the whole table.
+    saving after a one-article edit writes two small files, not the whole table. A bucket is read
+    when one of its entries is first asked for: looking up a key the cache doesn't hold (the
+    related lists of a library just edited) doesn't load the lists of the last one.
     """
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self.old: dict[str, Any] = {}
-        self._loaded: list[set[str]] = [set() for _ in range(BUCKETS)]  # keys each bucket file held
-        self._stale: set[int] = set()  # bucket files holding nothing usable (another generator's)
-        if folder is not None:
-            for number in range(BUCKETS):
-                path = folder / f"{number:02d}.pickle"
-                entries = _load(path)
-                self.old.update(entries)
-                self._loaded[number] = set(entries)
-                if not entries and path.exists():
-                    self._stale.add(number)
+        self._old: dict[str, Any] = {}
+        self._loaded: dict[int, set[str]] = {}  # bucket read → the keys its file held
+        self._files = _bucket_files(folder)  # buckets with a file at the start
         self.new: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
         self._dirty: set[int] = set()
 
+    @property
+    def old(self) -> dict[str, Any]:
+        """Every entry the cache held (read in full on first use)."""
+        for number in self._files:
+            self._read(number)
+        return self._old
+
+    def _read(self, number: int) -> None:
+        if number in self._loaded:
+            return
+        entries = _load(self.folder / f"{number:02d}.pickle") if self.folder and number in self._files else {}
+        self._old.update(entries)
+        self._loaded[number] = set(entries)
+
     def get(self, entry_key: str) -> Any | None:
-        value = self.old.get(entry_key)
+        self._read(bucket(entry_key))
+        value = self._old.get(entry_key)
         if value is None:
             value = self.new.get(entry_key)
         if value is None:
@@ -139,8 +148,10 @@ class Shelf:
         return value
 
     def put(self, entry_key: str, value: Any) -> None:
-        if self.old.get(entry_key) != value:
-            self._dirty.add(bucket(entry_key))
+        number = bucket(entry_key)
+        self._read(number)
+        if self._old.get(entry_key) != value:
+            self._dirty.add(number)
         self.new[entry_key] = value
 
     def get_or(self, entry_key: str, compute: Callable[[], T]) -> T:
@@ -151,24 +162,40 @@ class Shelf:
         return value
 
     def save(self) -> None:
-        """Atomically rewrite the buckets that changed; a cache that can't be written is just not written."""
+        """Atomically rewrite the buckets that changed, delete those holding nothing this build
+        used; a cache that can't be written is just not written."""
         if self.folder is None:
-            return
-        if not self._dirty and not self._stale and self.new.keys() == self.old.keys():
             return
         parts: list[dict[str, Any]] = [{} for _ in range(BUCKETS)]
         for entry_key, value in self.new.items():
             parts[bucket(entry_key)][entry_key] = value
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             for number, entries in enumerate(parts):
                 path = self.folder / f"{number:02d}.pickle"
-                if not entries and (number in self._stale or self._loaded[number]):
-                    path.unlink(missing_ok=True)  # nothing of this build's: don't keep the old
-                elif number in self._dirty or entries.keys() != self._loaded[number]:
+                if not entries:
+                    if number in self._files:
+                        path.unlink(missing_ok=True)  # nothing of this build's: don't keep the old
+                elif number in self._dirty or entries.keys() != self._loaded.get(number):
+                    self.folder.mkdir(parents=True, exist_ok=True)
                     _save(path, entries)
         except OSError:
             return
+        self._files = {number for number, entries in enumerate(parts) if entries}
+        self._loaded = {number: set(entries) for number, entries in enumerate(parts) if entries}
+        self._old = dict(self.new)
+        self._dirty.clear()
+
+
+def _bucket_files(folder: Path | None) -> set[int]:
+    """Bucket numbers whose file is in the folder."""
+    if folder is None:
+        return set()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return set()
+    found = {name.removesuffix(".pickle") for name in names if name.endswith(".pickle")}
+    return {number for number in range(BUCKETS) if f"{number:02d}" in found}
 
 
 def _save(path: Path, entries: dict[str, Any]) -> None:

@@ -303,3 +303,30 @@ def test_another_generators_cache_files_are_dropped_not_kept(make_site, tmp_path
     for path in files:
         with path.open("rb") as handle:
             assert pickle.load(handle) == generator_fingerprint(), path
+
+
+def test_a_shelf_reads_only_the_buckets_of_the_keys_asked_for(tmp_path: Path, monkeypatch):
+    """The related lists of the last library are tens of megabytes at 100,000 articles: asking for
+    this library's (not there) must not read them."""
+    from generator import cache
+
+    keys = [f"key-{n}" for n in range(200)]
+    first, other = keys[0], next(k for k in keys if cache.bucket(k) != cache.bucket(keys[0]))
+    shelf = cache.Shelf(tmp_path / "shelf")
+    shelf.put(first, "one")
+    shelf.put(other, "two")
+    shelf.save()
+    read: list[str] = []
+    real = cache._load
+
+    def watched(path: Path) -> dict:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(cache, "_load", watched)
+    again = cache.Shelf(tmp_path / "shelf")
+    assert again.get(first) == "one"
+    assert read == [f"{cache.bucket(first):02d}.pickle"]
+    again.save()  # only `first` was used: the other bucket's file goes
+    assert sorted(p.name for p in (tmp_path / "shelf").iterdir()) == read
+    assert cache.Shelf(tmp_path / "shelf").old == {first: "one"}
