@@ -18,7 +18,7 @@ import jinja2
 
 from generator import lastbuild
 from generator.bodies import Bodies, render_bodies
-from generator.cache import Cache, Shelf, files_fingerprint, key
+from generator.cache import Cache, Shelf, file_digest, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
@@ -113,21 +113,23 @@ class _Clock:
 
 
 def read_all(
-    site_dir: Path, config: Config, problems: list[Problem], cache: Cache, jobs: int = 1
+    site_dir: Path,
+    config: Config,
+    problems: list[Problem],
+    cache: Cache,
+    jobs: int = 1,
+    digests: dict[str, bytes] | None = None,
 ) -> tuple[list[Article], list[Author], list[Page]]:
+    """`digests`: content files' digests already taken (lastbuild.inputs_fingerprint), so the
+    cache is looked up without reading each file again."""
     sources = discover(site_dir / "content")
     problems += sources.problems
-    content, shelf = sources.content_dir, cache.shelf("read")
+    content, shelf = sources.content_dir, Files(cache.shelf("read"), sources.content_dir, digests or {})
     articles = _cached(
-        shelf,
-        content,
-        sources.articles,
-        config.timezone,
-        lambda i: read_article(content, i, config.tz),
-        jobs,
+        shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs
     )
-    authors = _cached(shelf, content, sources.authors, "author", lambda i: read_author(content, i))
-    pages = _cached(shelf, content, sources.pages, "page", lambda i: read_page(content, i))
+    authors = _cached(shelf, sources.authors, "author", lambda i: read_author(content, i))
+    pages = _cached(shelf, sources.pages, "page", lambda i: read_page(content, i))
     for _item, found in (*articles, *authors, *pages):
         problems += found
     return (
@@ -146,27 +148,34 @@ def _checked_templates(site_dir: Path, theme: str, theme_print: str, shelf: Shel
     return list(problems)
 
 
-def _cached(
-    shelf: Shelf,
-    content_dir: Path,
-    ids: list[str],
-    setting: str,
-    read: Callable[[str], T],
-    jobs: int = 1,
-) -> list[T]:
+@dataclass(frozen=True)
+class Files:
+    """The read cache and how content files are known to it: by the digest of their bytes."""
+
+    shelf: Shelf
+    content_dir: Path
+    digests: dict[str, bytes]
+
+    def entry(self, setting: str, source_id: str) -> str | None:
+        """The cache key of a file read with a setting; None when it can't be read (reading
+        reports that, with the reason)."""
+        found = self.digests.get(source_id)
+        if found is None:
+            try:
+                found = file_digest((self.content_dir / source_id).read_bytes())
+            except OSError:
+                return None
+        return key("read", setting, source_id, found)
+
+
+def _cached(files: Files, ids: list[str], setting: str, read: Callable[[str], T], jobs: int = 1) -> list[T]:
     """Read results keyed by the file's bytes and the settings reading depends on; the files not
     in the cache are read by `jobs` forked processes (YAML and the checks are Python per file)."""
     results: list[T | None] = []
     entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
     for at, source_id in enumerate(ids):
-        try:
-            data = (content_dir / source_id).read_bytes()
-        except OSError:
-            entries[at] = None  # reading reports it, with the reason
-            results.append(None)
-            continue
-        entry = key("read", setting, source_id, data)
-        found = shelf.get(entry)
+        entry = files.entry(setting, source_id)
+        found = files.shelf.get(entry) if entry is not None else None
         if found is None:
             entries[at] = entry
         results.append(found)
@@ -177,7 +186,7 @@ def _cached(
         results[at] = value
         entry = entries[at]
         if entry is not None:
-            shelf.put(entry, value)
+            files.shelf.put(entry, value)
     return results  # type: ignore[return-value] (every None was filled in)
 
 
@@ -204,7 +213,10 @@ show them first, and calls this meanwhile."""
 
 
 def _load(
-    site_dir: Path, options: Options, timings: dict[str, float] | None = None
+    site_dir: Path,
+    options: Options,
+    timings: dict[str, float] | None = None,
+    digests: dict[str, bytes] | None = None,
 ) -> tuple[Result, PendingRelated | None]:
     """All of `load` but the related lists when they aren't cached: those come with the result,
     to be computed by the caller (the site's `related` is empty until then)."""
@@ -221,7 +233,7 @@ def _load(
         return result, None
     clock.lap("config")
     jobs = options.jobs or default_jobs()
-    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs)
+    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -418,7 +430,9 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     site_dir = site_dir.resolve()
     out_dir = (options.out_dir or site_dir / "output").resolve()
     started = time.perf_counter()
-    inputs = lastbuild.inputs_fingerprint(site_dir, _settings(options, out_dir)) if options.cache else None
+    digests: dict[str, bytes] = {}  # content files' digests, taken once for both uses
+    settings = _settings(options, out_dir)
+    inputs = lastbuild.inputs_fingerprint(site_dir, settings, digests) if options.cache else None
     last = lastbuild.unchanged(site_dir, out_dir, inputs)
     if last is not None:
         return Result(
@@ -429,7 +443,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
             articles=last.articles,
         )
     timings: dict[str, float] = {}
-    result, pending = _load(site_dir, options, timings)
+    result, pending = _load(site_dir, options, timings, digests)
     result.out_dir = out_dir
     unsafe = check_out_dir(out_dir, site_dir)
     if unsafe:

@@ -68,9 +68,13 @@ def files_fingerprint(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def hash_tree(digest: Any, root: Path) -> None:
-    """Feed a folder's file names and bytes to a hash, in a fixed order. Symlinked folders are
-    followed once (as discover.py does), so a symlink loop is not walked round and round."""
+def hash_tree(digest: Any, root: Path, files: dict[str, bytes] | None = None) -> None:
+    """Feed a folder's file names and contents to a hash, in a fixed order. Symlinked folders are
+    followed once (as discover.py does), so a symlink loop is not walked round and round.
+
+    Each file counts by its own digest (`file_digest`), noted in `files` (path relative to the
+    folder → digest) when given: the read stage keys its cache by them instead of reading every
+    file a second time."""
     digest.update(str(root).encode())
     seen: set[str] = set()
     for folder, dirs, names in os.walk(root, followlinks=True):
@@ -82,13 +86,29 @@ def hash_tree(digest: Any, root: Path) -> None:
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
-            digest.update(os.path.relpath(path, root).encode() + b"\0")
+            rel = os.path.relpath(path, root)
+            digest.update(rel.encode() + b"\0")
             if not os.path.isfile(path):  # a broken symlink: its name counts, it has no bytes
                 digest.update(b"\0not a file\0")
                 continue
-            with open(path, "rb") as file:
-                while chunk := file.read(_CHUNK):
-                    digest.update(chunk)
+            one = _stream_digest(path)
+            digest.update(one)
+            if files is not None:
+                files[rel.replace(os.sep, "/")] = one
+
+
+def file_digest(data: bytes) -> bytes:
+    """What a file's bytes are known by in cache keys."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _stream_digest(path: str) -> bytes:
+    """file_digest of a file, read a chunk at a time (a file may be large)."""
+    one = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            one.update(chunk)
+    return one.digest()
 
 
 _CHUNK = 1 << 20

@@ -37,17 +37,22 @@ class LastBuild:
     articles: int
 
 
-def inputs_fingerprint(site_dir: Path, settings: str) -> str | None:
-    """Hash of everything a build reads; None when something can't be read (then: just build)."""
+def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] | None = None) -> str | None:
+    """Hash of everything a build reads; None when something can't be read (then: just build).
+
+    `content` receives the digest of each file under content/ (see cache.hash_tree)."""
     digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
     digest.update(settings.encode())
     digest.update(_git_head(site_dir))
     try:
         config = site_dir / "site.toml"
         digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
-        for folder in (site_dir / "content", site_dir / "themes", DEFAULT_THEME):
+        hash_tree(digest, site_dir / "content", content)
+        for folder in (site_dir / "themes", DEFAULT_THEME):
             hash_tree(digest, folder)
     except OSError:
+        if content is not None:
+            content.clear()
         return None
     return digest.hexdigest()
 

@@ -330,3 +330,23 @@ def test_a_shelf_reads_only_the_buckets_of_the_keys_asked_for(tmp_path: Path, mo
     again.save()  # only `first` was used: the other bucket's file goes
     assert sorted(p.name for p in (tmp_path / "shelf").iterdir()) == read
     assert cache.Shelf(tmp_path / "shelf").old == {first: "one"}
+
+
+def test_the_read_stage_keys_files_by_the_digests_the_last_build_check_took(tmp_path: Path):
+    """Content files are hashed once per build: by the no-op check, whose digests the read stage
+    reuses; a file it has no digest for is read (and the key is the same either way)."""
+    from generator import lastbuild
+    from generator.build import Files
+    from generator.cache import Shelf
+
+    (tmp_path / "content/articles").mkdir(parents=True)
+    source = tmp_path / "content/articles/a.md"
+    source.write_text(article("A", "2012-12-03"))
+    digests: dict[str, bytes] = {}
+    assert lastbuild.inputs_fingerprint(tmp_path, "settings", digests) is not None
+    given = Files(Shelf(None), tmp_path / "content", digests)
+    read_here = Files(Shelf(None), tmp_path / "content", {})
+    assert given.entry("UTC", "articles/a.md") == read_here.entry("UTC", "articles/a.md") is not None
+    source.unlink()
+    assert read_here.entry("UTC", "articles/a.md") is None
+    assert given.entry("UTC", "articles/a.md") is not None  # from the digest, not the file
