@@ -339,7 +339,7 @@ def _rendered(
 ) -> Iterator[Batch]:
     """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
     its own pages and sends back `Staged` records instead of the bytes."""
-    env = environment(site.site_dir, site.config.theme)
+    env = environment(site.site_dir, site.config.theme, auto_reload=False)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )

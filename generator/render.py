@@ -92,9 +92,12 @@ def template_problems(site_dir: Path, theme: str) -> list[Problem]:
     return problems
 
 
-def environment(site_dir: Path, theme: str) -> jinja2.Environment:
+def environment(site_dir: Path, theme: str, auto_reload: bool = True) -> jinja2.Environment:
+    """`auto_reload=False` for one build: templates don't change under it, and Jinja would
+    otherwise stat every template file a page uses, for every page."""
     loaders = [jinja2.FileSystemLoader(str(d / "templates")) for d in theme_dirs(site_dir, theme)]
     env = jinja2.Environment(
+        auto_reload=auto_reload,
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
