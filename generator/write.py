@@ -70,8 +70,18 @@ class Stager:
         self._made: set[Path] = set()
 
     def clear(self) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
+        """Remove this process's staging folder, and those of builds no longer running (a build
+        killed mid-way leaves its own beside output/; a build running now keeps its)."""
+        prefix = f".{self.out_dir.name}.staging-"
+        try:
+            names = os.listdir(self.out_dir.parent)
+        except OSError:
+            return
+        for name in names:
+            pid = name[len(prefix) :] if name.startswith(prefix) else ""
+            path = self.out_dir.parent / name
+            if path == self.staging or (pid.isdigit() and not _running(int(pid))):
+                shutil.rmtree(path, ignore_errors=True)
 
     def stage(self, output: Output, hash_bytes: bool = True) -> Staged:
         """Stage one output; `hash_bytes=False` when the page memo fingerprints it already."""
@@ -87,6 +97,16 @@ class Stager:
             self._made.add(staged.parent)
         staged.write_bytes(output.data)
         return Staged(output.url, output.path, written=True, digest=hashed)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
 
 
 def check_out_dir(out_dir: Path, site_dir: Path) -> Problem | None:

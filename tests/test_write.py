@@ -100,3 +100,22 @@ def test_an_escaping_path_refused_in_a_worker_reaches_the_parent_with_its_proble
         list(ordered_map(_stage_batch, stager, bad, jobs=2))
     assert "would leave the output folder" in caught.value.problem.message
     assert not (tmp_path / "outside.html").exists()
+
+
+def test_staging_left_by_a_killed_build_is_removed_and_a_running_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "o"
+    write([out("a.html", b"a")], target)
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = tmp_path / f".o.staging-{int(ended.stdout)}"
+    alive = tmp_path / f".o.staging-{os.getppid()}"  # the process that ran pytest: running
+    for folder in (dead, alive):
+        (folder / "x").mkdir(parents=True)
+    write([out("a.html", b"b")], target)
+    assert not dead.exists()
+    assert alive.exists()
+    assert (target / "a.html").read_bytes() == b"b"
