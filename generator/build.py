@@ -18,7 +18,7 @@ import jinja2
 
 from generator import lastbuild
 from generator.bodies import Bodies, render_bodies
-from generator.cache import Cache, Shelf, file_digest, files_fingerprint, key
+from generator.cache import Cache, Shelf, digest_of, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
@@ -152,7 +152,7 @@ class Files:
         found = self.digests.get(source_id)
         if found is None:
             try:
-                found = file_digest((self.content_dir / source_id).read_bytes())
+                found = digest_of((self.content_dir / source_id).read_bytes())
             except OSError:
                 return None
         return key("read", setting, source_id, found)

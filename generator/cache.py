@@ -72,7 +72,7 @@ def hash_tree(digest: Any, root: Path, files: dict[str, bytes] | None = None) ->
     """Feed a folder's file names and contents to a hash, in a fixed order. Symlinked folders are
     followed once (as discover.py does), so a symlink loop is not walked round and round.
 
-    Each file counts by its own digest (`file_digest`), noted in `files` (path relative to the
+    Each file counts by its own digest (`digest_of`), noted in `files` (path relative to the
     folder → digest) when given: the read stage keys its cache by them instead of reading every
     file a second time."""
     digest.update(str(root).encode())
@@ -97,14 +97,17 @@ def hash_tree(digest: Any, root: Path, files: dict[str, bytes] | None = None) ->
                 files[rel.replace(os.sep, "/")] = one
 
 
-def file_digest(data: bytes) -> bytes:
-    """What a file's bytes are known by in cache keys."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+DIGEST_SIZE = 16
+
+
+def digest_of(data: bytes) -> bytes:
+    """What some bytes (a file, a text, a page) are known by in the cache and the page records."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
 def _stream_digest(path: str) -> bytes:
-    """file_digest of a file, read a chunk at a time (a file may be large)."""
-    one = hashlib.blake2b(digest_size=16)
+    """digest_of a file, read a chunk at a time (a file may be large)."""
+    one = hashlib.blake2b(digest_size=DIGEST_SIZE)
     with open(path, "rb") as file:
         while chunk := file.read(_CHUNK):
             one.update(chunk)
@@ -249,7 +252,7 @@ class Cache:
 
     def shelf(self, name: str) -> Shelf:
         if name not in self._shelves:
-            self._shelves[name] = Shelf(self.folder / name if self.folder else None)
+            self._shelves[name] = self.detached(name)
         return self._shelves[name]
 
     def detached(self, name: str) -> Shelf:

@@ -106,7 +106,7 @@ def unrelated_pages(site: Site, memo: PageMemo, stager: Stager) -> Callable[[], 
     process while this one computes the related lists; their records are collected at the end."""
     alone = replace(site, related={}, jobs=1)
     if site.jobs < 2 or len(site.library.articles) < RENDER_BATCH:  # a small site: all at once
-        return lambda: list(rendered(alone, memo, stager, UNRELATED))
+        return lambda: _all_batches(alone, memo, stager)
     return in_background(_all_batches, alone, memo, stager)
 
 

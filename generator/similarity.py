@@ -9,7 +9,6 @@ Nothing here knows about articles; it sees a list of texts.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from array import array
@@ -22,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
+from generator.cache import DIGEST_SIZE, digest_of
 from generator.parallel import ordered_map
 
 # Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
@@ -136,21 +136,17 @@ class TermCounts:
     a text whose digest is that of the very string it was counted from.
     """
 
-    digests: bytes  # _DIGEST bytes per text, in row order
+    digests: bytes  # DIGEST_SIZE bytes per text, in row order
     vocabulary: np.ndarray  # the words of the columns, in alphabetical order
     matrix: sp.csr_matrix  # texts × vocabulary, float32 counts, indices sorted
 
     def rows(self) -> dict[bytes, int]:
-        size = _DIGEST
+        size = DIGEST_SIZE
         return {self.digests[at : at + size]: at // size for at in range(0, len(self.digests), size)}
 
 
-_DIGEST = 16
-
-
 def _digest(document: Document, title_weight: int) -> bytes:
-    text = _text(document, title_weight).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(text, digest_size=_DIGEST).digest()
+    return digest_of(_text(document, title_weight).encode("utf-8", "surrogatepass"))
 
 
 def term_counts(

@@ -10,13 +10,13 @@ files is kernel work that two processes do in half the time of one.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.cache import digest_of
 from generator.errors import Problem, error
 from generator.models import Output, Unchanged
 
@@ -57,7 +57,7 @@ class Staged:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return digest_of(data).hex()
 
 
 class Stager:
