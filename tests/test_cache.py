@@ -109,12 +109,18 @@ def test_read_warnings_are_reported_on_every_build(make_site):
         assert "gamma.md:4: warning: slug: 'Gâ mma' is not URL-safe" in result.stderr
 
 
-def test_template_change_shows(make_site):
+def _site_with_own_theme(make_site) -> tuple[Path, Path]:
+    """The test site using theme "mine", which has its own article.html; and that theme's templates."""
     site = _site(make_site)
     theme = site / "themes/mine/templates"
     theme.mkdir(parents=True)
     shutil.copy(ROOT / "themes/default/templates/article.html", theme / "article.html")
     (site / "site.toml").write_text('title = "Test"\ntheme = "mine"\n')
+    return site, theme
+
+
+def test_template_change_shows(make_site):
+    site, theme = _site_with_own_theme(make_site)
     out = _build(site)
     template = theme / "article.html"
     template.write_text(template.read_text().replace("<h1>", '<h1 class="changed">'))
@@ -125,11 +131,7 @@ def test_template_change_shows(make_site):
 def test_a_template_broken_after_a_good_build_is_reported_and_output_kept(make_site):
     """The verdict of the template check is cached per theme files: breaking one must show, even
     one no page renders (only the check sees those)."""
-    site = _site(make_site)
-    theme = site / "themes/mine/templates"
-    theme.mkdir(parents=True)
-    shutil.copy(ROOT / "themes/default/templates/article.html", theme / "article.html")
-    (site / "site.toml").write_text('title = "Test"\ntheme = "mine"\n')
+    site, theme = _site_with_own_theme(make_site)
     out = _build(site)
     before = (out / PAGE_A).read_bytes()
     (theme / "unused.html").write_text("<p>{% if x %}never closed</p>\n")
