@@ -245,9 +245,13 @@ def _tree_memory(pid: int) -> int:
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float | int]:
     """Wall seconds and peak tree RSS of one whole-process build."""
+    # As installed on a user's machine, Python code runs from cached bytecode (pip compiles installed
+    # packages; an editable install or a checkout compiles on first run); an environment that turns
+    # the cache off would charge press, run from its checkout, for compiling itself on every build.
+    environ = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        cmd, cwd=cwd, env={**environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     peak = [0]
     done = threading.Event()

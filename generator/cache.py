@@ -68,14 +68,22 @@ def files_fingerprint(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def hash_tree(digest: Any, root: Path, files: dict[str, bytes] | None = None) -> None:
+def hash_tree(
+    digest: Any,
+    root: Path,
+    files: dict[str, bytes] | None = None,
+    digest_file: Callable[[str], bytes | None] | None = None,
+) -> None:
     """Feed a folder's file names and contents to a hash, in a fixed order. Symlinked folders are
     followed once (as discover.py does), so a symlink loop is not walked round and round.
 
     Each file counts by its own digest (`digest_of`), noted in `files` (path relative to the
     folder → digest) when given: the read stage keys its cache by them instead of reading every
-    file a second time."""
-    digest.update(str(root).encode())
+    file a second time. `digest_file` gives a file's digest, None for what is not a regular file
+    (default: read it; see digests.py)."""
+    digest_file = digest_file or _regular_file_digest
+    top = str(root)
+    digest.update(top.encode())
     seen: set[str] = set()
     for folder, dirs, names in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
@@ -86,12 +94,12 @@ def hash_tree(digest: Any, root: Path, files: dict[str, bytes] | None = None) ->
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
-            rel = os.path.relpath(path, root)
+            rel = path[len(top) + 1 :]  # os.walk's folders start with the top it was given
             digest.update(rel.encode() + b"\0")
-            if not os.path.isfile(path):  # a broken symlink: its name counts, it has no bytes
+            one = digest_file(path)
+            if one is None:  # a broken symlink: its name counts, it has no bytes
                 digest.update(b"\0not a file\0")
                 continue
-            one = _stream_digest(path)
             digest.update(one)
             if files is not None:
                 files[rel.replace(os.sep, "/")] = one
@@ -105,7 +113,7 @@ def digest_of(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
 
 
-def _stream_digest(path: str) -> bytes:
+def stream_digest(path: str) -> bytes:
     """digest_of a file, read a chunk at a time (a file may be large)."""
     one = hashlib.blake2b(digest_size=DIGEST_SIZE)
     with open(path, "rb") as file:
@@ -115,6 +123,10 @@ def _stream_digest(path: str) -> bytes:
 
 
 _CHUNK = 1 << 20
+
+
+def _regular_file_digest(path: str) -> bytes | None:
+    return stream_digest(path) if os.path.isfile(path) else None
 
 
 BUCKETS = 64
@@ -146,9 +158,10 @@ class Shelf:
 
     @property
     def old(self) -> dict[str, Any]:
-        """Every entry the cache held (read in full on first use)."""
-        for number in self._files:
-            self._read(number)
+        """Every entry the cache held (read in full on first use; a page memo asks once a page)."""
+        if not self._loaded.keys() >= self._files:
+            for number in self._files:
+                self._read(number)
         return self._old
 
     def _read(self, number: int) -> None:

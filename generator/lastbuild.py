@@ -1,12 +1,13 @@
 """The last build, remembered: a rebuild whose inputs and output/ are exactly as it left them does nothing.
 
-Inputs are hashed by their bytes, never judged by modification times: every file under content/
-and themes/, site.toml, the default theme, the generator itself (its fingerprint covers its source
-and the libraries its output depends on), the build options, and the git commit the dates were
-read from. Output is compared by each file's size and mtime against what the last build wrote,
-so a file touched by hand is noticed. When everything matches, the last build's warnings are
-reported again and nothing else runs: no parsing, no cache loading, no rendering. At 100,000
-articles that turns a half-minute no-op into reading the sources once.
+Inputs are known by the hash of their bytes, never by modification times alone: every file under
+content/ and themes/, site.toml, the default theme, the generator itself (its fingerprint covers
+its source and the libraries its output depends on), the build options, and the git commit the
+dates were read from. A file is read again only when its stat changed (see digests.py). Output
+is compared by each file's size and mtime against what the last build wrote, so a file touched
+by hand is noticed. When everything matches, the last build's warnings are reported again and
+nothing else runs: no parsing, no cache loading, no rendering. At 100,000 articles that turns a
+half-minute no-op into a look at each source's stat.
 
 Any doubt (no record, an unreadable file, a different anything) means a normal build, which
 records afresh when it succeeds.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree
+from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
 from generator.render import DEFAULT_THEME
@@ -40,20 +42,23 @@ class LastBuild:
 def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] | None = None) -> str | None:
     """Hash of everything a build reads; None when something can't be read (then: just build).
 
-    `content` receives the digest of each file under content/ (see cache.hash_tree)."""
+    `content` receives the digest of each file under content/ (see cache.hash_tree). Files whose
+    stat is that of the last build are not read again (see digests.py)."""
+    known = KnownDigests(site_dir)
     digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
     digest.update(settings.encode())
     digest.update(_git_head(site_dir))
     try:
         config = site_dir / "site.toml"
         digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
-        hash_tree(digest, site_dir / "content", content)
+        hash_tree(digest, site_dir / "content", content, known.of)
         for folder in (site_dir / "themes", DEFAULT_THEME):
-            hash_tree(digest, folder)
+            hash_tree(digest, folder, digest_file=known.of)
     except OSError:
         if content is not None:
             content.clear()
         return None
+    known.save()
     return digest.hexdigest()
 
 
