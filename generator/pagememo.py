@@ -13,7 +13,7 @@ import hashlib
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.cache import Shelf, key
 from generator.write import MARKER
@@ -80,13 +80,62 @@ def site_fingerprint(salt: str, *parts: Any) -> str | None:
     """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
     (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""
     digest = hashlib.blake2b(salt.encode(), digest_size=16)
-    pickler = pickle.Pickler(_HashWriter(digest), protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: equal values give equal bytes whether or not they are one object
-    try:
-        pickler.dump(parts)
-    except Exception:  # noqa: BLE001 (not picklable: render, don't guess)
+    if not _dump(digest, parts):
         return None
     return digest.hexdigest()
+
+
+class SharedDict(dict):  # type: ignore[type-arg]
+    """A value many pages show (an article's teaser is on five index pages and a feed): its
+    fingerprint is its content's digest, taken once (see `shared`), not its content pickled again
+    for every page. Templates see a plain dict."""
+
+    __slots__ = ("digest",)
+    digest: bytes
+
+
+class SharedList(list):  # type: ignore[type-arg]
+    """As SharedDict, for a list (the links to every page of one index, shown on each of them)."""
+
+    __slots__ = ("digest",)
+    digest: bytes
+
+
+Shareable = TypeVar("Shareable", dict, list)  # type: ignore[type-arg]
+
+
+def shared(value: Shareable) -> Shareable:
+    """The value as a SharedDict or SharedList, its digest taken from its content (two equal
+    values have one digest, whichever pages show them); None digest when it can't be pickled."""
+    made: SharedDict | SharedList = SharedDict(value) if isinstance(value, dict) else SharedList(value)
+    digest = hashlib.blake2b(digest_size=16)
+    made.digest = digest.digest() if _dump(digest, value) else b""
+    return made if made.digest else value  # type: ignore[return-value]
+
+
+def _dump(digest: Any, value: Any) -> bool:
+    pickler = _Fingerprinter(_HashWriter(digest), protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: equal values give equal bytes whether or not they are one object
+    try:
+        pickler.dump(value)
+    except Exception:  # noqa: BLE001 (not picklable: render, don't guess)
+        return False
+    return True
+
+
+class _Fingerprinter(pickle.Pickler):
+    """Pickles shared values as their digest (pickle asks this only of values that are not plain
+    dicts, lists, strings or numbers, so plain contexts pickle at C speed)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, (SharedDict, SharedList)):
+            return _shared_digest, (obj.digest,)
+        return NotImplemented
+
+
+def _shared_digest(digest: bytes) -> bytes:
+    """Names a shared value in fingerprints; fingerprints are never unpickled."""
+    return digest
 
 
 class _HashWriter:

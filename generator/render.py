@@ -306,14 +306,14 @@ class Renderer:
     def graph(self) -> Iterator[Output]:
         """`/graph.json` and the `/graph/` page that explores it (the same data, inline and inert)."""
         views = self.views
-        data = graph_data(views.library, views.related, views.urls)
+        data = safe_json(graph_data(views.library, views.related, views.urls))  # encoded once for both
         url = Urls.graph_json()
-        yield Output(url, output_file(url), safe_json(data).encode("utf-8"), "data")
+        yield Output(url, output_file(url), data.encode("utf-8"), "data")
         yield self.page(
             "graph.html",
             Urls.graph(),
             "graph",
-            graph=safe_json(data),
+            graph=data,
             script=views.urls.href(Urls.static("graph.js")),
             json_url=views.urls.href(Urls.graph_json()),
         )

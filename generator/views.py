@@ -20,6 +20,7 @@ from generator.graph import Cards, Edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
 from generator.models import Article, Related
+from generator.pagememo import shared
 from generator.texts import PackedTexts, unpack
 from generator.urls import Urls
 
@@ -107,6 +108,8 @@ class ViewMaker:
     _edges: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False, compare=False)
     _cards: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False, compare=False)
     _neighbours: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    _bylines: dict[str, list[dict[str, str]]] = field(default_factory=dict, repr=False, compare=False)
+    _indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
         return {
@@ -126,10 +129,10 @@ class ViewMaker:
         return self.library.local[article_id]
 
     def teaser(self, article_id: str) -> dict[str, Any]:
-        """An article as a list entry: headline, link, date, byline, summary (made once per build:
-        an article is listed on its day, month, year, author and tag pages)."""
+        """An article as a list entry: headline, link, date, byline, summary (made once per build,
+        and shared: an article is listed on its day, month, year, author and tag pages)."""
         if article_id not in self._teasers:
-            self._teasers[article_id] = self._teaser(article_id)
+            self._teasers[article_id] = shared(self._teaser(article_id))
         return self._teasers[article_id]
 
     def _teaser(self, article_id: str) -> dict[str, Any]:
@@ -145,10 +148,15 @@ class ViewMaker:
         }
 
     def bylines(self, article_id: str) -> list[dict[str, str]]:
-        return [
-            {"name": self.library.authors[slug].name, "url": self.urls.href(Urls.author(slug))}
-            for slug in self.library.article_authors[article_id]
-        ]
+        """An article's authors as links (made once per build, shown by its page and teaser)."""
+        if article_id not in self._bylines:
+            self._bylines[article_id] = shared(
+                [
+                    {"name": self.library.authors[slug].name, "url": self.urls.href(Urls.author(slug))}
+                    for slug in self.library.article_authors[article_id]
+                ]
+            )
+        return self._bylines[article_id]
 
     def tag_links(self, article_id: str) -> list[dict[str, str]]:
         return [
@@ -309,8 +317,17 @@ class ViewMaker:
             "newer": {"url": href(page.newer.url), "label": page.newer.label} if page.newer else None,
             "profile": profile,
             "feed": href(Urls.author_feed(page.key)) if page.kind == "author" else None,
-            "page_links": [{"number": n, "url": href(u)} for n, u in enumerate(page.page_urls, start=1)],
+            "page_links": self._page_links(page),
         }
+
+    def _page_links(self, page: IndexPage) -> list[dict[str, Any]]:
+        """Links to every page of an index, the same on each of them: made once per index (a tag
+        with a hundred pages would otherwise make ten thousand)."""
+        if page.first_url not in self._indexes:
+            href = self.urls.href
+            links = [{"number": n, "url": href(u)} for n, u in enumerate(page.page_urls, start=1)]
+            self._indexes[page.first_url] = shared(links)
+        return self._indexes[page.first_url]
 
     def archive(self, months: list[MonthCount]) -> dict[str, Any]:
         years: dict[int, dict[str, Any]] = {}
