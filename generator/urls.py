@@ -8,9 +8,10 @@ any sub-path set by `base_url`. Internally every URL is a *site path* starting w
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from generator.config import Config
@@ -138,10 +139,17 @@ class Urls:
         return "/graph/"
 
 
-@lru_cache(maxsize=1 << 16)
 def _quoted(path: str) -> str:
-    """Pages link to the same few thousand paths over and over: quote each once."""
-    return quote(path, safe="/:#?=&%~.-_")
+    """Percent-encoded; most paths need none, and a build makes hundreds of thousands of links,
+    so a path of only characters quote() keeps is returned as it is (the same string quote()
+    would return, without its encode-and-scan)."""
+    if _PLAIN.fullmatch(path):
+        return path
+    return quote(path, safe=_SAFE)
+
+
+_SAFE = "/:#?=&%~.-_"
+_PLAIN = re.compile(r"[A-Za-z0-9/:#?=&%~._-]*")  # quote()'s always-safe characters and _SAFE
 
 
 def _normalise(path: str) -> str:

@@ -26,12 +26,30 @@ from generator.urls import Urls
 
 
 def display_date(when: datetime) -> str:
-    return f"{when:%B} {when.day}, {when.year}"
+    """ "December 3, 2012": English whatever the machine's locale (strftime's %B is the locale's,
+    and slow: a build formats tens of thousands of dates)."""
+    return f"{MONTHS[when.month - 1]} {when.day}, {when.year}"
+
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def display_time(when: datetime) -> str:
     hour = when.hour % 12 or 12
-    return f"{hour}:{when:%M} {'a.m.' if when.hour < 12 else 'p.m.'} {when:%Z}".strip()
+    return f"{hour}:{when.minute:02d} {'a.m.' if when.hour < 12 else 'p.m.'} {when.tzname() or ''}".strip()
 
 
 def drawing(hood: dict[str, Any]) -> Markup:
@@ -169,9 +187,13 @@ class ViewMaker:
         per use (a template could change what it is given)."""
         if article_id is None:
             return None
+        return dict(self._linked(article_id))
+
+    def _linked(self, article_id: str) -> dict[str, str]:
+        """The one link of an article, not to be handed out as is (see _neighbour)."""
         if article_id not in self._neighbours:
             self._neighbours[article_id] = self._link(article_id)
-        return dict(self._neighbours[article_id])
+        return self._neighbours[article_id]
 
     def _link(self, article_id: str) -> dict[str, str]:
         return {
@@ -190,12 +212,12 @@ class ViewMaker:
         editorial = [
             {"title": ref.text, "url": None, "date": None, "date_iso": None}
             if ref.article_id is None
-            else {**self._neighbour(ref.article_id), "title": self.library.by_id[ref.article_id].title}
+            else {**self._linked(ref.article_id), "title": self.library.by_id[ref.article_id].title}
             for ref in self.library.editorial[article.id]
         ]
         shown = {ref.article_id for ref in self.library.editorial[article.id]}
         computed = [
-            {**self._neighbour(other), "score": round(score, 3), "reasons": reasons}
+            {**self._linked(other), "score": round(score, 3), "reasons": reasons}
             for other, score, reasons in self.related.get(article.id, [])
             if other not in shown and other in self.library.by_id
         ]

@@ -1,7 +1,10 @@
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from generator.views import display_date, safe_json
+import pytest
+
+from generator.views import display_date, display_time, safe_json
 
 
 def test_safe_json_cannot_close_a_script_block():
@@ -12,3 +15,23 @@ def test_safe_json_cannot_close_a_script_block():
 
 def test_display_date_has_no_leading_zero():
     assert display_date(datetime(2012, 12, 3)) == "December 3, 2012"
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_display_date_names_every_month_in_english(month):
+    """Named from a table, not strftime's locale-dependent %B (Python starts in the C locale)."""
+    when = datetime(2012, month, 3)
+    assert display_date(when) == f"{when:%B} 3, 2012"
+
+
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        (datetime(2012, 12, 3, 0, 5, tzinfo=ZoneInfo("America/New_York")), "12:05 a.m. EST"),
+        (datetime(2012, 7, 3, 12, 0, tzinfo=ZoneInfo("America/New_York")), "12:00 p.m. EDT"),
+        (datetime(2012, 7, 3, 23, 59, tzinfo=timezone(timedelta(hours=2))), "11:59 p.m. UTC+02:00"),
+        (datetime(2012, 7, 3, 9, 7), "9:07 a.m."),  # no zone: nothing after the time
+    ],
+)
+def test_display_time_is_twelve_hour_with_the_zone(when, shown):
+    assert display_time(when) == shown
