@@ -167,3 +167,14 @@ def test_skipping_passes_are_python_markdown_on_any_text(text: str):
 
     plain, skipping = _both(text)
     assert skipping == plain
+
+
+@given(st.text())
+@example("/2012/12/03/caf\u00e9/")
+@example("/tags/a b/")
+@example("/plain-path_1.2~/")
+def test_href_quotes_exactly_as_quote_does(path):
+    """Plain paths skip quote(); every path must come out as quote() makes it."""
+    from urllib.parse import quote
+
+    assert URLS.href(path) == quote(URLS.base_path + path.lstrip("/"), safe="/:#?=&%~.-_")
