@@ -109,12 +109,15 @@ def read_all(
     cache: Cache,
     jobs: int = 1,
     digests: dict[str, bytes] | None = None,
+    keys: list[str | None] | None = None,
 ) -> tuple[list[Article], list[Author], list[Page]]:
     """`digests`: content files' digests already taken (lastbuild.inputs_fingerprint), so the
-    cache is looked up without reading each file again."""
+    cache is looked up without reading each file again. `keys` receives each source's cache key
+    (what its read result is a function of), in a fixed order."""
     sources = discover(site_dir / "content")
     problems += sources.problems
-    content, shelf = sources.content_dir, Files(cache.shelf("read"), sources.content_dir, digests or {})
+    content = sources.content_dir
+    shelf = Files(cache.shelf("read"), content, digests or {}, keys if keys is not None else [])
     articles = _cached(
         shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs
     )
@@ -145,6 +148,7 @@ class Files:
     shelf: Shelf
     content_dir: Path
     digests: dict[str, bytes]
+    keys: list[str | None] = field(default_factory=list)  # every source's key, as looked up
 
     def entry(self, setting: str, source_id: str) -> str | None:
         """The cache key of a file read with a setting; None when it can't be read (reading
@@ -165,6 +169,7 @@ def _cached(files: Files, ids: list[str], setting: str, read: Callable[[str], T]
     entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
     for at, source_id in enumerate(ids):
         entry = files.entry(setting, source_id)
+        files.keys.append(entry)
         found = files.shelf.get(entry) if entry is not None else None
         if found is None:
             entries[at] = entry
@@ -223,7 +228,8 @@ def _load(
         return result, None
     clock.lap("config")
     jobs = options.jobs or default_jobs()
-    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests)
+    sources: list[str | None] = []
+    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -238,7 +244,7 @@ def _load(
     # fingerprinting the library and loading the cached lists take a while, on the other core.
     matches = _text_matches_beside(library, config, cache)
     related_shelf = cache.shelf("related")
-    library_print = site_fingerprint("library", *library.essentials())  # once, for both uses
+    library_print = _library_print(library, articles, sources if digests else None, urls, config, options)
     related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
     if related is not None and matches is not None:
@@ -267,6 +273,35 @@ def _load(
         return lists
 
     return result, pending
+
+
+def _library_print(
+    library: Library,
+    dated: list[Article],
+    sources: list[str | None] | None,
+    urls: Urls,
+    config: Config,
+    options: Options,
+) -> str | None:
+    """The library's fingerprint (for the related lists' key and the whole site's), hashed once.
+
+    The library is made from the sources read (each a function of its read-cache key: its path,
+    bytes and reading settings), their git dates, the URL patterns, the time zone, the draft and
+    future options, and the clock, which only decides what is published (the chosen ids show
+    it). Hashing those is a tenth of pickling the library's articles and texts; without the
+    sources' keys (no cache) the library itself is hashed."""
+    if sources is None:
+        return site_fingerprint("library", *library.essentials())
+    return site_fingerprint(
+        "library inputs",
+        sources,
+        [(a.id, a.date, a.created, a.updated) for a in dated],
+        urls,
+        config.timezone,
+        options.drafts,
+        options.future,
+        [a.id for a in library.articles],
+    )
 
 
 def _related_key(library_print: str | None, config: Config) -> str | None:

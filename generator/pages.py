@@ -52,7 +52,8 @@ def rendered(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )
     renderer = Renderer(env, views, memo)
-    index_pages = all_index_pages(site.library, site.config.per_page)
+    listed = "indexes" in parts or "rest" in parts  # the feeds and sitemap need them too
+    index_pages = all_index_pages(site.library, site.config.per_page) if listed else []
     articles = len(site.library.articles)
     # The overview pages, feeds and graph are long tasks: first, so they don't run alone at the end.
     tasks: list[tuple[str, int, int]] = [(part, 0, 0) for part in ("rest", "graph") if part in parts]

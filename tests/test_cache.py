@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -352,3 +353,37 @@ def test_the_read_stage_keys_files_by_the_digests_the_last_build_check_took(tmp_
     source.unlink()
     assert read_here.entry("UTC", "articles/a.md") is None
     assert given.entry("UTC", "articles/a.md") is not None  # from the digest, not the file
+
+
+def test_the_library_fingerprint_follows_the_clock_and_git_dates(make_site):
+    """Built from the library's inputs (build._library_print), the fingerprint must still change
+    when no file does: an article whose date arrives is published; history moves a date."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from generator.build import Options, _library_print, read_all
+    from generator.cache import Cache
+    from generator.config import load_config
+    from generator.library import make_library
+    from generator.urls import Urls
+
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "content/articles/2030/01/b.md": article("B", "2030-01-02"),
+        }
+    )
+    config, _ = load_config(site, None)
+    urls, keys = Urls.from_config(config), []
+    articles, authors, pages = read_all(site, config, [], Cache(None), keys=keys)
+
+    def fingerprint(dated, now):
+        library, _ = make_library(dated, authors, pages, urls, config.tz, now=now)
+        return _library_print(library, dated, keys, urls, config, Options())
+
+    before = datetime(2020, 1, 1, tzinfo=UTC)
+    after = datetime(2031, 1, 1, tzinfo=UTC)
+    assert fingerprint(articles, before) == fingerprint(list(articles), before)
+    assert fingerprint(articles, before) != fingerprint(articles, after)  # B is published
+    moved = [replace(a, updated=after) if a.title == "A" else a for a in articles]
+    assert fingerprint(articles, before) != fingerprint(moved, before)
