@@ -33,7 +33,7 @@ from generator.render import PageFailed, template_problem, template_problems, th
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.urls import Urls
-from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, write
+from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, list_output, write
 
 if TYPE_CHECKING:
     from generator.related import Matches, TextMatches
@@ -429,13 +429,15 @@ def _write_site(
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
     unrelated = unrelated_pages(site, memo, stager)
+    listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:
         site.related = pending()
         clock.lap("related")
     try:
         batches = chain(rendered(site, memo, stager, RELATED), _collected(unrelated))
         pages = _remember(batches, memo, fingerprints)
-        result.report = write(_counted(pages, len(site.library.articles), progress), out_dir, stager)
+        counted = _counted(pages, len(site.library.articles), progress)
+        result.report = write(counted, out_dir, stager, listing)
     except jinja2.TemplateError as exc:  # outside the page tasks (a theme's static files, say)
         result.problems.append(template_problem(exc, site_dir))
         return

@@ -5,7 +5,7 @@ import pytest
 from generator.models import Output, Unchanged
 from generator.pagememo import output_files
 from generator.parallel import ordered_map
-from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, write
+from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, list_output, write
 
 
 def out(path: str, data: bytes) -> Output:
@@ -39,6 +39,53 @@ def test_a_rewrite_lists_the_output_as_it_is_on_disk(tmp_path):
     assert report.files == output_files(str(target))
     assert sorted(report.files) == ["a.html", "x/b.html"]
     assert report.files["x/b.html"][0] == 2
+
+
+BEFORE = {
+    "index.html": b"home",
+    "a/index.html": b"a",
+    "old/deep/er/index.html": b"stale, and its folders with it",
+    "keep/x.html": b"x",
+    "keep/stale.html": b"stale beside a kept file",
+    "swap/index.html": b"a folder that becomes a file",
+    "moved/stale.html": b"replaced by a new file beside it",
+    "grow/stale.html": b"replaced by a new file in a new folder in it",
+}
+AFTER = [
+    ("index.html", b"home"),
+    ("a/index.html", b"A changed"),
+    ("keep/x.html", b"x"),
+    ("new/deeper/still/index.html", b"new, in new folders"),
+    ("new/deeper/other.html", b"a second new file there"),
+    ("a/b/index.html", b"new beside a changed one"),
+    ("moved/fresh.html", b"fresh"),
+    ("grow/sub/new.html", b"new"),
+]
+
+
+def _handed(value):
+    return lambda: value
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["files", "a folder becomes a file"])
+def test_a_listing_taken_before_the_move_leaves_what_walking_after_it_leaves(tmp_path, swap):
+    """A build lists output/ while pages are made (list_output); deleting stale files and empty
+    folders from that listing must leave exactly what walking output/ after the move leaves."""
+    trees = {}
+    for listed in (False, True):
+        target = tmp_path / ("listed" if listed else "walked")
+        write([out(path, data) for path, data in BEFORE.items()], target)
+        (target / "empty/inner").mkdir(parents=True)  # a folder holding no file at all
+        (target / "hand.html").write_bytes(b"put there by hand")
+        after = [*AFTER, ("swap", b"now a file")] if swap else AFTER
+        listing = _handed(list_output(target)) if listed else None
+        report = write([out(p, d) for p, d in after], target, listing=listing)
+        folders = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_dir())
+        trees[listed] = (output_files(str(target)), folders, report.removed, sorted(report.written))
+        assert report.files == output_files(str(target))  # what the last-build record keeps
+    assert {path for path in trees[True][0]} == {p for p, _ in AFTER} | ({"swap"} if swap else set())
+    assert trees[True][1:] == trees[False][1:]
+    assert "old" not in trees[True][1] and "empty" not in trees[True][1] and "keep" in trees[True][1]
 
 
 def test_error_while_rendering_leaves_output_untouched(tmp_path):
