@@ -154,8 +154,11 @@ def text_matches(library: Library, settings: RelatedConfig, cache: Cache | None 
         shelf.save()
     full = tfidf_vectors(counts)
     del counts
-    near = nearest(prune(full, settings.terms), settings.candidates, _TEXT_FLOOR)
     vectors = heaviest(full, _SCORED_TERMS)
+    # A row's heaviest few terms are among its heaviest _SCORED_TERMS (one order, ties to the
+    # lower column), so those are cut from the shorter rows: the same terms, a third of the sort.
+    few = 0 < settings.terms <= _SCORED_TERMS
+    near = nearest(prune(vectors if few else full, settings.terms), settings.candidates, _TEXT_FLOOR)
     del full
     return TextMatches(near.rows * len(library.articles) + near.cols, vectors)
 

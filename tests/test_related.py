@@ -306,3 +306,22 @@ def test_texts_that_share_no_word_are_not_an_error(make_site):
     }
     graph = related_of(make_site(files))
     assert others(graph, "articles/2020/01/b.md") == ["articles/2020/01/a.md"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_rows_heaviest_few_terms_are_cut_alike_from_its_heaviest_many(seed):
+    """text_matches finds neighbours from rows already cut to their scored terms: cutting those
+    to the searched few must give what cutting the full rows gives, ties included."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from generator.similarity import heaviest, prune
+
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(0, 4, size=(40, 300)) / 4.0  # few distinct values: many ties
+    dense[rng.random(dense.shape) < 0.5] = 0.0
+    full = sp.csr_matrix(dense)
+    for few, many in [(5, 20), (20, 20), (50, 200)]:
+        cut = prune(heaviest(full, many), few)
+        alone = prune(full, few)
+        assert (cut != alone).nnz == 0 and np.array_equal(cut.indices, alone.indices)
