@@ -81,7 +81,15 @@ def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) 
         for target in targets
         if target in index and target != source
     ]
-    return np.unique(np.asarray(keys, dtype=np.int64))
+    return _unique(np.asarray(keys, dtype=np.int64))
+
+
+def _unique(keys: np.ndarray) -> np.ndarray:
+    """np.unique(keys): numpy 2's hashing unique, sorted after, took 8 times as long as a sort."""
+    ordered = np.sort(keys)
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> sp.csr_matrix:
@@ -191,7 +199,7 @@ def candidates(
     text_part = matches() if matches else text_matches(library, settings)
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
-    keys = np.unique(np.concatenate([text_part.near, links, _flip(links, n), picks, _flip(picks, n)]))
+    keys = _unique(np.concatenate([text_part.near, links, _flip(links, n), picks, _flip(picks, n)]))
     return Candidates(
         keys,
         n,

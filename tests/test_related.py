@@ -325,3 +325,14 @@ def test_a_rows_heaviest_few_terms_are_cut_alike_from_its_heaviest_many(seed):
         cut = prune(heaviest(full, many), few)
         alone = prune(full, few)
         assert (cut != alone).nnz == 0 and np.array_equal(cut.indices, alone.indices)
+
+
+def test_unique_keys_are_numpys_unique():
+    import numpy as np
+
+    from generator.related import _unique
+
+    rng = np.random.default_rng(1)
+    for size in (0, 1, 2, 1000):
+        keys = rng.integers(0, 50, size=size).astype(np.int64)
+        assert np.array_equal(_unique(keys), np.unique(keys))
