@@ -336,3 +336,31 @@ def test_unique_keys_are_numpys_unique():
     for size in (0, 1, 2, 1000):
         keys = rng.integers(0, 50, size=size).astype(np.int64)
         assert np.array_equal(_unique(keys), np.unique(keys))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pair_dots_are_the_dot_products_of_the_chosen_pairs(dtype):
+    """Rows with no terms, pairs at block edges, a last pair with an empty row: each chosen
+    pair's dot product in float64 (to its last bits: numpy adds a long run pairwise)."""
+    import math
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    from generator.similarity import _BLOCK_ROWS, pair_dots
+
+    rng = np.random.default_rng(7)
+    rows_n = 3 * _BLOCK_ROWS + 5
+    dense = rng.random((rows_n, 90)).astype(dtype)
+    dense[rng.random(dense.shape) < 0.8] = 0.0
+    dense[[3, _BLOCK_ROWS, rows_n - 1]] = 0.0  # rows with no terms at all
+    vectors = sp.csr_matrix(dense)
+    pairs = sorted({(int(i), int(j)) for i, j in rng.integers(0, rows_n, size=(600, 2))})
+    pairs += [(rows_n - 2, rows_n - 1)]  # the last pair's other row is empty
+    rows = np.array([i for i, _ in pairs])
+    cols = np.array([j for _, j in pairs])
+    got = pair_dots(vectors, rows, cols)
+    for (i, j), value in zip(pairs, got, strict=True):
+        expected = math.fsum((dense[i] * dense[j]).astype(np.float64))  # the exact sum
+        assert value == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert np.array_equal(got, pair_dots(vectors, rows, cols))  # and the same every time
