@@ -35,3 +35,17 @@ def test_display_date_names_every_month_in_english(month):
 )
 def test_display_time_is_twelve_hour_with_the_zone(when, shown):
     assert display_time(when) == shown
+
+
+def test_templates_read_a_views_keys_first_and_anything_else_as_jinja_does():
+    import jinja2
+
+    from generator.pagememo import shared
+    from generator.render import ViewEnvironment
+
+    env = ViewEnvironment(undefined=jinja2.StrictUndefined)
+    page = env.from_string("{{ v.title }} {{ v.items }} {{ s.title }} {{ d.year }} {{ v.get('title') }}")
+    views = {"v": {"title": "T", "items": 3}, "s": shared({"title": "S"}), "d": datetime(2012, 12, 3)}
+    assert page.render(**views) == "T 3 S 2012 T"
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ v.missing }}").render(v={})
