@@ -29,8 +29,6 @@ from generator.parallel import ordered_map
 _MARKUP = re.compile(r"\]\([^)]*\)|<[^>]*>|https?://\S+")
 # Words of two letters or more; digits and underscores split words (years and ids are not topics).
 _WORD = re.compile(r"[^\W\d_]{2,}")
-# On lower-case text without non-ASCII letters this finds the same words, twice as fast.
-_ASCII_WORD = re.compile(r"[a-z]{2,}")
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among processes
 _MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
@@ -58,9 +56,18 @@ class Neighbours:
     sims: np.ndarray
 
 
-def words(text: str) -> list[str]:
+def _tokens(text: str) -> list[str]:
+    """A text's words: runs of two letters or more, lowercased, markup and URLs left out; runs
+    of one letter may be left in (the tally drops them with the stop words). Where no letter is
+    outside ASCII, every other character becomes a space and the text is split, in C: finding
+    each word with a regex took 0.9 s of 1.5 at 10,000 texts."""
     text = _MARKUP.sub(" ", text).lower()
-    return (_WORD if _NON_ASCII_LETTER.search(text) else _ASCII_WORD).findall(text)
+    if not text.isascii() and _NON_ASCII_LETTER.search(text):
+        return _WORD.findall(text)
+    return text.encode("ascii", "replace").translate(_ASCII_LETTERS_ONLY).decode("ascii").split()
+
+
+_ASCII_LETTERS_ONLY = bytes(c if ord("a") <= c <= ord("z") else ord(" ") for c in range(256))
 
 
 @dataclass
@@ -88,12 +95,12 @@ def _tally(documents: list[Document], title_weight: int) -> _Tally:
     hashes, counts, sizes = array("q"), array("f"), array("q")
     seen: set[str] = set()
     for document in documents:
-        counter = Counter(words(_text(document, title_weight)))
+        counter = Counter(_tokens(_text(document, title_weight)))
         hashes.extend(map(hash, counter))
         counts.extend(counter.values())
         sizes.append(len(counter))
         seen.update(counter)
-    seen -= stop_words()
+    seen = {word for word in seen if len(word) > 1} - stop_words()  # words() has no 1-letter words
     spelling = dict(zip(map(hash, seen), seen, strict=True))
     unique, columns = np.unique(np.frombuffer(hashes, dtype=np.int64), return_inverse=True)
     del hashes

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from generator import similarity
 from generator.build import Options, load
@@ -94,3 +96,27 @@ def load_related_before_edit(make_site) -> list:
     result = load(make_site(FILES), Options(cache=False))
     assert result.site is not None
     return result.site.related[FLOOD_ID]
+
+
+def _reference_words(text: str) -> list[str]:
+    """What a word is, said once with the regexes: runs of 2+ letters, markup and URLs left out."""
+    from generator.similarity import _MARKUP, _WORD
+
+    return _WORD.findall(_MARKUP.sub(" ", text).lower())
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+@example("It’s a 2012 résumé of [links](http://x.org/a-b) and <b>tags</b>, I/O & e-mail")
+@example("ascii only: a b cc d3e f_g")
+@example("Ünïcode words and ascii ones")
+def test_tokens_are_the_words_a_regex_finds(text):
+    """The tokeniser's split path must find exactly the regex's words (one-letter runs aside,
+    which the tally drops)."""
+    from generator.similarity import _tokens
+
+    assert [w for w in _tokens(text) if len(w) > 1] == _reference_words(text)
+
+
+def test_one_letter_words_are_not_terms():
+    counts = term_counts([Document("A b cc", "", "i x dd"), Document("cc", "", "dd e")], 0)
+    assert sorted(counts.vocabulary.tolist()) == ["cc", "dd"]
