@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Container, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,10 @@ def _relative(name: str, site_dir: Path) -> str:
 Finish = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _index_context(views: ViewMaker, index: IndexPage, _context: dict[str, Any]) -> dict[str, Any]:
+    return {"index": views.index(index)}
+
+
 def _made_article(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, "article": made(context["article"])}
 
@@ -209,12 +214,23 @@ class Renderer:
         self._neighbours: dict[str, tuple[str | None, str | None]] | None = None
 
     def page(
-        self, template: str, url: str, kind: str = "page", *, finish: Finish | None = None, **context: Any
+        self,
+        template: str,
+        url: str,
+        kind: str = "page",
+        *,
+        finish: Finish | None = None,
+        inputs: tuple[Any, ...] | None = None,
+        **context: Any,
     ) -> Output:
-        """One page; `finish` makes the context's Deferred values once the page is to be rendered."""
+        """One page; `finish` makes the context's Deferred values once the page is to be rendered.
+
+        With `inputs` (everything the context is made from), those are hashed instead of the
+        context, and `finish` makes the context only if the page is rendered."""
         path = output_file(url)
         if self.memo is not None:
-            fingerprint = self.memo.fingerprint(template, url, {**context, "site": self.site})
+            known = {**context, "site": self.site} if inputs is None else ("inputs", inputs, self.site)
+            fingerprint = self.memo.fingerprint(template, url, known)
             if fingerprint is not None:
                 if self.memo.unchanged(path, fingerprint):
                     return Unchanged(url=url, path=path, kind=kind)
@@ -240,8 +256,16 @@ class Renderer:
             yield self.page("article.html", url, "article", finish=_made_article, article=view)
 
     def indexes(self, pages: list[IndexPage]) -> Iterator[Output]:
+        """Index pages; one whose inputs (its articles' teasers' inputs, not the teasers) are
+        unchanged isn't even given a view: most of an archive's pages list no edited article."""
+        views = self.views
         for index in pages:
-            yield self.page("list.html", index.url, index.kind, index=self.views.index(index))
+            inputs = views.index_inputs(index)
+            if inputs is None:  # something that can't be hashed: the view itself is fingerprinted
+                yield self.page("list.html", index.url, index.kind, index=views.index(index))
+                continue
+            made = partial(_index_context, views, index)
+            yield self.page("list.html", index.url, index.kind, inputs=(views.urls, inputs), finish=made)
 
     def overviews(self, home_only: bool = False) -> Iterator[Output]:
         """Home, archive, authors, tags, 404 and pages; only the home page when that is all that changed."""

@@ -19,8 +19,8 @@ from generator.config import Config
 from generator.graph import Cards, Edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
-from generator.models import Article, Related
-from generator.pagememo import shared
+from generator.models import Article, Author, Related
+from generator.pagememo import shared, site_fingerprint
 from generator.texts import PackedTexts, unpack
 from generator.urls import Urls
 
@@ -128,6 +128,7 @@ class ViewMaker:
     _neighbours: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     _bylines: dict[str, list[dict[str, str]]] = field(default_factory=dict, repr=False, compare=False)
     _indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _teaser_prints: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
         return {
@@ -164,6 +165,24 @@ class ViewMaker:
             "summary": self.summaries.get(article_id, ""),
             "authors": self.bylines(article_id),
         }
+
+    def teaser_print(self, article_id: str) -> str | None:
+        """A hash of what `teaser(article_id)` is made from (with `urls`, which callers hash once):
+        an index page hashes these instead of its teasers (see index_inputs). Kept in step with
+        _teaser: a field it shows must come from these inputs."""
+        if article_id not in self._teaser_prints:
+            authors = [
+                (slug, self.library.authors[slug].name) for slug in self.library.article_authors[article_id]
+            ]
+            self._teaser_prints[article_id] = site_fingerprint(
+                "teaser",
+                self.library.by_id[article_id].title,
+                self.library.url[article_id],
+                self.when(article_id),
+                self.summaries.get(article_id, ""),
+                authors,
+            )
+        return self._teaser_prints[article_id]
 
     def bylines(self, article_id: str) -> list[dict[str, str]]:
         """An article's authors as links (made once per build, shown by its page and teaser)."""
@@ -312,18 +331,33 @@ class ViewMaker:
             data["keywords"] = [self.library.tags[s].name for s in self.library.article_tags[article.id]]
         return data
 
+    def index_inputs(self, page: IndexPage) -> tuple[Any, ...] | None:
+        """What `index(page)` is made from, besides `urls`: the page (its articles, numbers and
+        neighbours), its author's profile, and its teasers' inputs. A build hashes these to
+        decide whether the page changed, without making its view (see Renderer.indexes); None
+        when a teaser's inputs can't be hashed."""
+        profile = self._profile_of(page)
+        shown = None
+        if profile is not None:
+            body = self.html.packed(profile.id) if isinstance(self.html, PackedTexts) else None
+            shown = (profile.bio, profile.photo, profile.links, body or self.html.get(profile.id, ""))
+        teasers = [self.teaser_print(i) for i in page.article_ids]
+        return None if None in teasers else (page, shown, teasers)
+
+    def _profile_of(self, page: IndexPage) -> Author | None:
+        return self.library.authors[page.key].profile if page.kind == "author" else None
+
     def index(self, page: IndexPage) -> dict[str, Any]:
         href = self.urls.href
         profile = None
-        if page.kind == "author":
-            entry = self.library.authors[page.key]
-            if entry.profile:
-                profile = {
-                    "bio": entry.profile.bio,
-                    "photo": entry.profile.photo,
-                    "links": [{"name": n, "url": u} for n, u in entry.profile.links],
-                    "body": Markup(self.html.get(entry.profile.id, "")),
-                }
+        entry = self._profile_of(page)
+        if entry is not None:
+            profile = {
+                "bio": entry.bio,
+                "photo": entry.photo,
+                "links": [{"name": n, "url": u} for n, u in entry.links],
+                "body": Markup(self.html.get(entry.id, "")),
+            }
         return {
             "kind": page.kind,
             "title": page.title,

@@ -387,3 +387,100 @@ def test_the_library_fingerprint_follows_the_clock_and_git_dates(make_site):
     assert fingerprint(articles, before) != fingerprint(articles, after)  # B is published
     moved = [replace(a, updated=after) if a.title == "A" else a for a in articles]
     assert fingerprint(articles, before) != fingerprint(moved, before)
+
+
+INDEX_SITE = {
+    "content/authors/ann-lee.md": "---\nname: Ann Lee\nbio: Covers the river.\n---\n\nLonger bio.\n",
+    "content/articles/2020/03/a.md": article(
+        "Flood waters rise", "2020-03-01", "Body.", tags=["Floods"], authors=["Ann Lee"], summary="Dek A."
+    ),
+    "content/articles/2020/03/b.md": article(
+        "Levee holds", "2020-03-02", "Body.", tags=["Floods"], authors=["Bo Chan"]
+    ),
+    "content/articles/2020/04/c.md": article("Budget passes", "2020-04-01", "Body.", tags=["Schools"]),
+}
+
+
+def _edit_index_site(site: Path, change: str) -> None:
+    def replace_in(rel: str, old: str, new: str) -> None:
+        path = site / rel
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+
+    if change == "summary":
+        replace_in("content/articles/2020/03/a.md", "Dek A.", "A new dek.")
+    elif change == "author renamed":
+        replace_in("content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
+    elif change == "profile bio":
+        replace_in("content/authors/ann-lee.md", "Covers the river.", "Covers floods.")
+    elif change == "profile body":
+        replace_in("content/authors/ann-lee.md", "Longer bio.", "A longer bio.")
+    elif change == "title":
+        replace_in("content/articles/2020/03/b.md", "Levee holds", "Levee gives way")
+    elif change == "time zone":
+        (site / "site.toml").write_text('title = "Test"\ntimezone = "Asia/Tokyo"\n')
+    elif change == "per page":
+        (site / "site.toml").write_text('title = "Test"\nper_page = 1\n')
+    elif change == "base url":
+        (site / "site.toml").write_text('title = "Test"\nbase_url = "https://example.org/news/"\n')
+
+
+INDEX_CHANGES = [
+    "summary",
+    "author renamed",
+    "profile bio",
+    "profile body",
+    "title",
+    "time zone",
+    "per page",
+    "base url",
+]
+
+
+@pytest.mark.parametrize("change", INDEX_CHANGES)
+def test_an_index_page_is_rendered_again_whenever_its_view_changes(make_site, change):
+    """Index pages are checked by the inputs of their views (views.index_inputs), not the views:
+    whenever an index page's view changes, its inputs' fingerprint must change too."""
+    from generator.build import Options, load
+    from generator.indexes import all_index_pages
+    from generator.pagememo import site_fingerprint
+    from generator.views import ViewMaker
+
+    def prints(site: Path) -> dict[str, tuple[str | None, str | None]]:
+        loaded = load(site, Options(cache=False)).site
+        assert loaded is not None
+        views = ViewMaker(
+            loaded.config,
+            loaded.urls,
+            loaded.library,
+            loaded.bodies.html,
+            loaded.bodies.summaries,
+            loaded.related,
+        )
+        return {
+            page.url: (
+                site_fingerprint("view", views.index(page)),
+                site_fingerprint("inputs", views.urls, views.index_inputs(page)),
+            )
+            for page in all_index_pages(loaded.library, loaded.config.per_page)
+        }
+
+    site = make_site(INDEX_SITE)
+    before = prints(site)
+    _edit_index_site(site, change)
+    after = prints(site)
+    changed_views = {url for url in after if before.get(url, (None,))[0] != after[url][0]}
+    assert changed_views, "the edit must change some index page"
+    for url in changed_views:
+        assert url not in before or before[url][1] != after[url][1], url
+
+
+@pytest.mark.parametrize("change", INDEX_CHANGES)
+def test_index_pages_after_an_edit_are_those_of_a_fresh_build(make_site, change):
+    site = make_site(INDEX_SITE)
+    out = _build(site)
+    _edit_index_site(site, change)
+    _build(site)
+    fresh = site.parent / "fresh"
+    _build(site, "--no-cache", "--out", str(fresh))
+    assert _snapshot(out) == _snapshot(fresh)
