@@ -7,6 +7,7 @@ own script draw them. Node and edge order follow the library, so the output is b
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 from generator.library import Library
@@ -51,44 +52,58 @@ Cards = dict[str, tuple[str, str, str]]  # article id → title, date (ISO), URL
 
 def neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]:
     """Geometry of a small drawing: the article in the middle, its related ones around it, and the
-    closest of theirs on an outer ring; line width follows the score. Drawn without JavaScript."""
-    centre = _SIZE / 2
+    closest of theirs on an outer ring; line width follows the score. Drawn without JavaScript.
+
+    Made for every article page on every build (a page's fingerprint holds what it shows, so an
+    edit that moves scores a little re-renders only the drawings it changes): positions depend
+    only on how many related articles there are, and are worked out once per count."""
+    centre = (round(_SIZE / 2, 1), round(_SIZE / 2, 1))
     first = edges[article_id]
-    placed: dict[str, tuple[float, float, int]] = {article_id: (centre, centre, 0)}
-    lines: list[dict[str, Any]] = []
+    inner, outer = _layout(len(first))
+    placed: dict[str, tuple[tuple[float, float], int]] = {article_id: (centre, 0)}
+    lines: list[tuple[tuple[float, float], tuple[float, float], float]] = []
     for n, (other, score) in enumerate(first):
-        angle = 2 * math.pi * n / max(len(first), 1) - math.pi / 2
-        placed[other] = (*_point(centre, _RINGS[1], angle), 1)
-        lines.append(_edge(placed, article_id, other, score))
-    spread = math.pi / max(len(first), 1) / 2
+        placed[other] = (inner[n], 1)
+        lines.append((centre, inner[n], score))
     for n, (other, _) in enumerate(first):
-        angle = 2 * math.pi * n / max(len(first), 1) - math.pi / 2
         seconds = [(o, s) for o, s in edges[other] if o not in placed]
         for m, (second, score) in enumerate(seconds[:_SECOND_HOP]):
-            offset = spread * (m - (_SECOND_HOP - 1) / 2)
-            placed[second] = (*_point(centre, _RINGS[2], angle + offset), 2)
-            lines.append(_edge(placed, other, second, score))
-    top = max((line["score"] for line in lines), default=1.0) or 1.0
-    for line in lines:
-        line["width"] = round(0.75 + 3.25 * min(line.pop("score") / top, 1.0), 2)
-    nodes = [
-        {
-            "x": round(x, 1),
-            "y": round(y, 1),
-            "hop": hop,
-            "title": cards[aid][0],
-            "date": cards[aid][1],
-            "url": cards[aid][2],
-        }
-        for aid, (x, y, hop) in placed.items()
+            placed[second] = (outer[n][m], 2)
+            lines.append((inner[n], outer[n][m], score))
+    top = max((score for _, _, score in lines), default=1.0) or 1.0
+    drawn = [
+        {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "width": round(0.75 + 3.25 * min(score / top, 1.0), 2)}
+        for (x1, y1), (x2, y2), score in lines
     ]
-    return {"size": _SIZE, "nodes": nodes, "edges": lines}
+    nodes = [
+        {"x": x, "y": y, "hop": hop, "title": cards[aid][0], "date": cards[aid][1], "url": cards[aid][2]}
+        for aid, ((x, y), hop) in placed.items()
+    ]
+    return {"size": _SIZE, "nodes": nodes, "edges": drawn}
+
+
+Point = tuple[float, float]
+
+
+@cache
+def _layout(count: int) -> tuple[list[Point], list[list[Point]]]:
+    """Where `count` related articles go on the inner ring and, for each, its second-hop
+    neighbours on the outer ring, rounded as drawn (the same for every article with that many)."""
+    centre = _SIZE / 2
+    spread = math.pi / max(count, 1) / 2
+    inner: list[Point] = []
+    outer: list[list[Point]] = []
+    for n in range(count):
+        angle = 2 * math.pi * n / max(count, 1) - math.pi / 2
+        inner.append(_rounded(_point(centre, _RINGS[1], angle)))
+        offsets = [spread * (m - (_SECOND_HOP - 1) / 2) for m in range(_SECOND_HOP)]
+        outer.append([_rounded(_point(centre, _RINGS[2], angle + offset)) for offset in offsets])
+    return inner, outer
+
+
+def _rounded(point: Point) -> Point:
+    return round(point[0], 1), round(point[1], 1)
 
 
 def _point(centre: float, radius: float, angle: float) -> tuple[float, float]:
     return centre + radius * math.cos(angle), centre + radius * math.sin(angle)
-
-
-def _edge(placed: dict[str, tuple[float, float, int]], a: str, b: str, score: float) -> dict[str, Any]:
-    (x1, y1, _), (x2, y2, _) = placed[a], placed[b]
-    return {"x1": round(x1, 1), "y1": round(y1, 1), "x2": round(x2, 1), "y2": round(y2, 1), "score": score}

@@ -142,3 +142,32 @@ def test_the_page_data_is_the_published_graph(page, served: str):
     published = json.loads(page.evaluate("fetch('../graph.json').then(r => r.text())"))
     assert inline == published
     assert [n["url"] for n in inline["nodes"]][0].startswith("/news/")
+
+
+def test_a_neighbourhood_drawing_places_related_articles_on_rings_and_sizes_lines_by_score():
+    """graph.neighbourhood: the article in the middle, its related ones on the inner ring in list
+    order from the top, two of each one's own on the outer ring, widths scaled to the best."""
+    import math
+
+    from generator.graph import _RINGS, _SIZE, neighbourhood
+
+    edges = {
+        "a": [("b", 2.0), ("c", 1.0), ("d", 0.5)],
+        "b": [("a", 2.0), ("e", 1.0), ("f", 0.8), ("g", 0.1)],
+        "c": [("b", 1.0), ("e", 0.9), ("h", 0.2)],  # b placed already, e by b: only h is new
+        "d": [],
+    }
+    cards = {k: (k.upper(), "2012-12-03", f"/{k}/") for k in "abcdefgh"}
+    hood = neighbourhood("a", edges, cards)
+    nodes = {n["title"]: n for n in hood["nodes"]}
+    assert list(nodes) == ["A", "B", "C", "D", "E", "F", "H"]
+    centre = _SIZE / 2
+    assert (nodes["A"]["x"], nodes["A"]["y"], nodes["A"]["hop"]) == (centre, centre, 0)
+    for name, hop in [("B", 1), ("C", 1), ("D", 1), ("E", 2), ("F", 2), ("H", 2)]:
+        node = nodes[name]
+        radius = math.dist((node["x"], node["y"]), (centre, centre))
+        assert node["hop"] == hop and abs(radius - _RINGS[hop]) < 0.2, name
+    assert nodes["B"]["x"] == centre and nodes["B"]["y"] < centre  # the first one at the top
+    widths = [(e["x2"], e["y2"], e["width"]) for e in hood["edges"]]
+    assert len(widths) == 6 and widths[0][2] == 4.0  # a-b, the best score, is the widest
+    assert [w for *_, w in widths] == [4.0, 2.38, 1.56, 2.38, 2.05, 1.07]
