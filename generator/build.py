@@ -445,7 +445,7 @@ def _write_site(
         result.problems.append(exc.problem)
         return
     clock.lap("render+write")
-    memo.record(fingerprints)
+    memo.record(fingerprints, result.report.files if result.report else None)
     if whole is not None:
         memo.record_site(whole)
     cache.save()

@@ -48,14 +48,18 @@ class PageMemo:
         """In the main process: a page found unchanged (maybe by a worker) keeps its record."""
         self.shelf.put(path, self.shelf.old[path])
 
-    def record(self, fingerprints: dict[str, str]) -> None:
-        """After writing: remember the fingerprint, size and mtime of each page now on disk."""
+    def record(self, fingerprints: dict[str, str], known: dict[str, tuple[int, int]] | None = None) -> None:
+        """After writing: remember the fingerprint, size and mtime of each page now on disk
+        (`known`: sizes and mtimes the write took already, see WriteReport.files)."""
         for path, fingerprint in fingerprints.items():
-            try:
-                stat = os.stat(os.path.join(self._root, path))
-            except OSError:
-                continue
-            self.shelf.put(path, (fingerprint, stat.st_size, stat.st_mtime_ns))
+            found = known.get(path) if known is not None else None
+            if found is None:
+                try:
+                    stat = os.stat(os.path.join(self._root, path))
+                except OSError:
+                    continue
+                found = (stat.st_size, stat.st_mtime_ns)
+            self.shelf.put(path, (fingerprint, *found))
 
     def site_unchanged(self, fingerprint: str) -> bool:
         """True when the whole site's inputs are those of the last build and output/ holds exactly

@@ -54,6 +54,7 @@ class Staged:
     written: bool  # its bytes differ from output/'s and are staged
     kept: bool = False  # an `Unchanged` output: not rendered, the file on disk stays
     digest: str = ""  # hash of its bytes (what the page memo records); "" when kept or not needed
+    stat: tuple[int, int] | None = None  # size and mtime_ns of the staged file (moving keeps them)
 
 
 def digest(data: bytes) -> str:
@@ -96,7 +97,8 @@ class Stager:
             staged.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(staged.parent)
         staged.write_bytes(output.data)
-        return Staged(output.url, output.path, written=True, digest=hashed)
+        stat = staged.stat()
+        return Staged(output.url, output.path, True, digest=hashed, stat=(stat.st_size, stat.st_mtime_ns))
 
 
 def _running(pid: int) -> bool:
@@ -167,6 +169,7 @@ def write(
         stager.clear()
     keep: set[str] = {MARKER}
     claimed: dict[str, str] = {}
+    stats: dict[str, tuple[int, int] | None] = {}  # written files' size and mtime, as staged
     try:
         for item in outputs:
             staged = item if isinstance(item, Staged) else stager.stage(item)
@@ -183,18 +186,24 @@ def write(
             keep.add(staged.path)
             if staged.written:
                 report.written.append(staged.path)
+                stats[staged.path] = staged.stat
             else:
                 report.unchanged += 1
     except BaseException:
         shutil.rmtree(stager.staging, ignore_errors=True)
         raise
     listed = listing() if listing is not None else None  # before the move: output/ as it was
-    _commit(stager.staging, out_dir, report, keep, listed)
+    _commit(stager.staging, out_dir, report, keep, listed, stats)
     return report
 
 
 def _commit(
-    staging: Path, out_dir: Path, report: WriteReport, keep: set[str], listed: Listing | None = None
+    staging: Path,
+    out_dir: Path,
+    report: WriteReport,
+    keep: set[str],
+    listed: Listing | None = None,
+    stats: dict[str, tuple[int, int] | None] | None = None,
 ) -> None:
     if not out_dir.exists():
         staging.mkdir(parents=True, exist_ok=True)
@@ -202,6 +211,9 @@ def _commit(
             "This folder is written by press build; stale files in it are deleted.\n"
         )
         staging.rename(out_dir)
+        # output/ is the staging folder: its files are those staged, as stat'ed when staged
+        if stats is not None and None not in stats.values() and stats.keys() == set(report.written):
+            report.files = dict(stats)  # type: ignore[arg-type] (no None, checked)
         return
     for rel in report.written:
         target = out_dir / rel

@@ -19,6 +19,15 @@ def test_first_write_creates_folder_with_marker(tmp_path):
     assert (tmp_path / "o/x/index.html").read_bytes() == b"b"
 
 
+def test_a_first_write_lists_the_output_as_it_is_on_disk(tmp_path):
+    """The staged files' sizes and mtimes, taken as they were staged, are those of output/ once
+    the staging folder becomes it (the last-build record and page memo keep them)."""
+    target = tmp_path / "o"
+    report = write([out("index.html", b"a"), out("x/y/index.html", b"bb"), out("s.css", b"")], target)
+    assert report.files == output_files(str(target))
+    assert sorted(report.files) == ["index.html", "s.css", "x/y/index.html"]
+
+
 def test_only_changed_files_are_written_and_stale_removed(tmp_path):
     target = tmp_path / "o"
     write([out("a.html", b"a"), out("b.html", b"b"), out("old/c.html", b"c")], target)
