@@ -26,8 +26,8 @@ from generator.urls import Urls
 
 
 def display_date(when: datetime) -> str:
-    """ "December 3, 2012": English whatever the machine's locale (strftime's %B is the locale's,
-    and slow: a build formats tens of thousands of dates)."""
+    """Like "December 3, 2012", in English whatever the machine's locale (strftime's %B is the
+    locale's, and slow: a build formats tens of thousands of dates)."""
     return f"{MONTHS[when.month - 1]} {when.day}, {when.year}"
 
 
