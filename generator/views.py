@@ -290,10 +290,16 @@ class ViewMaker:
         return Deferred(drawn_neighbourhood, (article_id, edges, cards))
 
     def _edges_of(self, article_id: str) -> list[tuple[str, float]]:
+        """An article's related ids and scores as the drawing uses them: scores to three places,
+        as the related list shows them. An edit that adds words moves the weights of every text
+        sharing them, and the sixth place of hundreds of scores; the drawings don't change, and
+        their pages aren't rendered again for it."""
         if article_id not in self._edges:
             by_id = self.library.by_id
             listed = self.related.get(article_id, [])
-            self._edges[article_id] = [(other, score) for other, score, _ in listed if other in by_id]
+            self._edges[article_id] = [
+                (other, round(score, 3)) for other, score, _ in listed if other in by_id
+            ]
         return self._edges[article_id]
 
     def _card(self, article_id: str) -> tuple[str, str, str]:

@@ -49,3 +49,27 @@ def test_templates_read_a_views_keys_first_and_anything_else_as_jinja_does():
     assert page.render(**views) == "T 3 S 2012 T"
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ v.missing }}").render(v={})
+
+
+def test_the_neighbourhood_drawing_is_fingerprinted_with_scores_as_shown(make_site):
+    """Scores to three places, as the related list shows them: a change in the sixth place (an
+    edit elsewhere moved a term weight) must not make the page look changed."""
+    from generator.build import Options, load
+    from generator.views import ViewMaker
+    from tests.test_related import FILES, FLOOD_ID
+
+    site = load(make_site(FILES), Options(cache=False)).site
+    assert site is not None
+
+    def drawing_inputs(related):
+        views = ViewMaker(
+            site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, related
+        )
+        return views._neighbourhood(FLOOD_ID).inputs
+
+    def shifted(by: float):
+        return {aid: [(o, round(s, 3) + by, r) for o, s, r in edges] for aid, edges in site.related.items()}
+
+    assert site.related[FLOOD_ID]
+    assert drawing_inputs(shifted(0.0001)) == drawing_inputs(shifted(0.0002))  # the same to 3 places
+    assert drawing_inputs(shifted(0.0001)) != drawing_inputs(shifted(0.0101))
