@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.cache import Shelf, key
-from generator.write import MARKER
+from generator.write import list_output
 
 Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
 SITE = ""  # the shelf key of the whole site's fingerprint (no output has an empty path)
@@ -148,23 +148,9 @@ class _HashWriter:
 
 
 def output_files(root: str) -> dict[str, tuple[int, int]] | None:
-    """Every file under output/ (except press's marker) → (size, mtime_ns).
-
-    os.scandir hands over each entry's type with its name, so only files are stat'ed, once.
-    """
-    found: dict[str, tuple[int, int]] = {}
-    folders = [(root, "")]
-    try:
-        while folders:
-            folder, prefix = folders.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    path = prefix + entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append((entry.path, path + "/"))
-                    elif path != MARKER:
-                        stat = entry.stat()
-                        found[path] = (stat.st_size, stat.st_mtime_ns)
-    except OSError:
+    """Every file under output/ (except press's marker) → (size, mtime_ns); None when output/
+    can't be listed or a file in it can't be stat'ed (then nothing is taken as unchanged)."""
+    listing = list_output(Path(root))
+    if listing is None or None in listing.files.values():
         return None
-    return found
+    return listing.files  # type: ignore[return-value] (no None, checked)
