@@ -202,9 +202,11 @@ def _commit(
     out_dir: Path,
     report: WriteReport,
     keep: set[str],
-    listed: Listing | None = None,
-    stats: dict[str, tuple[int, int] | None] | None = None,
+    listed: Listing | None,
+    stats: dict[str, tuple[int, int] | None],
 ) -> None:
+    """Move the staged files in and sweep stale ones; `stats` are the written files' sizes and
+    mtimes as staged (moving a file keeps them)."""
     if not out_dir.exists():
         staging.mkdir(parents=True, exist_ok=True)
         (staging / MARKER).write_text(
@@ -212,7 +214,7 @@ def _commit(
         )
         staging.rename(out_dir)
         # output/ is the staging folder: its files are those staged, as stat'ed when staged
-        if stats is not None and None not in stats.values() and stats.keys() == set(report.written):
+        if None not in stats.values():
             report.files = dict(stats)  # type: ignore[arg-type] (no None, checked)
         return
     for rel in report.written:
@@ -225,7 +227,7 @@ def _commit(
         (out_dir / MARKER).touch()
     shutil.rmtree(staging, ignore_errors=True)
     if listed is not None and listed.fits(report.written):
-        _remove_listed(out_dir, keep, report, listed)
+        _remove_listed(out_dir, keep, report, listed, stats)
     else:
         _remove_stale(out_dir, keep, report)
 
@@ -319,9 +321,15 @@ def _folders_of(rel: str) -> Iterator[str]:
     yield ""
 
 
-def _remove_listed(out_dir: Path, keep: set[str], report: WriteReport, listed: Listing) -> None:
+def _remove_listed(
+    out_dir: Path,
+    keep: set[str],
+    report: WriteReport,
+    listed: Listing,
+    stats: dict[str, tuple[int, int] | None],
+) -> None:
     """_remove_stale from a listing taken before the move: delete files no output claimed and
-    folders left empty, and note the files kept (those moved in are stat'ed afresh)."""
+    folders left empty, and note the files kept (those moved in with their staged stats)."""
     entries = dict(listed.entries)
     written = set(report.written)
     for rel in written - listed.files.keys():  # a new file: its folder holds one entry more
@@ -338,8 +346,11 @@ def _remove_listed(out_dir: Path, keep: set[str], report: WriteReport, listed: L
         elif rel not in written and stat is not None:
             report.files[rel] = stat
     for rel in written:
-        stat = os.stat(out_dir / rel)
-        report.files[rel] = (stat.st_size, stat.st_mtime_ns)
+        found = stats.get(rel)
+        if found is None:
+            stat = os.stat(out_dir / rel)
+            found = (stat.st_size, stat.st_mtime_ns)
+        report.files[rel] = found
     for folder in sorted((f for f in entries if f), key=lambda f: f.count("/"), reverse=True):
         if entries[folder] == 0:
             os.rmdir(out_dir / folder)
