@@ -280,14 +280,12 @@ def related(
     found = candidates(library, bodies, settings, matches)
     groups = _duplicate_groups(library)
     keys = found.keys
-    middle = np.searchsorted(keys, keys[len(keys) // 2] // found.n * found.n) if len(keys) else 0
-    parts = (keys[:middle], keys[middle:])
     if len(keys) >= _SPLIT_PAIRS:
-        second = in_background(_edges, library, settings, found, parts[1], groups)
-        first = _edges(library, settings, found, parts[0], groups)
-        edges = first + second()
+        middle = np.searchsorted(keys, keys[len(keys) // 2] // found.n * found.n)
+        second = in_background(_edges, library, settings, found, keys[middle:], groups)
+        edges = _edges(library, settings, found, keys[:middle], groups) + second()
     else:
-        edges = [edge for part in parts for edge in _edges(library, settings, found, part, groups)]
+        edges = _edges(library, settings, found, keys, groups)
     for source, other, score, reasons in edges:
         result[source].append((other, score, reasons))
     return result
