@@ -270,10 +270,14 @@ class ViewMaker:
 
     def body(self, article_id: str) -> Markup | Deferred:
         """An article's HTML, unpacked only if its page is rendered."""
-        packed = self.html.packed(article_id) if isinstance(self.html, PackedTexts) else None
-        if packed is None:
-            return Markup(self.html.get(article_id, ""))
-        return Deferred(unpacked_markup, (packed,))
+        stored = self._stored_html(article_id)
+        return Deferred(unpacked_markup, (stored,)) if isinstance(stored, bytes) else Markup(stored)
+
+    def _stored_html(self, source_id: str) -> bytes | str:
+        """A body's HTML as held: packed bytes when bodies are kept packed (equal bytes, equal
+        HTML: fingerprints need not unpack it), else the text."""
+        packed = self.html.packed(source_id) if isinstance(self.html, PackedTexts) else None
+        return packed if packed is not None else self.html.get(source_id, "")
 
     def _neighbourhood(self, article_id: str) -> Deferred | None:
         """The drawing's inputs: the related lists of the article and of each of its related ones,
@@ -345,8 +349,7 @@ class ViewMaker:
         profile = self._profile_of(page)
         shown = None
         if profile is not None:
-            body = self.html.packed(profile.id) if isinstance(self.html, PackedTexts) else None
-            shown = (profile.bio, profile.photo, profile.links, body or self.html.get(profile.id, ""))
+            shown = (profile.bio, profile.photo, profile.links, self._stored_html(profile.id))
         teasers = [self.teaser_print(i) for i in page.article_ids]
         return None if None in teasers else (page, shown, teasers)
 
