@@ -100,7 +100,7 @@ def _tally(documents: list[Document], title_weight: int) -> _Tally:
         counts.extend(counter.values())
         sizes.append(len(counter))
         seen.update(counter)
-    seen = {word for word in seen if len(word) > 1} - stop_words()  # words() has no 1-letter words
+    seen = {word for word in seen if len(word) > 1} - stop_words()  # a word is 2+ letters (_tokens)
     spelling = dict(zip(map(hash, seen), seen, strict=True))
     unique, columns = np.unique(np.frombuffer(hashes, dtype=np.int64), return_inverse=True)
     del hashes
@@ -370,8 +370,8 @@ def pair_dots(vectors: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.
     The buffer is flat and each pair's terms are summed as one run (np.add.reduceat, in float64):
     indexing it in two dimensions and summing with np.bincount took four times as long (the
     related lists of the corpus came out identical; a long run is added pairwise, so a sum may
-    differ in its last bit, never between runs or --jobs). The buffer is cleared entry by entry, not refilled,
-    so a block costs its entries, not the vocabulary's width.
+    differ in its last bit, never between runs or --jobs). The buffer is cleared entry by entry,
+    not refilled, so a block costs its entries, not the vocabulary's width.
     """
     out = np.zeros(len(rows))
     width = vectors.shape[1]
