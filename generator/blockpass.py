@@ -3,10 +3,10 @@
 Python-Markdown offers every block (a paragraph, a list, a header...) to each block processor in
 turn until one takes it, one or two Python calls and a regular expression each; a plain paragraph
 is offered to all sixteen. Each processor below can only take a block holding one of its strings
-(a header needs "#", a quote ">", a footnote definition "[^"), so the pass skips a processor when
-none of them is present. Processors we don't know are always tried. The output is
-Python-Markdown's own, byte for byte: tests/test_markdown.py renders the same documents with and
-without this pass and compares (every processor, the corpus, random text).
+(a header needs a line opening with "#", a quote ">", a footnote definition "[^"), so the pass
+skips a processor when none of them is present. Processors we don't know are always tried. The
+output is Python-Markdown's own, byte for byte: tests/test_markdown.py renders the same documents
+with and without this pass and compares (every processor, the corpus, random text).
 
 The loop replaced is the block parser's public `parseBlocks`, set on the one parser instance.
 """
@@ -21,17 +21,19 @@ from markdown import util
 from markdown.blockparser import BlockParser
 
 # Processor name (Python-Markdown's registry) → strings one of which every block it takes holds.
+# A string starting with a newline also counts at the very start of the block: a line starts there.
 # "markdown_block", "footnote", "abbr" and "reference" accept every block in `test` and decline in
 # `run`, putting the block back untouched: skipped, they decline just the same.
 TRIGGERS: dict[str, tuple[str, ...]] = {
     "markdown_block": (util.STX,),  # a stashed raw HTML block's placeholder
     "table": ("|",),
-    "hashheader": ("#",),
-    "setextheader": ("=", "-"),
-    "hr": ("-", "_", "*"),
+    "hashheader": ("\n#",),  # "#" opening a line
+    "setextheader": ("\n=", "\n-"),  # a line of "=" or "-" under the first
+    # three "-", "_" or "*" with at most two spaces between: two of them at most two spaces apart
+    "hr": ("--", "- -", "-  -", "__", "_ _", "_  _", "**", "* *", "*  *"),
     "olist": (".",),
     "ulist": ("*", "+", "-"),
-    "deflist": (":",),
+    "deflist": ("\n:", "\n :", "\n  :", "\n   :"),  # ":" opening a line, after up to 3 spaces
     "quote": (">",),
     "footnote": ("[^",),
     "abbr": ("*[",),
@@ -79,7 +81,7 @@ def _parse_blocks(self: BlockParser, parent: Any, blocks: list[str]) -> None:
             block = blocks[0]
             if needs:
                 for need in needs:
-                    if need in block:
+                    if need in block or (need[0] == "\n" and block.startswith(need[1:])):
                         break
                 else:
                     continue

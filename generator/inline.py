@@ -2,9 +2,10 @@
 
 Python-Markdown tries every inline pattern (links, emphasis, code, entities, raw HTML...) on every
 piece of text, one Python call each, and most pieces contain none of them: on the digital.gov
-corpus that loop was half of all Markdown time. Each pattern below can only match text holding its
-character (a link needs "[", an entity "&"), so the pass skips a pattern when that character is
-absent. Patterns we don't know are always tried. The output is Python-Markdown's own, byte for byte:
+corpus that loop was half of all Markdown time. Each pattern below can only match text holding one
+of its strings (a link needs "[", an entity "&", emphasis "*" or "_"), so the pass skips a pattern
+when they are all absent, and skips reference links and footnote markers in a document that
+defines none. Patterns we don't know are always tried. The output is Python-Markdown's own, byte for byte:
 tests/test_markdown.py renders the same documents with and without this pass and compares.
 
 It overrides the pass's private loop, so it is installed only when that loop is where it was
@@ -13,29 +14,54 @@ written for (`installed` says whether it is); otherwise Python-Markdown runs as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import markdown as md
 from markdown import util
 from markdown.treeprocessors import InlineProcessor
 
-# Pattern name (Python-Markdown's registry) → a character every match of it contains.
-TRIGGERS = {
-    "backtick": "`",
-    "escape": "\\",
-    "reference": "[",
-    "link": "[",
-    "image_link": "[",
-    "image_reference": "[",
-    "short_reference": "[",
-    "short_image_ref": "[",
-    "footnote": "[",
-    "autolink": "<",
-    "automail": "<",
-    "html": "<",
-    "entity": "&",
-    "linebreak": "\n",
+# Pattern name (Python-Markdown's registry) → strings one of which every match of it contains.
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "reference": ("[",),
+    "link": ("[",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_reference": ("[",),
+    "short_image_ref": ("![",),
+    "footnote": ("[^",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "entity": ("&",),
+    "linebreak": ("\n",),
+    "em_strong": ("*", "_"),
 }
+
+
+def _has_references(parser: md.Markdown, _pattern: Any) -> bool:
+    return bool(parser.references)
+
+
+def _has_footnotes(_parser: md.Markdown, pattern: Any) -> bool:
+    return bool(getattr(getattr(pattern, "footnotes", None), "footnotes", True))
+
+
+# Patterns that only ever match what the document defines: a reference link resolves only to a
+# `[id]: url` line, a footnote marker only to a `[^id]:` note. Python-Markdown finds each
+# bracket, parses it and then declines, leaving the text as it was; with nothing defined, the pass
+# skips them for the whole document.
+Defined = Callable[[md.Markdown, Any], bool]
+DEFINED: dict[str, Defined] = {
+    "reference": _has_references,
+    "short_reference": _has_references,
+    "image_reference": _has_references,
+    "short_image_ref": _has_references,
+    "footnote": _has_footnotes,
+}
+_NEVER: tuple[str, ...] = ()  # no string is ever found among none: the pattern is skipped
 _LOOP = "_InlineProcessor__handleInline"
 _APPLY = "_InlineProcessor__applyPattern"
 _PRIORITY = 20  # the inline pass's place among Python-Markdown's tree processors
@@ -47,33 +73,50 @@ def supported() -> bool:
 
 
 class SkippingInlineProcessor(InlineProcessor):
-    """The inline pass, trying a known pattern only on text that holds its character."""
+    """The inline pass, trying a known pattern only on text that holds one of its strings, and a
+    pattern that needs a definition only in a document that has some."""
 
     def __init__(self, parser: md.Markdown):
         super().__init__(parser)
-        self._needs: list[str | None] | None = None
+        self._known: tuple[int, list[tuple[str, ...] | None], dict[int, Defined]] | None = None
+        self._needs: list[tuple[str, ...] | None] = []
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        if self._needs is None or len(self._needs) != len(self.inlinePatterns):
-            needs: list[str | None] = [None] * len(self.inlinePatterns)
-            for name, character in TRIGGERS.items():
-                if name in self.inlinePatterns:
-                    needs[self.inlinePatterns.get_index_for_name(name)] = character
-            self._needs = needs
+        self._needs = self._plan()
         return super().run(tree, ancestors)
+
+    def _plan(self) -> list[tuple[str, ...] | None]:
+        """Each pattern's strings (None: always tried), made per document: definitions differ."""
+        patterns = self.inlinePatterns
+        if self._known is None or self._known[0] != len(patterns):  # an extension added a pattern
+            strings: list[tuple[str, ...] | None] = [None] * len(patterns)
+            for name, found in TRIGGERS.items():
+                if name in patterns:
+                    strings[patterns.get_index_for_name(name)] = found
+            checks = {patterns.get_index_for_name(n): c for n, c in DEFINED.items() if n in patterns}
+            self._known = (len(patterns), strings, checks)
+        needs = list(self._known[1])
+        for at, defined in self._known[2].items():
+            if not defined(self.md, patterns[at]):
+                needs[at] = _NEVER
+        return needs
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
         """Python-Markdown's loop (same signature and name, so its recursion lands here too)."""
         if isinstance(data, util.AtomicString):
             return data
-        patterns, needs = self.inlinePatterns, self._needs or []
+        patterns, needs = self.inlinePatterns, self._needs
         apply = getattr(self, _APPLY)
         start = 0
         while patternIndex < len(patterns):
             need = needs[patternIndex]
-            if need is not None and need not in data:
-                patternIndex, start = patternIndex + 1, 0  # what a pattern that found nothing returns
-                continue
+            if need is not None:
+                for string in need:
+                    if string in data:
+                        break
+                else:
+                    patternIndex, start = patternIndex + 1, 0  # what a pattern that found nothing returns
+                    continue
             data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
             if not matched:
                 patternIndex += 1
