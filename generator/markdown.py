@@ -20,7 +20,7 @@ import markdown as md
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator import blockpass, inline, prepass
+from generator import blockpass, inline, linkpass, prepass
 
 EXTENSIONS = ["extra", "sane_lists"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -109,6 +109,7 @@ class MarkdownRenderer:
         self._md = md.Markdown(extensions=[*EXTENSIONS, _LinkExtension(self._holder)], output_format="html")
         prepass.install(self._md)
         inline.install(self._md)
+        linkpass.install(self._md)
         blockpass.install(self._md)
         self._sanitize = sanitize
 

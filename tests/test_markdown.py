@@ -64,16 +64,17 @@ Term
 
 
 def _both(text: str) -> tuple[str, str]:
-    """Python-Markdown as shipped, and with the skipping passes (prepass.py, inline.py, blockpass.py)."""
+    """Python-Markdown as shipped, and with press's passes (prepass, inline, linkpass, blockpass)."""
     import markdown as md
 
-    from generator import blockpass, inline, prepass
+    from generator import blockpass, inline, linkpass, prepass
     from generator.markdown import EXTENSIONS
 
     plain = md.Markdown(extensions=EXTENSIONS, output_format="html")
     skipping = md.Markdown(extensions=EXTENSIONS, output_format="html")
     assert prepass.install(skipping), "this Python-Markdown changed the preprocessors prepass.py replaces"
     assert inline.install(skipping), "this Python-Markdown changed the inline loop inline.py replaces"
+    assert linkpass.install(skipping), "this Python-Markdown changed the link parsing linkpass.py replaces"
     assert blockpass.install(skipping), "this Python-Markdown changed the block loop blockpass.py replaces"
     return plain.convert(text), skipping.convert(text)
 
@@ -169,6 +170,7 @@ def test_html_pass_still_runs_on_text_with_an_entity_but_no_tag():
 # Pieces that each pass looks for, and the text around them, joined at random.
 PIECES = [
     *("#", "##", "=", "==", "-", "--", "_", "*", "**", "+", ".", "1.", ":", "|", ">", "!", "^"),
+    *("'", '"', "[a](/u)", "](", "![i](/p.png)", "<http://x.org>", ' "t"'),
     *("[", "]", "(", ")", "`", "```", "~~~", "<", "&", "\\", "\t", "\r", "\r\n"),
     *(" ", "  ", "   ", "\n", "\n\n", "a", "word", "http://x.org", "&amp;", "&copy", "&#169"),
     *("<div>", "</div>", "<b>", "</b>", "<!-- c -->", "[^1]", "[^1]: note", "[r]", "[r]: /u", "*[A]: b"),
