@@ -98,3 +98,29 @@ def test_cancelled_work_is_stopped_at_once(tmp_path):
     assert time.monotonic() - started < 2
     time.sleep(4)
     assert not marker.exists()
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_the_process_ends_when_its_work_is_done_not_when_the_result_is_taken():
+    """Its memory is freed at once: the answer waits in a file, not in a pipe it would block on."""
+    import time
+
+    job = in_background(bytes, 50_000_000)  # far more than a pipe holds
+    process = job._process
+    deadline = time.monotonic() + 30
+    while process.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process.is_alive()
+    assert job() == bytes(50_000_000)
+
+
+def test_no_answer_file_is_left_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert in_background(_pid)() != os.getpid()
+    in_background(_touch_later, str(tmp_path / "never")).cancel()
+    assert list(tmp_path.iterdir()) == []
