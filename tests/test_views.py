@@ -73,3 +73,22 @@ def test_the_neighbourhood_drawing_is_fingerprinted_with_scores_as_shown(make_si
     assert site.related[FLOOD_ID]
     assert drawing_inputs(shifted(0.0001)) == drawing_inputs(shifted(0.0002))  # the same to 3 places
     assert drawing_inputs(shifted(0.0001)) != drawing_inputs(shifted(0.0101))
+
+
+def test_drawing_escapes_each_node_once_and_never_a_title_already_marked_safe():
+    """Node labels are escaped once per article (cached): a title written "Q&amp;A" and the same
+    characters marked safe are equal strings, and must not share one cached label."""
+    from markupsafe import Markup
+
+    from generator.views import drawing
+
+    def hood(title):
+        node = {"x": 1.0, "y": 2.0, "hop": 0, "title": title, "date": "May 1, 2020", "url": "/a?x=1&y=2"}
+        return {"size": 10, "edges": [], "nodes": [node]}
+
+    written = drawing(hood("Q&amp;A <live>"))
+    safe = drawing(hood(Markup("Q&amp;A <live>")))
+    assert 'aria-label="Q&amp;amp;A &lt;live&gt; (May 1, 2020)"' in written
+    assert 'aria-label="Q&amp;A <live> (May 1, 2020)"' in safe
+    assert drawing(hood("Q&amp;A <live>")) == written
+    assert 'href="/a?x=1&amp;y=2"' in written
