@@ -249,6 +249,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
     # packages; an editable install or a checkout compiles on first run); an environment that turns
     # the cache off would charge press, run from its checkout, for compiling itself on every build.
     environ = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    _settle()
     started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env={**environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -277,6 +278,17 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dic
         "max_process_rss_mb": round(usage.ru_maxrss / 1024),
         "exit": proc.returncode,
     }
+
+
+def _settle() -> None:
+    """Let the disk finish what came before (copying an archive, deleting the last tool's site): a
+    build timed while the kernel still writes back or discards thousands of files pays for them,
+    by a few seconds on a disk mounted with `discard`."""
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
+SETTLE_SECONDS = 2.0
 
 
 def html_files(folder: Path) -> int:
