@@ -5,8 +5,9 @@ piece of text, one Python call each, and most pieces contain none of them: on th
 corpus that loop was half of all Markdown time. Each pattern below can only match text holding one
 of its strings (a link needs "[", an entity "&", emphasis "*" or "_"), so the pass skips a pattern
 when they are all absent, and skips reference links and footnote markers in a document that
-defines none. Patterns we don't know are always tried. The output is Python-Markdown's own, byte for byte:
-tests/test_markdown.py renders the same documents with and without this pass and compares.
+defines none. Patterns we don't know are always tried. The output is Python-Markdown's own, byte
+for byte: tests/test_markdown.py renders the same documents with and without this pass and
+compares (every pattern, the corpus, random text).
 
 It overrides the pass's private loop, so it is installed only when that loop is where it was
 written for (`installed` says whether it is); otherwise Python-Markdown runs as shipped.

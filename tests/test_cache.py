@@ -484,3 +484,91 @@ def test_index_pages_after_an_edit_are_those_of_a_fresh_build(make_site, change)
     fresh = site.parent / "fresh"
     _build(site, "--no-cache", "--out", str(fresh))
     assert _snapshot(out) == _snapshot(fresh)
+
+
+_FLOOD = "Flood waters rose over the river levee; the river crest came at dawn and the levee held."
+ARTICLE_SITE = {
+    "content/authors/ann-lee.md": "---\nname: Ann Lee\n---\n",
+    "content/articles/2020/03/a.md": article(
+        "Flood waters rise",
+        "2020-03-01",
+        _FLOOD + " Sandbags were stacked along the river.",
+        tags=["Floods"],
+        authors=["Ann Lee"],
+        summary="Dek A.",
+        image={"src": "/a.jpg", "caption": "The levee at dawn."},
+        related=["Levee holds", "Background: the 1993 flood"],
+    ),
+    "content/articles/2020/03/b.md": article(
+        "Levee holds", "2020-03-02", _FLOOD + " Engineers inspected the levee.", tags=["Floods"]
+    ),
+    "content/articles/2020/03/c.md": article(
+        "River crest passes", "2020-03-03", _FLOOD + " The crest passed the town.", authors=["Bo Chan"]
+    ),
+    "content/articles/2020/04/d.md": article(
+        "Budget passes", "2020-04-01", "The council approved the school lunch budget.", tags=["Schools"]
+    ),
+}
+
+
+def _edit_article_site(site: Path, change: str) -> None:
+    def replace_in(rel: str, old: str, new: str) -> None:
+        path = site / rel
+        assert old in path.read_text(), (rel, old)
+        path.write_text(path.read_text().replace(old, new))
+
+    edits = {
+        "own body": ("a.md", "Sandbags were stacked", "Sandbags were piled"),
+        "own summary": ("a.md", "Dek A.", "A new dek."),
+        "image caption": ("a.md", "The levee at dawn.", "The levee at noon."),
+        "editorial text": ("a.md", "Background: the 1993 flood", "Background: the 2011 flood"),
+        "related title": ("b.md", '"Levee holds"', '"Levee gives way"'),
+        "related time": ("b.md", "2020-03-02", "2020-03-02T15:30:00"),  # a link shows it, a card not
+        "related body": ("c.md", "The crest passed the town.", "The crest passed the town at noon."),
+        "neighbour date": ("d.md", "2020-04-01", "2020-03-04"),
+        "neighbour time": ("d.md", "2020-04-01", "2020-04-01T09:15:00"),  # shown by c's next link
+        "tag renamed": ("b.md", '["Floods"]', '["Flooding"]'),
+    }
+    if change in edits:
+        name, old, new = edits[change]
+        folder = "2020/04" if name == "d.md" else "2020/03"
+        replace_in(f"content/articles/{folder}/{name}", old, new)
+    elif change == "author renamed":
+        replace_in("content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
+    elif change == "time zone":
+        (site / "site.toml").write_text('title = "Test"\ntimezone = "Asia/Tokyo"\n')
+    elif change == "base url":
+        (site / "site.toml").write_text('title = "Test"\nbase_url = "https://example.org/news/"\n')
+    elif change == "site title":
+        (site / "site.toml").write_text('title = "Tested"\n')
+
+
+ARTICLE_CHANGES = [
+    "own body",
+    "own summary",
+    "image caption",
+    "editorial text",
+    "related title",
+    "related time",
+    "related body",
+    "neighbour date",
+    "neighbour time",
+    "tag renamed",
+    "author renamed",
+    "time zone",
+    "base url",
+    "site title",
+]
+
+
+@pytest.mark.parametrize("change", ARTICLE_CHANGES)
+def test_article_pages_after_an_edit_are_those_of_a_fresh_build(make_site, change):
+    """Each kind of edit an article page shows (its own fields, a related or neighbouring
+    article's, names, settings): the cached rebuild writes what a fresh build writes."""
+    site = make_site(ARTICLE_SITE)
+    out = _build(site)
+    _edit_article_site(site, change)
+    _build(site)
+    fresh = site.parent / "fresh"
+    _build(site, "--no-cache", "--out", str(fresh))
+    assert _snapshot(out) == _snapshot(fresh)
