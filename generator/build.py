@@ -199,6 +199,8 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
         clock = _Clock(result.timings)
         result.site.related = pending()
         clock.lap("related")
+    if result.site is not None and result.site.cache is not None:
+        result.site.cache.wait()  # the shelves saved beside (see _load)
     return result
 
 
@@ -254,7 +256,7 @@ def _load(
     )
     problems += bodies.problems
     clock.lap("markdown")
-    cache.save()
+    cache.save_beside("read", "markdown")
     clock.lap("cache")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]

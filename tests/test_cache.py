@@ -572,3 +572,28 @@ def test_article_pages_after_an_edit_are_those_of_a_fresh_build(make_site, chang
     fresh = site.parent / "fresh"
     _build(site, "--no-cache", "--out", str(fresh))
     assert _snapshot(out) == _snapshot(fresh)
+
+
+def test_saving_the_cache_leaves_no_utf8_copy_of_the_bodies_in_the_building_process(make_site):
+    """Pickling a non-ASCII str makes CPython keep its UTF-8 encoding on the str: the read shelf
+    (every body) is saved by a forked process, and Markdown workers are sent spans, not texts,
+    so the bodies held through rendering stay their own size (0.4 GB less at 100,000 articles)."""
+    import sys
+
+    from generator.build import Options, build
+
+    files = {
+        f"content/articles/2020/03/{n}.md": article(
+            f"Café {n}", "2020-03-01", "Naïve façade, crème brûlée. " * 40
+        )
+        for n in range(70)  # enough for Markdown workers (bodies.PARALLEL_FROM)
+    }
+    site = make_site(files)
+    loaded = build(site, Options(jobs=2)).site
+    assert loaded is not None and (site / ".cache" / "read").is_dir()
+    grown = [
+        a.id
+        for a in loaded.library.articles
+        if sys.getsizeof(a.body) != sys.getsizeof(a.body.encode().decode())
+    ]
+    assert grown == []
