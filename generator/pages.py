@@ -63,17 +63,19 @@ def rendered(
         tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     state = (renderer, index_pages, stager, site.site_dir)
-    yield from ordered_map(_render_task, state, tasks, jobs, ahead=RENDER_AHEAD)
+    ahead = RENDER_AHEAD if stager is not None else 3  # without a stager, results carry the pages
+    yield from ordered_map(_render_task, state, tasks, jobs, ahead=ahead)
     if "static" in parts:
         static = list(static_files(site.site_dir, site.config.theme))
         yield ([stager.stage(o) for o in static] if stager else static), {}
 
 
 RENDER_BATCH = 200
-# Tasks per worker in flight. Results are taken in order, and a worker staging its own pages
-# sends back only small records, so many can wait: the graph task (half a second at 10,000
+# Tasks per worker in flight when workers stage their own pages. Results are taken in order and
+# are then only small records, so many can wait: the graph task (half a second at 10,000
 # articles) must not leave the other worker idle when a rebuild finds each batch of article
-# pages unchanged in 25 ms (with 3 in flight it idled 0.3 s of a 1.2 s stage).
+# pages unchanged in 25 ms (with 3 in flight it idled 0.3 s of a 1.2 s stage). Results that
+# carry the pages themselves (press check, outputs()) keep 3 in flight, so memory stays flat.
 RENDER_AHEAD = 16
 
 
