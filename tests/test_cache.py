@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
@@ -401,28 +402,49 @@ INDEX_SITE = {
 }
 
 
-def _edit_index_site(site: Path, change: str) -> None:
-    def replace_in(rel: str, old: str, new: str) -> None:
-        path = site / rel
-        assert old in path.read_text()
-        path.write_text(path.read_text().replace(old, new))
+def _replace_in(site: Path, rel: str, old: str, new: str) -> None:
+    path = site / rel
+    assert old in path.read_text(), (rel, old)
+    path.write_text(path.read_text().replace(old, new))
 
+
+# Edits of site.toml, as the edit tests below name them.
+SETTINGS = {
+    "time zone": 'title = "Test"\ntimezone = "Asia/Tokyo"\n',
+    "per page": 'title = "Test"\nper_page = 1\n',
+    "base url": 'title = "Test"\nbase_url = "https://example.org/news/"\n',
+    "site title": 'title = "Tested"\n',
+}
+
+
+def _edit_settings(site: Path, change: str) -> None:
+    (site / "site.toml").write_text(SETTINGS[change])
+
+
+def _cached_and_fresh(site: Path, edit: Callable[[Path, str], None], change: str) -> tuple[dict, dict]:
+    """output/ after a build, the edit and a cached rebuild; and a --no-cache build of the same."""
+    out = _build(site)
+    edit(site, change)
+    _build(site)
+    fresh = site.parent / "fresh"
+    _build(site, "--no-cache", "--out", str(fresh))
+    return _snapshot(out), _snapshot(fresh)
+
+
+def _edit_index_site(site: Path, change: str) -> None:
+    authors = "content/authors/ann-lee.md"
     if change == "summary":
-        replace_in("content/articles/2020/03/a.md", "Dek A.", "A new dek.")
+        _replace_in(site, "content/articles/2020/03/a.md", "Dek A.", "A new dek.")
     elif change == "author renamed":
-        replace_in("content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
+        _replace_in(site, authors, "name: Ann Lee", "name: Ann B. Lee")
     elif change == "profile bio":
-        replace_in("content/authors/ann-lee.md", "Covers the river.", "Covers floods.")
+        _replace_in(site, authors, "Covers the river.", "Covers floods.")
     elif change == "profile body":
-        replace_in("content/authors/ann-lee.md", "Longer bio.", "A longer bio.")
+        _replace_in(site, authors, "Longer bio.", "A longer bio.")
     elif change == "title":
-        replace_in("content/articles/2020/03/b.md", "Levee holds", "Levee gives way")
-    elif change == "time zone":
-        (site / "site.toml").write_text('title = "Test"\ntimezone = "Asia/Tokyo"\n')
-    elif change == "per page":
-        (site / "site.toml").write_text('title = "Test"\nper_page = 1\n')
-    elif change == "base url":
-        (site / "site.toml").write_text('title = "Test"\nbase_url = "https://example.org/news/"\n')
+        _replace_in(site, "content/articles/2020/03/b.md", "Levee holds", "Levee gives way")
+    else:
+        _edit_settings(site, change)
 
 
 INDEX_CHANGES = [
@@ -477,13 +499,8 @@ def test_an_index_page_is_rendered_again_whenever_its_view_changes(make_site, ch
 
 @pytest.mark.parametrize("change", INDEX_CHANGES)
 def test_index_pages_after_an_edit_are_those_of_a_fresh_build(make_site, change):
-    site = make_site(INDEX_SITE)
-    out = _build(site)
-    _edit_index_site(site, change)
-    _build(site)
-    fresh = site.parent / "fresh"
-    _build(site, "--no-cache", "--out", str(fresh))
-    assert _snapshot(out) == _snapshot(fresh)
+    cached, fresh = _cached_and_fresh(make_site(INDEX_SITE), _edit_index_site, change)
+    assert cached == fresh
 
 
 _FLOOD = "Flood waters rose over the river levee; the river crest came at dawn and the levee held."
@@ -512,11 +529,6 @@ ARTICLE_SITE = {
 
 
 def _edit_article_site(site: Path, change: str) -> None:
-    def replace_in(rel: str, old: str, new: str) -> None:
-        path = site / rel
-        assert old in path.read_text(), (rel, old)
-        path.write_text(path.read_text().replace(old, new))
-
     edits = {
         "own body": ("a.md", "Sandbags were stacked", "Sandbags were piled"),
         "own summary": ("a.md", "Dek A.", "A new dek."),
@@ -532,15 +544,11 @@ def _edit_article_site(site: Path, change: str) -> None:
     if change in edits:
         name, old, new = edits[change]
         folder = "2020/04" if name == "d.md" else "2020/03"
-        replace_in(f"content/articles/{folder}/{name}", old, new)
+        _replace_in(site, f"content/articles/{folder}/{name}", old, new)
     elif change == "author renamed":
-        replace_in("content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
-    elif change == "time zone":
-        (site / "site.toml").write_text('title = "Test"\ntimezone = "Asia/Tokyo"\n')
-    elif change == "base url":
-        (site / "site.toml").write_text('title = "Test"\nbase_url = "https://example.org/news/"\n')
-    elif change == "site title":
-        (site / "site.toml").write_text('title = "Tested"\n')
+        _replace_in(site, "content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
+    else:
+        _edit_settings(site, change)
 
 
 ARTICLE_CHANGES = [
@@ -565,13 +573,8 @@ ARTICLE_CHANGES = [
 def test_article_pages_after_an_edit_are_those_of_a_fresh_build(make_site, change):
     """Each kind of edit an article page shows (its own fields, a related or neighbouring
     article's, names, settings): the cached rebuild writes what a fresh build writes."""
-    site = make_site(ARTICLE_SITE)
-    out = _build(site)
-    _edit_article_site(site, change)
-    _build(site)
-    fresh = site.parent / "fresh"
-    _build(site, "--no-cache", "--out", str(fresh))
-    assert _snapshot(out) == _snapshot(fresh)
+    cached, fresh = _cached_and_fresh(make_site(ARTICLE_SITE), _edit_article_site, change)
+    assert cached == fresh
 
 
 def test_saving_the_cache_leaves_no_utf8_copy_of_the_bodies_in_the_building_process(make_site):
