@@ -50,29 +50,67 @@ def batched(items: Iterable[A], size: int) -> Iterator[list[A]]:
 def ordered_map(
     func: Callable[[Any, A], B], state: Any, batches: Iterable[A], jobs: int, ahead: int = 3
 ) -> Iterator[B]:
-    """`func(state, batch)` for each batch, in worker processes when jobs > 1; results in batch order."""
+    """`func(state, batch)` for each batch, by `jobs` processes (this one and jobs - 1 workers);
+    results in batch order.
+
+    This process works too rather than wait: a forked worker copies every page of the inherited
+    heap it touches (reference counts are writes), so each worker costs up to a heap's worth of
+    memory, which this process has already. While the next result in order is not ready, it
+    takes the newest batch no worker has started and does it itself.
+    """
     if jobs <= 1 or not can_fork():
         for batch in batches:
             yield func(state, batch)
         return
     global _STATE
     _STATE = state
-    pending: deque[Future[B]] = deque()
+    window: deque[_Slot[B]] = deque()
     context = multiprocessing.get_context("fork")
     gc.freeze()  # workers' garbage collector then leaves the inherited objects (and their pages) alone
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for batch in batches:
-                pending.append(pool.submit(_run, func, batch))
-                if len(pending) >= jobs * ahead:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
+            todo = iter(batches)
+            while True:
+                for batch in islice(todo, max(0, jobs * ahead - len(window))):
+                    window.append(_Slot(batch, pool.submit(_run, func, batch)))
+                if not window:
+                    break
+                _work_while_waiting(func, state, window)
+                yield window.popleft().result()
     finally:
-        for future in pending:
-            future.cancel()
+        for slot in window:
+            slot.cancel()
         _STATE = None
         gc.unfreeze()
+
+
+class _Slot(Generic[B]):
+    """One batch in the window: sent to the workers, or taken back and done in this process."""
+
+    def __init__(self, batch: Any, future: Future[B]):
+        self.batch, self.future = batch, future
+        self.value: tuple[B] | None = None
+
+    def take_back(self, func: Callable[[Any, Any], B], state: Any) -> bool:
+        """Do the batch here if no worker has started it."""
+        if self.value is not None or not self.future.cancel():
+            return False
+        self.value = (func(state, self.batch),)
+        return True
+
+    def result(self) -> B:
+        return self.value[0] if self.value is not None else self.future.result()
+
+    def cancel(self) -> None:
+        self.future.cancel()
+
+
+def _work_while_waiting(func: Callable[[Any, A], B], state: Any, window: deque[_Slot[B]]) -> None:
+    """Until the first slot's result is ready, do the newest waiting batches here."""
+    first = window[0]
+    while first.value is None and not first.future.done():
+        if not any(slot.take_back(func, state) for slot in reversed(window)):
+            return  # every batch is started: only waiting is left
 
 
 def _run(func: Callable[[Any, A], B], batch: A) -> B:
