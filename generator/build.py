@@ -26,7 +26,7 @@ from generator.gitmeta import dates_from_git
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
-from generator.pages import RELATED, Batch, outputs, rendered, unrelated_pages
+from generator.pages import RELATED, UnrelatedPages, outputs, rendered
 from generator.parallel import Background, batched, default_jobs, in_background, ordered_map
 from generator.read import read_article, read_author, read_page
 from generator.render import PageFailed, template_problem, template_problems, theme_dirs, theme_problems
@@ -430,13 +430,14 @@ def _write_site(
     fingerprints: dict[str, str] = {}
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
-    unrelated = unrelated_pages(site, memo, stager)
+    unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None)
     listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:
         site.related = pending()
+        unrelated.stop()
         clock.lap("related")
     try:
-        batches = chain(rendered(site, memo, stager, RELATED), _collected(unrelated))
+        batches = chain(rendered(site, memo, stager, RELATED, unrelated.leftover), unrelated.done())
         pages = _remember(batches, memo, fingerprints)
         counted = _counted(pages, len(site.library.articles), progress)
         result.report = write(counted, out_dir, stager, listing)
@@ -452,10 +453,6 @@ def _write_site(
         memo.record_site(whole)
     cache.save()
     clock.lap("cache")
-
-
-def _collected(unrelated: Callable[[], list[Batch]]) -> Iterator[Batch]:
-    yield from unrelated()
 
 
 def _remember(

@@ -2,12 +2,13 @@
 
 Pages are cut into tasks (overview pages and feeds, the graph, batches of articles, batches of
 index pages); workers render and stage their own (see write.Stager) and send back small records.
-`unrelated_pages` renders the pages that don't show related lists, so that a build can start them
+`UnrelatedPages` renders the pages that don't show related lists, so that a build can start them
 before the related lists exist (see build._write_site).
 """
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import jinja2
 from generator.indexes import IndexPage, all_index_pages
 from generator.models import Output
 from generator.pagememo import PageMemo
-from generator.parallel import in_background, ordered_map
+from generator.parallel import Background, in_background, ordered_map
 from generator.render import PageFailed, Renderer, environment, static_files, template_problem
 from generator.views import ViewMaker
 from generator.write import Staged, Stager
@@ -42,32 +43,53 @@ UNRELATED = ("rest", "indexes")  # the pages that don't show related lists
 RELATED = ("articles", "graph", "static")  # the others (and the theme's files)
 
 
+Task = tuple[str, int, int]  # part, first and last page of it
+
+
 def rendered(
-    site: Site, memo: PageMemo | None, stager: Stager | None = None, parts: tuple[str, ...] = EVERY_PART
+    site: Site,
+    memo: PageMemo | None,
+    stager: Stager | None = None,
+    parts: tuple[str, ...] = EVERY_PART,
+    more: Callable[[int], list[Task]] | None = None,
 ) -> Iterator[Batch]:
     """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
-    its own pages and sends back `Staged` records instead of the bytes."""
+    its own pages and sends back `Staged` records instead of the bytes. `more`, given the number of
+    index pages, gives tasks to do after those of `parts`, asked for once those are under way
+    (see UnrelatedPages)."""
     env = environment(site.site_dir, site.config.theme, auto_reload=False)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )
     renderer = Renderer(env, views, memo)
-    listed = "indexes" in parts or "rest" in parts  # the feeds and sitemap need them too
+    listed = "indexes" in parts or "rest" in parts or more is not None  # feeds and sitemap need them too
     index_pages = all_index_pages(site.library, site.config.per_page) if listed else []
     articles = len(site.library.articles)
-    # The overview pages, feeds and graph are long tasks: first, so they don't run alone at the end.
-    tasks: list[tuple[str, int, int]] = [(part, 0, 0) for part in ("rest", "graph") if part in parts]
-    if "articles" in parts:
-        tasks += [("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)]
-    if "indexes" in parts:
-        tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, len(index_pages), RENDER_BATCH)]
+    tasks = page_tasks(parts, articles, len(index_pages))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     state = (renderer, index_pages, stager, site.site_dir)
     ahead = RENDER_AHEAD if stager is not None else 3  # without a stager, results carry the pages
-    yield from ordered_map(_render_task, state, tasks, jobs, ahead=ahead)
+    yield from ordered_map(_render_task, state, _then(tasks, more, len(index_pages)), jobs, ahead=ahead)
     if "static" in parts:
         static = list(static_files(site.site_dir, site.config.theme))
         yield ([stager.stage(o) for o in static] if stager else static), {}
+
+
+def page_tasks(parts: tuple[str, ...], articles: int, index_pages: int) -> list[Task]:
+    """The render tasks of some parts of a site, in a fixed order."""
+    # The overview pages, feeds and graph are long tasks: first, so they don't run alone at the end.
+    tasks: list[Task] = [(part, 0, 0) for part in ("rest", "graph") if part in parts]
+    if "articles" in parts:
+        tasks += [("articles", i, i + RENDER_BATCH) for i in range(0, articles, RENDER_BATCH)]
+    if "indexes" in parts:
+        tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, index_pages, RENDER_BATCH)]
+    return tasks
+
+
+def _then(tasks: list[Task], more: Callable[[int], list[Task]] | None, index_pages: int) -> Iterator[Task]:
+    yield from tasks
+    if more is not None:
+        yield from more(index_pages)
 
 
 RENDER_BATCH = 200
@@ -110,14 +132,46 @@ def _pages(renderer: Renderer, index_pages: list[IndexPage], task: tuple[str, in
     return [*renderer.overviews(), *renderer.aliases(), *renderer.feeds(index_pages)]
 
 
-def unrelated_pages(site: Site, memo: PageMemo, stager: Stager) -> Callable[[], list[Batch]]:
-    """The pages that don't show related lists (indexes, feeds, overviews), staged by a forked
-    process while this one computes the related lists; their records are collected at the end."""
-    alone = replace(site, related={}, jobs=1)
-    if site.jobs < 2 or len(site.library.articles) < RENDER_BATCH:  # a small site: all at once
-        return lambda: _all_batches(alone, memo, stager)
-    return in_background(_all_batches, alone, memo, stager)
+class UnrelatedPages:
+    """The pages that don't show related lists (indexes, feeds, overviews), started in a forked
+    process while this one computes the related lists (see build._write_site).
+
+    Once the lists are ready, `stop` asks that process to end after the task it is on: it
+    hands over what it staged, and the tasks it did not reach join the other pages' workers.
+    Left to finish alone, it ran on beside them, a third process on two cores, and at 100,000
+    articles it held a gigabyte until the end of the build.
+    """
+
+    def __init__(self, site: Site, memo: PageMemo, stager: Stager, beside: bool = True):
+        """`beside`: whether there is work to do beside them (the related lists to compute)."""
+        self.site = site
+        self._flag = mmap.mmap(-1, 1)  # shared with the forked process: 1 means stop
+        self._done: list[Batch] | None = None
+        self._process: Background[list[Batch]] | None = None
+        if beside and site.jobs >= 2 and len(site.library.articles) >= RENDER_BATCH:  # else: all left over
+            alone = replace(site, related={}, jobs=1)
+            self._process = in_background(_until_stopped, alone, memo, stager, self._flag)
+
+    def stop(self) -> None:
+        """Ask the process to stop at its next task (it does not wait for it)."""
+        self._flag[0] = 1
+
+    def leftover(self, index_pages: int) -> list[Task]:
+        """The tasks the process did not do (all of them when there was no process)."""
+        self._done = self._process() if self._process is not None else []
+        return page_tasks(UNRELATED, len(self.site.library.articles), index_pages)[len(self._done) :]
+
+    def done(self) -> Iterator[Batch]:
+        """What the process staged (call after `leftover`)."""
+        assert self._done is not None
+        yield from self._done
 
 
-def _all_batches(site: Site, memo: PageMemo, stager: Stager) -> list[Batch]:
-    return list(rendered(site, memo, stager, UNRELATED))
+def _until_stopped(site: Site, memo: PageMemo, stager: Stager, flag: mmap.mmap) -> list[Batch]:
+    """In the forked process: the unrelated pages' tasks in order, until asked to stop."""
+    done: list[Batch] = []
+    for batch in rendered(site, memo, stager, UNRELATED):
+        done.append(batch)
+        if flag[0]:
+            break
+    return done

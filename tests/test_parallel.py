@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from generator.build import Options, load
+from generator.cache import Shelf
+from generator.indexes import all_index_pages
+from generator.pagememo import PageMemo
+from generator.pages import UNRELATED, UnrelatedPages, page_tasks
+from generator.write import Stager
 from tests.conftest import MAKE_ARCHIVE, ROOT, need_corpus, run_press
 
 pytestmark = pytest.mark.corpus
@@ -85,3 +91,22 @@ def test_a_template_failing_in_a_worker_is_located_and_output_kept(archive: Path
     assert result.returncode != 0
     assert f"themes/broken/templates/{template}:{at + 1}: template error: UndefinedError" in result.stderr
     assert _tree(out) == before
+
+
+def test_the_unrelated_pages_process_stops_when_asked_and_hands_over_the_rest(archive: Path, tmp_path: Path):
+    """Asked to stop, the process ends after its task: what it did comes back, the tasks it did not
+    reach are left for the article pages' workers, and none is lost or done twice."""
+    site = load(archive, Options(jobs=2, cache=False)).site
+    assert site is not None
+    out = tmp_path / "out"
+    pages = UnrelatedPages(site, PageMemo(Shelf(None), out, "salt"), Stager(out))
+    pages.stop()
+    index_pages = len(all_index_pages(site.library, site.config.per_page))
+    left = pages.leftover(index_pages)
+    done = list(pages.done())
+    every = page_tasks(UNRELATED, len(site.library.articles), index_pages)
+    assert len(every) > 2
+    assert 1 <= len(done) < len(every)
+    assert left == every[len(done) :]
+    staged = [record.path for batch, _fingerprints in done for record in batch]
+    assert "index.html" in staged  # the first task: the overview pages and feeds
