@@ -299,6 +299,7 @@ class Cache:
         self.folder = site_dir / CACHE_DIR if site_dir else None
         self._shelves: dict[str, Shelf] = {}
         self._saving: list[Background[None]] = []
+        self._closed: set[str] = set()  # shelves saved for good (see save_and_close)
 
     def shelf(self, name: str) -> Shelf:
         if name not in self._shelves:
@@ -314,8 +315,9 @@ class Cache:
         self.wait()
         if not self._ignored():
             return
-        for shelf in self._shelves.values():
-            shelf.save()
+        for name, shelf in self._shelves.items():
+            if name not in self._closed:
+                shelf.save()
 
     def _ignored(self) -> bool:
         """The folder exists and tells git to ignore it; False when it can't be written."""
@@ -326,6 +328,14 @@ class Cache:
             except OSError:
                 return False
         return True
+
+    def save_and_close(self, name: str) -> None:
+        """Save a shelf now and let go of it: a later `save` doesn't see it (a build empties the
+        articles' Markdown once the read shelf is saved, see build.let_go_of_markdown)."""
+        shelf = self._shelves.get(name)
+        if shelf is not None and self._ignored():
+            shelf.save()
+        self._closed.add(name)
 
     def save_beside(self, *names: str) -> None:
         """Save these shelves in a forked process, while this one goes on (`wait` and `save` wait

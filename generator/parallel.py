@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -178,6 +179,17 @@ class Background(Generic[B]):
         self._process = None
         with contextlib.suppress(OSError):
             os.unlink(self._answer)
+
+
+def release_freed_memory() -> None:
+    """Give the memory of objects just freed back to the system before forking workers.
+
+    Python hands large objects' memory back to the C allocator, which keeps most of it (glibc
+    returns only the top of its heap) and which a forked worker would inherit, resident.
+    `malloc_trim` returns every free page; without glibc there is nothing to call.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def in_background(func: Callable[..., B], *args: Any) -> Background[B]:
