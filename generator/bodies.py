@@ -146,7 +146,7 @@ def _drafts(
 
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves
-BATCH = 100
+BATCH = 40
 _RENDERER: MarkdownRenderer | None = None
 
 

@@ -192,7 +192,7 @@ def _cached(files: Files, ids: list[str], setting: str, read: Callable[[str], T]
     return results  # type: ignore[return-value] (every None was filled in)
 
 
-READ_BATCH = 250
+READ_BATCH = 100
 
 
 def _read_batch(read: Callable[[str], T], source_ids: list[str]) -> list[T]:

@@ -57,7 +57,7 @@ def ordered_map(
     This process works too rather than wait: a forked worker copies every page of the inherited
     heap it touches (reference counts are writes), so each worker costs up to a heap's worth of
     memory, which this process has already. While the next result in order is not ready, it
-    takes the newest batch no worker has started and does it itself.
+    takes the oldest batch no worker has started and does it itself.
     """
     if jobs <= 1 or not can_fork():
         for batch in batches:
@@ -107,10 +107,12 @@ class _Slot(Generic[B]):
 
 
 def _work_while_waiting(func: Callable[[Any, A], B], state: Any, window: deque[_Slot[B]]) -> None:
-    """Until the first slot's result is ready, do the newest waiting batches here."""
+    """Until the first slot's result is ready, do the oldest batches no worker has started here.
+    (The oldest, not the newest: results are taken in order, and results done far ahead would
+    fill the window while the workers' older ones are still running.)"""
     first = window[0]
     while first.value is None and not first.future.done():
-        if not any(slot.take_back(func, state) for slot in reversed(window)):
+        if not any(slot.take_back(func, state) for slot in window):
             return  # every batch is started: only waiting is left
 
 
