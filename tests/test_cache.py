@@ -644,3 +644,27 @@ def test_a_build_lets_go_of_the_markdown_and_its_cache_keeps_it(make_site, monke
     assert (site / "again/2020/03/01/3/index.html").read_text() == (
         site / "output/2020/03/01/3/index.html"
     ).read_text()
+
+
+def test_related_lists_hold_each_id_and_reason_once_made_or_cached(make_site):
+    """Edges name the library's own id strings and share one str per reason, whether the lists
+    were just computed or unpickled from the cache (see build.shared_strings)."""
+    from generator.build import Options, load
+
+    files = {
+        f"content/articles/2020/03/{n}.md": article(
+            f"Budget hearing {n}", f"2020-03-0{n + 1}", "The council debated the budget.", tags=["Budget"]
+        )
+        for n in range(6)
+    }
+    site = make_site(files)
+    for _made_then_cached in range(2):
+        loaded = load(site, Options(jobs=1)).site
+        assert loaded is not None
+        ids = {id(aid) for aid in loaded.library.by_id}
+        edges = [edge for edges in loaded.related.values() for edge in edges]
+        assert len(edges) >= 6
+        assert all(id(other) in ids for other, _score, _why in edges)
+        words = [w for _other, _score, why in edges for w in why]
+        assert "shared tags: Budget" in words
+        assert len({id(w) for w in words}) == len(set(words))
