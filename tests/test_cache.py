@@ -431,20 +431,28 @@ def _cached_and_fresh(site: Path, edit: Callable[[Path, str], None], change: str
     return _snapshot(out), _snapshot(fresh)
 
 
-def _edit_index_site(site: Path, change: str) -> None:
-    authors = "content/authors/ann-lee.md"
-    if change == "summary":
-        _replace_in(site, "content/articles/2020/03/a.md", "Dek A.", "A new dek.")
-    elif change == "author renamed":
-        _replace_in(site, authors, "name: Ann Lee", "name: Ann B. Lee")
-    elif change == "profile bio":
-        _replace_in(site, authors, "Covers the river.", "Covers floods.")
-    elif change == "profile body":
-        _replace_in(site, authors, "Longer bio.", "A longer bio.")
-    elif change == "title":
-        _replace_in(site, "content/articles/2020/03/b.md", "Levee holds", "Levee gives way")
+def _edit(site: Path, change: str, edits: dict[str, tuple[str, str, str]]) -> None:
+    """One kind of edit: a text replaced in a content file (edits: change → file, old, new),
+    otherwise a site.toml variant (SETTINGS)."""
+    if change in edits:
+        _replace_in(site, *edits[change])
     else:
         _edit_settings(site, change)
+
+
+AUTHOR_RENAMED = ("content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
+
+
+def _edit_index_site(site: Path, change: str) -> None:
+    authors = "content/authors/ann-lee.md"
+    edits = {
+        "summary": ("content/articles/2020/03/a.md", "Dek A.", "A new dek."),
+        "author renamed": AUTHOR_RENAMED,
+        "profile bio": (authors, "Covers the river.", "Covers floods."),
+        "profile body": (authors, "Longer bio.", "A longer bio."),
+        "title": ("content/articles/2020/03/b.md", "Levee holds", "Levee gives way"),
+    }
+    _edit(site, change, edits)
 
 
 INDEX_CHANGES = [
@@ -541,14 +549,11 @@ def _edit_article_site(site: Path, change: str) -> None:
         "neighbour time": ("d.md", "2020-04-01", "2020-04-01T09:15:00"),  # shown by c's next link
         "tag renamed": ("b.md", '["Floods"]', '["Flooding"]'),
     }
-    if change in edits:
-        name, old, new = edits[change]
-        folder = "2020/04" if name == "d.md" else "2020/03"
-        _replace_in(site, f"content/articles/{folder}/{name}", old, new)
-    elif change == "author renamed":
-        _replace_in(site, "content/authors/ann-lee.md", "name: Ann Lee", "name: Ann B. Lee")
-    else:
-        _edit_settings(site, change)
+    by_path = {
+        change: (f"content/articles/{'2020/04' if name == 'd.md' else '2020/03'}/{name}", old, new)
+        for change, (name, old, new) in edits.items()
+    }
+    _edit(site, change, {**by_path, "author renamed": AUTHOR_RENAMED})
 
 
 ARTICLE_CHANGES = [
