@@ -341,10 +341,14 @@ class Cache:
         """Save these shelves in a forked process, while this one goes on (`wait` and `save` wait
         for it, and so does Python's exit).
 
-        Pickling a non-ASCII str makes CPython keep its UTF-8 encoding on the str for good: saving
-        the read shelf (every article's body) here would add 0.4 GB to this process at 100,000
-        articles for the rest of the build. The shelves count as saved from now; if the writing
-        fails, the next build finds fewer entries, never wrong ones (keys are content hashes)."""
+        For shelves whose entries no forked process would copy much of by pickling them (the
+        Markdown drafts: compressed HTML and a few strings): the work leaves the building
+        process's path, and pickling there would also leave a UTF-8 copy on every non-ASCII
+        string it holds (CPython keeps the encoding it makes for pickle on the str). The read
+        shelf, whose articles a forked writer copied whole, is saved in-process instead (see
+        save_and_close and Article.__reduce__). The shelves count as saved from now; if the
+        writing fails, the next build finds fewer entries, never wrong ones (keys are content
+        hashes)."""
         if not self._ignored():
             return
         changes = [found for n in names if n in self._shelves if (found := self._shelves[n].save_elsewhere())]
