@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import os
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -247,5 +250,25 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args))
 
 
+def run() -> None:
+    """The `press` command: `main`, then an exit that skips freeing the heap object by object.
+
+    A build's heap is the whole archive (libraries, bodies, related lists: a gigabyte at 100,000
+    articles), and the interpreter's teardown frees it one object at a time for nothing: 0.1 s of
+    a 4-second build at 2,083 articles. The exit handlers still run (the cache's writers are
+    waited for), and the output streams are flushed. With threads still running (they would be
+    waited for), the ordinary exit is taken."""
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`press build | head`), a closed stream
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
