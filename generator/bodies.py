@@ -57,9 +57,13 @@ def render_bodies(
     *,
     cache: Shelf | None = None,
     jobs: int = 1,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Bodies:
     """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
-    filled in afterwards, so an article that moves changes the pages that link to it, nothing more."""
+    filled in afterwards, so an article that moves changes the pages that link to it, nothing more.
+
+    `meanwhile` is called once, when the workers are under way: this process's work then takes
+    its place among the conversions instead of waiting in line before or after them."""
     documents = _documents(library)
     targets = link_targets(library, urls)
     bodies = Bodies()
@@ -67,7 +71,7 @@ def render_bodies(
     bodies.html = html
     filler = _Filler(html, cache or Shelf(None), sanitize)
     articles = len(library.articles)  # the first documents (see _documents)
-    drafted = _drafts(documents, cache, jobs)
+    drafted = _drafts(documents, cache, jobs, meanwhile)
     for number, ((source_id, _text, _summary), (draft, draft_key)) in enumerate(
         zip(documents, drafted, strict=True)
     ):
@@ -122,7 +126,10 @@ def _documents(library: Library) -> list[tuple[str, str, bool]]:
 
 
 def _drafts(
-    documents: list[tuple[str, str, bool]], cache: Shelf | None, jobs: int
+    documents: list[tuple[str, str, bool]],
+    cache: Shelf | None,
+    jobs: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Drafted, str]]:
     """Each document's draft and its cache key (what the text and the summary request hash to), in
     order: cached where the text was seen before, the rest converted, in parallel when it pays.
@@ -134,16 +141,21 @@ def _drafts(
     keys = [key("markdown", text, "summary" if summary else "") for _sid, text, summary in documents]
     hits = [shelf.get(k) for k in keys]
     todo = [document for document, hit in zip(documents, hits, strict=True) if hit is None]
-    converted = _converted(todo, jobs)
+    converted = _converted(todo, jobs, meanwhile)
     for draft_key, hit in zip(keys, hits, strict=True):
         if hit is None:
             hit = next(converted)
             shelf.put(draft_key, hit)
         yield hit, draft_key
+    for _ in converted:  # none left: runs `meanwhile` if no conversion did
+        pass
 
 
-def _converted(todo: list[tuple[str, str, bool]], jobs: int) -> Iterator[Drafted]:
-    """The drafts of `todo`, in order, converted by `jobs` processes when there are enough."""
+def _converted(
+    todo: list[tuple[str, str, bool]], jobs: int, meanwhile: Callable[[], None] | None = None
+) -> Iterator[Drafted]:
+    """The drafts of `todo`, in order, converted by `jobs` processes when there are enough;
+    `meanwhile` is called once the first batch is back (the workers have the next ones)."""
     workers = jobs if len(todo) >= PARALLEL_FROM else 1
     size = max(1, min(BATCH, -(-len(todo) // max(1, workers * 4))))
     # Workers inherit `todo` and are sent spans of it, not texts: pickling a text to send it
@@ -151,7 +163,12 @@ def _converted(todo: list[tuple[str, str, bool]], jobs: int) -> Iterator[Drafted
     # (CPython keeps the encoding it makes for pickle on the str), 0.4 GB at 100,000 articles.
     spans = [(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
     for results in ordered_map(_convert, todo, spans, workers):
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         yield from results
+    if meanwhile is not None:
+        meanwhile()
 
 
 PARALLEL_FROM = 64  # below this, starting workers costs more than it saves

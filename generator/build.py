@@ -260,15 +260,19 @@ def _load(
         related = shared_strings(related, library)
     if related is not None and matches is not None:
         matches.cancel()
+    # The read shelf is saved by this process, while the Markdown workers convert: a forked writer
+    # would copy every page of the articles it pickles (reference counts are writes), a gigabyte
+    # at 100,000 articles. The Markdown shelf, drafts without their texts, is saved beside.
     bodies = render_bodies(
-        library, urls, sanitizer(config.sanitize_html), cache=cache.shelf("markdown"), jobs=jobs
+        library,
+        urls,
+        sanitizer(config.sanitize_html),
+        cache=cache.shelf("markdown"),
+        jobs=jobs,
+        meanwhile=lambda: cache.save_and_close("read"),
     )
     problems += bodies.problems
     clock.lap("markdown")
-    # The read shelf is saved here: a forked writer would copy every page of the articles it
-    # pickles (reference counts are writes), a gigabyte at 100,000 articles. The Markdown shelf,
-    # drafts without their texts, is saved beside.
-    cache.save_and_close("read")
     cache.save_beside("markdown")
     clock.lap("cache")
     if options.strict:
