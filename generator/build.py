@@ -36,7 +36,14 @@ from generator.parallel import (
     release_freed_memory,
 )
 from generator.read import read_article, read_author, read_page
-from generator.render import PageFailed, template_problem, template_problems, theme_dirs, theme_problems
+from generator.render import (
+    PageFailed,
+    compiled_environment,
+    template_problem,
+    template_problems,
+    theme_dirs,
+    theme_problems,
+)
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.urls import Urls
@@ -465,7 +472,8 @@ def _write_site(
     fingerprints: dict[str, str] = {}
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
-    unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None)
+    env = compiled_environment(site_dir, site.config.theme)
+    unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None, env=env)
     listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:
         site.related = pending()
@@ -473,7 +481,7 @@ def _write_site(
         clock.lap("related")
     let_go_of_markdown(site.library)
     try:
-        batches = chain(rendered(site, memo, stager, RELATED, unrelated.leftover), unrelated.done())
+        batches = chain(rendered(site, memo, stager, RELATED, unrelated.leftover, env), unrelated.done())
         pages = _remember(batches, memo, fingerprints)
         counted = _counted(pages, len(site.library.articles), progress)
         result.report = write(counted, out_dir, stager, listing)

@@ -52,12 +52,13 @@ def rendered(
     stager: Stager | None = None,
     parts: tuple[str, ...] = EVERY_PART,
     more: Callable[[int], Iterable[Task]] | None = None,
+    env: jinja2.Environment | None = None,
 ) -> Iterator[Batch]:
     """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
     its own pages and sends back `Staged` records instead of the bytes. `more`, given the number of
     index pages, gives tasks to do after those of `parts`, asked for once those are under way
-    (see UnrelatedPages)."""
-    env = environment(site.site_dir, site.config.theme, auto_reload=False)
+    (see UnrelatedPages). `env`: the build's, templates compiled (see render.compiled_environment)."""
+    env = env or environment(site.site_dir, site.config.theme, auto_reload=False)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
     )
@@ -146,7 +147,14 @@ class UnrelatedPages:
     the build.
     """
 
-    def __init__(self, site: Site, memo: PageMemo, stager: Stager, beside: bool = True):
+    def __init__(
+        self,
+        site: Site,
+        memo: PageMemo,
+        stager: Stager,
+        beside: bool = True,
+        env: jinja2.Environment | None = None,
+    ):
         """`beside`: whether there is work to do beside them (the related lists to compute)."""
         self.site = site
         self._gate = _Gate()
@@ -154,7 +162,7 @@ class UnrelatedPages:
         self._process: Background[list[Batch]] | None = None
         if beside and site.jobs >= 2 and len(site.library.articles) >= RENDER_BATCH:  # else: all left over
             alone = replace(site, related={}, jobs=1)
-            self._process = in_background(_until_stopped, alone, memo, stager, self._gate)
+            self._process = in_background(_until_stopped, alone, memo, stager, self._gate, env)
 
     def stop(self) -> None:
         """Close the process's task list: it does the tasks it has started, no more."""
@@ -199,7 +207,9 @@ class _Gate:
             return int(self._shared[1])
 
 
-def _until_stopped(site: Site, memo: PageMemo, stager: Stager, gate: _Gate) -> list[Batch]:
+def _until_stopped(
+    site: Site, memo: PageMemo, stager: Stager, gate: _Gate, env: jinja2.Environment | None
+) -> list[Batch]:
     """In the forked process: the unrelated pages' tasks in order, each claimed before it starts,
     until the list is closed."""
 
@@ -209,4 +219,4 @@ def _until_stopped(site: Site, memo: PageMemo, stager: Stager, gate: _Gate) -> l
                 return
             yield task
 
-    return list(rendered(site, memo, stager, parts=(), more=claimed))
+    return list(rendered(site, memo, stager, parts=(), more=claimed, env=env))

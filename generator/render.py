@@ -7,6 +7,7 @@ so a typo in a theme fails the build instead of printing nothing.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Container, Iterator
 from functools import partial
@@ -122,6 +123,18 @@ def environment(site_dir: Path, theme: str, auto_reload: bool = True) -> jinja2.
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    return env
+
+
+def compiled_environment(site_dir: Path, theme: str) -> jinja2.Environment:
+    """One build's environment with every template compiled, made before the render processes
+    fork: each inherits the compiled templates rather than compiling them again (0.04 s a
+    process). A template that doesn't compile is left to the page that uses it, which reports it
+    with its line."""
+    env = environment(site_dir, theme, auto_reload=False)
+    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
     return env
 
 
