@@ -109,3 +109,49 @@ def test_a_builds_environment_has_every_template_compiled_and_skips_a_broken_one
     assert default <= listed and "broken.html" in listed
     cached = {name for (_loader, name) in env.cache}  # type: ignore[union-attr]
     assert cached == listed - {"broken.html"}
+
+
+ESCAPING = (
+    "{{ s }}|{{ m }}|{{ n }}|{{ none }}|{{ obj }}|{{ s ~ m }}|{{ s | upper }}|{{ s | safe }}|{{ m | e }}"
+    "{% set block %}<b>{{ s }}</b>{% endset %}|{{ block }}"
+    "{% macro teaser(t) %}<i>{{ t }}</i>{% endmacro %}|{{ teaser(s) }}|{{ teaser(m) }}"
+    "{% autoescape false %}|{{ s }}{% endautoescape %}"
+    "{% for x in [s, m, n] %}|{{ x }}{% endfor %}|{{ missing | default(s) }}"
+)
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<em>own html</em>"
+
+
+def test_printed_values_are_escaped_exactly_as_jinja_escapes_them():
+    """A printed str is escaped without a Markup made around it (see render.escaped_output); the
+    page must be Jinja's own, for every kind of value and wherever a value is printed."""
+    import jinja2
+    from markupsafe import Markup
+
+    from generator.render import ViewEnvironment
+
+    values = {
+        "s": "Q&A: <script>\"x\" 'y'</script>",
+        "m": Markup("<strong>R&amp;D</strong>"),
+        "n": 7,
+        "none": None,
+        "obj": _Html(),
+    }
+    ours = ViewEnvironment(autoescape=True).from_string(ESCAPING).render(**values)
+    jinjas = jinja2.Environment(autoescape=True).from_string(ESCAPING).render(**values)
+    assert ours == jinjas
+    assert "Q&amp;A: &lt;script&gt;&#34;x&#34; &#39;y&#39;&lt;/script&gt;" in ours
+    assert "<b>Q&amp;A" in ours and "&lt;b&gt;" not in ours  # a block is not escaped twice
+
+
+def test_printed_values_go_through_escaped_output_where_autoescaping():
+    import jinja2
+
+    from generator.render import ViewEnvironment
+
+    env = ViewEnvironment(autoescape=jinja2.select_autoescape(["html", "xml"]))
+    assert "environment.escaped_output(" in env.compile("{{ s }}", name="page.html", raw=True)
+    assert "escaped_output" not in env.compile("{{ s }}", name="robots.txt", raw=True)
