@@ -23,7 +23,7 @@ from generator.markdown import (
 )
 from generator.models import Article
 from generator.parallel import ordered_map
-from generator.texts import PackedTexts, pack, unpack
+from generator.texts import PackedTexts, level_for, pack, unpack
 from generator.urls import Urls
 
 
@@ -69,9 +69,10 @@ def render_bodies(
     bodies = Bodies()
     html = PackedTexts()
     bodies.html = html
-    filler = _Filler(html, cache or Shelf(None), sanitize)
+    level = level_for(len(documents))
+    filler = _Filler(html, cache or Shelf(None), sanitize, level)
     articles = len(library.articles)  # the first documents (see _documents)
-    drafted = _drafts(documents, cache, jobs, meanwhile)
+    drafted = _drafts(documents, cache, jobs, level, meanwhile)
     for number, ((source_id, _text, _summary), (draft, draft_key)) in enumerate(
         zip(documents, drafted, strict=True)
     ):
@@ -97,6 +98,7 @@ class _Filler:
     html: PackedTexts
     shelf: Shelf
     sanitize: Callable[[str], str] | None
+    level: int  # of compression (see texts.level_for)
 
     def fill(self, source_id: str, drafted: Drafted, draft_key: str, context: LinkContext) -> None:
         data, token, hrefs, shown, _summary = drafted
@@ -108,7 +110,7 @@ class _Filler:
         packed = self.shelf.get(entry)
         if packed is None:
             filled = fill_with(Draft(unpack(data), token, hrefs, shown), values, self.sanitize)
-            packed = pack(filled)
+            packed = pack(filled, self.level)
             self.shelf.put(entry, packed)
         self.html.set_packed(source_id, packed)
 
@@ -129,6 +131,7 @@ def _drafts(
     documents: list[tuple[str, str, bool]],
     cache: Shelf | None,
     jobs: int,
+    level: int,
     meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Drafted, str]]:
     """Each document's draft and its cache key (what the text and the summary request hash to), in
@@ -138,10 +141,12 @@ def _drafts(
     workers convert the next ones: filled after the last, 2,083 articles' links kept the other
     core idle for 0.1 s."""
     shelf = cache or Shelf(None)
-    keys = [key("markdown", text, "summary" if summary else "") for _sid, text, summary in documents]
+    keys = [
+        key("markdown", text, "summary" if summary else "", str(level)) for _sid, text, summary in documents
+    ]
     hits = [shelf.get(k) for k in keys]
     todo = [document for document, hit in zip(documents, hits, strict=True) if hit is None]
-    converted = _converted(todo, jobs, meanwhile)
+    converted = _converted(todo, jobs, level, meanwhile)
     for draft_key, hit in zip(keys, hits, strict=True):
         if hit is None:
             hit = next(converted)
@@ -152,7 +157,7 @@ def _drafts(
 
 
 def _converted(
-    todo: list[tuple[str, str, bool]], jobs: int, meanwhile: Callable[[], None] | None = None
+    todo: list[tuple[str, str, bool]], jobs: int, level: int, meanwhile: Callable[[], None] | None = None
 ) -> Iterator[Drafted]:
     """The drafts of `todo`, in order, converted by `jobs` processes when there are enough;
     `meanwhile` is called once the first batch is back (the workers have the next ones)."""
@@ -162,7 +167,7 @@ def _converted(
     # would leave a UTF-8 copy of every non-ASCII body in this process for the rest of the build
     # (CPython keeps the encoding it makes for pickle on the str), 0.4 GB at 100,000 articles.
     spans = [(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
-    for results in ordered_map(_convert, todo, spans, workers):
+    for results in ordered_map(_convert, (todo, level), spans, workers):
         if meanwhile is not None:
             meanwhile()
             meanwhile = None
@@ -176,9 +181,10 @@ BATCH = 40
 _RENDERER: MarkdownRenderer | None = None
 
 
-def _convert(todo: list[tuple[str, str, bool]], span: tuple[int, int]) -> list[Drafted]:
+def _convert(state: tuple[list[tuple[str, str, bool]], int], span: tuple[int, int]) -> list[Drafted]:
     """In a worker (or inline): Markdown → drafts of todo[start:stop], with the summary when the
-    article has none."""
+    article has none, packed at a level of compression."""
+    todo, level = state
     global _RENDERER
     if _RENDERER is None:
         _RENDERER = MarkdownRenderer()
@@ -187,7 +193,7 @@ def _convert(todo: list[tuple[str, str, bool]], span: tuple[int, int]) -> list[D
     for _sid, text, summary in todo[span[0] : span[1]]:
         draft = renderer.draft(text)
         made = renderer.summary(text) if summary else None
-        results.append((pack(draft.html), draft.token, draft.hrefs, draft.shown, made))
+        results.append((pack(draft.html, level), draft.token, draft.hrefs, draft.shown, made))
     return results
 
 
