@@ -68,7 +68,11 @@ class Stager:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
+        # No output/ yet (a first build): nothing to compare with, every output is staged. Paths
+        # are joined as strings: a cold build stages tens of thousands of pages.
+        self._fresh = not out_dir.exists()
+        self._staging_root = str(self.staging)
 
     def clear(self) -> None:
         """Remove this process's staging folder, and those of builds no longer running (a build
@@ -90,13 +94,14 @@ class Stager:
         if isinstance(output, Unchanged):
             return Staged(output.url, output.path, written=False, kept=True)
         hashed = digest(output.data) if hash_bytes else ""
-        if _same(self.out_dir / output.path, output.data):
+        if not self._fresh and _same(self.out_dir / output.path, output.data):
             return Staged(output.url, output.path, written=False, digest=hashed)
-        staged = self.staging / output.path
-        if staged.parent not in self._made:
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(staged.parent)
-        stat = _write_file(str(staged), output.data)
+        staged = os.path.join(self._staging_root, output.path)
+        folder = os.path.dirname(staged)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        stat = _write_file(staged, output.data)
         return Staged(output.url, output.path, True, digest=hashed, stat=(stat.st_size, stat.st_mtime_ns))
 
 
