@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from generator.build import Options, load
 from generator.cache import Shelf
 from generator.indexes import all_index_pages
 from generator.pagememo import PageMemo
-from generator.pages import UNRELATED, UnrelatedPages, _Gate, page_tasks
+from generator.pages import UNRELATED, UnrelatedPages, page_tasks
 from generator.write import Stager
 from tests.conftest import MAKE_ARCHIVE, ROOT, need_corpus, run_press
 
@@ -96,45 +94,19 @@ def test_a_template_failing_in_a_worker_is_located_and_output_kept(archive: Path
 
 
 def test_the_unrelated_pages_process_stops_when_asked_and_hands_over_the_rest(archive: Path, tmp_path: Path):
-    """Asked to stop, the process does the tasks it has started and no more: the tasks it did not
-    start are left for the article pages' workers at once, and none is lost or done twice."""
+    """Asked to stop, the process ends after its task: what it did comes back, the tasks it did not
+    reach are left for the article pages' workers, and none is lost or done twice."""
     site = load(archive, Options(jobs=2, cache=False)).site
     assert site is not None
     out = tmp_path / "out"
     pages = UnrelatedPages(site, PageMemo(Shelf(None), out, "salt"), Stager(out))
-    index_pages = len(all_index_pages(site.library, site.config.per_page))
-    every = page_tasks(UNRELATED, len(site.library.articles), index_pages)
-    assert len(every) > 2
-    staged = _wait_for_staged_pages(out, 1)  # the process is under way
     pages.stop()
+    index_pages = len(all_index_pages(site.library, site.config.per_page))
     left = pages.leftover(index_pages)
     done = list(pages.done())
+    every = page_tasks(UNRELATED, len(site.library.articles), index_pages)
+    assert len(every) > 2
     assert 1 <= len(done) < len(every)
     assert left == every[len(done) :]
-    paths = [record.path for batch, _fingerprints in done for record in batch]
-    assert "index.html" in paths  # the first task: the overview pages and feeds
-    assert staged <= len(paths)
-
-
-def test_the_gate_agrees_with_a_forked_process_on_the_tasks_it_claimed():
-    """The process claims tasks 0-2; closed, the list stops at 3 for both sides, and the tasks
-    claimed can be claimed again (a rerun of a process that died does exactly those)."""
-    gate = _Gate()
-    child = os.fork()
-    if child == 0:  # the forked process: claim three tasks, then stop
-        os._exit(0 if all(gate.claim(n) for n in range(3)) else 1)
-    assert os.waitpid(child, 0)[1] == 0
-    assert gate.close() == 3
-    assert [gate.claim(n) for n in range(5)] == [True, True, True, False, False]
-    assert gate.close() == 3
-
-
-def _wait_for_staged_pages(out: Path, at_least: int) -> int:
-    """How many pages the process has staged, once it has staged some (it stages as it renders)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        staged = sum(1 for p in out.parent.rglob("*.html"))
-        if staged >= at_least:
-            return staged
-        time.sleep(0.01)
-    raise AssertionError("the unrelated pages' process staged nothing in 60 s")
+    staged = [record.path for batch, _fingerprints in done for record in batch]
+    assert "index.html" in staged  # the first task: the overview pages and feeds
