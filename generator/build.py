@@ -23,6 +23,7 @@ from generator.config import Config, load_config
 from generator.discover import discover
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
+from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
@@ -81,6 +82,7 @@ class Site:
     jobs: int = 1
     library_print: str | None = None  # the library's fingerprint, hashed once per build (see load)
     theme_print: str | None = None  # the theme files' fingerprint, likewise
+    index_pages: list[IndexPage] | None = None  # every index page, listed once (None: when needed)
 
 
 @dataclass
@@ -254,7 +256,10 @@ def _load(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
-    problems += generated_collisions(library, config.per_page)
+    # Listed once: the collision check, the index pages' process and the render workers all need
+    # them (0.1 s at 2,083 articles, made three times before).
+    index_pages = all_index_pages(library, config.per_page)
+    problems += generated_collisions(library, config.per_page, index_pages)
     clock.lap("library")
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
@@ -286,7 +291,17 @@ def _load(
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
     result.site = Site(
-        site_dir, config, urls, library, bodies, related or {}, cache, jobs, library_print, theme_print
+        site_dir,
+        config,
+        urls,
+        library,
+        bodies,
+        related or {},
+        cache,
+        jobs,
+        library_print,
+        theme_print,
+        index_pages,
     )
     if related is not None:
         return result, None

@@ -64,7 +64,7 @@ def rendered(
     )
     renderer = Renderer(env, views, memo)
     listed = "indexes" in parts or "rest" in parts or more is not None  # feeds and sitemap need them too
-    index_pages = all_index_pages(site.library, site.config.per_page) if listed else []
+    index_pages = _index_pages(site) if listed else []
     articles = len(site.library.articles)
     tasks = page_tasks(parts, articles, len(index_pages))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
@@ -74,6 +74,12 @@ def rendered(
     if "static" in parts:
         static = list(static_files(site.site_dir, site.config.theme))
         yield ([stager.stage(o) for o in static] if stager else static), {}
+
+
+def _index_pages(site: Site) -> list[IndexPage]:
+    if site.index_pages is not None:
+        return site.index_pages
+    return all_index_pages(site.library, site.config.per_page)
 
 
 def page_tasks(parts: tuple[str, ...], articles: int, index_pages: int) -> list[Task]:

@@ -238,3 +238,24 @@ def test_works_under_sub_path_and_root(make_site):
     shutil.rmtree(site / "output")
     build(site, Options())
     assert 'href="/2012/12/03/a/"' in (site / "output/index.html").read_text()
+
+
+def test_a_build_lists_its_index_pages_once(monkeypatch, tmp_path):
+    """The collision check, the index pages' process and the render workers share one listing."""
+    import generator.pages
+    import generator.reserved
+    from generator.build import load
+    from generator.indexes import all_index_pages
+    from generator.pages import outputs
+
+    site = load(SITES / "small", Options(out_dir=tmp_path / "out", cache=False)).site
+    assert site is not None and site.index_pages
+    assert site.index_pages == all_index_pages(site.library, site.config.per_page)
+
+    def listed_again(*_args):
+        raise AssertionError("index pages listed again")
+
+    monkeypatch.setattr(generator.pages, "all_index_pages", listed_again)
+    monkeypatch.setattr(generator.reserved, "all_index_pages", listed_again)
+    paths = {output.path for output in outputs(site)}
+    assert {page.url.strip("/") + "/index.html" for page in site.index_pages} <= paths
