@@ -307,7 +307,7 @@ def _load(
         return result, None
 
     def pending() -> Related:
-        lists = shared_strings(related_lists(library, bodies, config, matches), library)
+        lists = related_lists(library, bodies, config, matches)  # made sharing its strings
         if related_key:
             related_shelf.put(related_key, lists)
             related_shelf.save()
@@ -382,11 +382,12 @@ def related_lists(
 
 
 def shared_strings(lists: Related, library: Library) -> Related:
-    """The same lists, each article id and each reason held once, however many edges show it.
+    """Lists unpickled from the cache, each article id and each reason held once, however many
+    edges show it (lists just made share them already, see related.Reasons).
 
     The lists name an article by id and give reasons in words, a few thousand different ones
-    ("7 days apart", "shared tags: Data visualization"); made or unpickled, each edge had its own
-    copies, two thirds of the lists' memory (20 of 30 MB at 10,000 articles). Render workers touch
+    ("7 days apart", "shared tags: Data visualization"); with its own copies on each edge, they
+    were two thirds of the lists' memory (20 of 30 MB at 10,000 articles). Render workers touch
     every list, so each of them copies what the lists hold."""
     ids = {aid: aid for aid in library.by_id}
     words: dict[str, str] = {}

@@ -286,8 +286,10 @@ def related(
         edges = _edges(library, settings, found, keys[:middle], groups) + second()
     else:
         edges = _edges(library, settings, found, keys, groups)
+    # Edges name the library's own id strings: the forked half's are unpickled copies.
+    library_ids = {aid: aid for aid in ids}
     for source, other, score, reasons in edges:
-        result[source].append((other, score, reasons))
+        result[source].append((library_ids[other], score, reasons))
     return result
 
 
@@ -327,6 +329,10 @@ class Reasons:
         self.settings = settings
         self.tag_sets = {aid: set(tags) for aid, tags in library.article_tags.items()}
         self.author_sets = {aid: set(authors) for aid, authors in library.article_authors.items()}
+        # One str per different reason ("7 days apart", "shared tags: Data visualization"): a few
+        # thousand, shown on hundreds of thousands of edges. (A half scored in a forked process
+        # comes back with its own, one each too: pickle writes a str it has seen once.)
+        self._words: dict[str, str] = {}
 
     def __call__(
         self,
@@ -352,18 +358,23 @@ class Reasons:
             )
             if flag
         ]
+        once = self._words.setdefault
         if text >= 0.005:
-            reasons.append(f"text {text:.2f}")
+            words = f"text {text:.2f}"
+            reasons.append(once(words, words))
         if tags > 0:
             shared = [library.tags[s].name for s in library.article_tags[source] if s in self.tag_sets[other]]
-            reasons.append("shared tags: " + ", ".join(shared))
+            words = "shared tags: " + ", ".join(shared)
+            reasons.append(once(words, words))
         if authors > 0:
             theirs = self.author_sets[other]
             shared = [library.authors[s].name for s in library.article_authors[source] if s in theirs]
-            reasons.append("shared authors: " + ", ".join(shared))
+            words = "shared authors: " + ", ".join(shared)
+            reasons.append(once(words, words))
         whole = int(round(days))
         if self.settings.time and whole <= self.settings.time_scale_days:
-            reasons.append("same day" if whole == 0 else f"{whole} day{'s' if whole != 1 else ''} apart")
+            words = "same day" if whole == 0 else f"{whole} day{'s' if whole != 1 else ''} apart"
+            reasons.append(once(words, words))
         return reasons
 
 
