@@ -78,11 +78,11 @@ class Site:
     library: Library
     bodies: Bodies
     related: Related
+    index_pages: list[IndexPage]  # every index page, listed once for the build (see _load)
     cache: Cache | None = None
     jobs: int = 1
     library_print: str | None = None  # the library's fingerprint, hashed once per build (see load)
     theme_print: str | None = None  # the theme files' fingerprint, likewise
-    index_pages: list[IndexPage] | None = None  # every index page, listed once (None: when needed)
 
 
 @dataclass
@@ -259,7 +259,7 @@ def _load(
     # Listed once: the collision check, the index pages' process and the render workers all need
     # them (listed three times before, 0.025 s each at 2,083 articles).
     index_pages = all_index_pages(library, config.per_page)
-    problems += generated_collisions(library, config.per_page, index_pages)
+    problems += generated_collisions(library, index_pages)
     clock.lap("library")
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
@@ -297,11 +297,11 @@ def _load(
         library,
         bodies,
         related or {},
+        index_pages,
         cache,
         jobs,
         library_print,
         theme_print,
-        index_pages,
     )
     if related is not None:
         return result, None

@@ -335,6 +335,7 @@ class Rebuilder:
         if fast and served is not None:
             edited = [a for a in articles if a.id in changes.content]
             library, library_problems = _patched(served.site.library, edited, served.library_problems)
+            index_pages = served.index_pages
             targets = served.targets
         else:
             library, library_problems = make_library(
@@ -346,7 +347,8 @@ class Rebuilder:
                 drafts=self.options.drafts,
                 future=self.options.future,
             )
-            library_problems += generated_collisions(library, config.per_page)
+            index_pages = all_index_pages(library, config.per_page)
+            library_problems += generated_collisions(library, index_pages)
             targets = link_targets(library, urls)
         problems += library_problems
         bodies = self._bodies(library, targets, changes.content if fast else None)
@@ -362,8 +364,7 @@ class Rebuilder:
         problems = sort_problems(problems)
         if any(p.is_error for p in problems):
             return Rebuild(problems)
-        site = Site(self.site_dir, config, urls, library, bodies, related)
-        index_pages = served.index_pages if fast and served else all_index_pages(library, config.per_page)
+        site = Site(self.site_dir, config, urls, library, bodies, related, index_pages)
         neighbours = served.neighbours if fast and served else library.neighbours()
         if full or served is None or self._theme_wide(changes.templates):
             report, kinds = self._write_all(site)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from generator.indexes import IndexPage, all_index_pages
+from generator.indexes import IndexPage
 from generator.models import Output
 from generator.pagememo import PageMemo
 from generator.parallel import Background, in_background, ordered_map
@@ -64,7 +64,7 @@ def rendered(
     )
     renderer = Renderer(env, views, memo)
     listed = "indexes" in parts or "rest" in parts or more is not None  # feeds and sitemap need them too
-    index_pages = _index_pages(site) if listed else []
+    index_pages = site.index_pages if listed else []
     articles = len(site.library.articles)
     tasks = page_tasks(parts, articles, len(index_pages))
     jobs = site.jobs if articles >= RENDER_BATCH else 1
@@ -74,12 +74,6 @@ def rendered(
     if "static" in parts:
         static = list(static_files(site.site_dir, site.config.theme))
         yield ([stager.stage(o) for o in static] if stager else static), {}
-
-
-def _index_pages(site: Site) -> list[IndexPage]:
-    if site.index_pages is not None:
-        return site.index_pages
-    return all_index_pages(site.library, site.config.per_page)
 
 
 def page_tasks(parts: tuple[str, ...], articles: int, index_pages: int) -> list[Task]:

@@ -9,7 +9,7 @@ Everything is compared as the file under output/ that both would write.
 from __future__ import annotations
 
 from generator.errors import Problem, error
-from generator.indexes import IndexPage, all_index_pages
+from generator.indexes import IndexPage
 from generator.library import Library, alias_path
 from generator.urls import UnsafePath, Urls, output_file
 
@@ -27,14 +27,11 @@ _FIXED = {
 }
 
 
-def generated_files(
-    library: Library, per_page: int, index_pages: list[IndexPage] | None = None
-) -> dict[str, str]:
+def generated_files(library: Library, index_pages: list[IndexPage]) -> dict[str, str]:
     """Output file → what generates it, for every page the build makes from the library
-    (`index_pages`: the library's, when already listed)."""
+    (`index_pages`: the library's, as the build lists them once for everything that needs them)."""
     files = {output_file(url): what for url, what in _FIXED.items()}
-    pages = index_pages if index_pages is not None else all_index_pages(library, per_page)
-    for page in pages:
+    for page in index_pages:
         files[output_file(page.url)] = f"the {page.kind} index {page.title!r}"
     for slug, entry in library.authors.items():
         files[output_file(Urls.author_feed(slug))] = f"the feed of {entry.name}"
@@ -52,10 +49,8 @@ def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
     return claims
 
 
-def generated_collisions(
-    library: Library, per_page: int, index_pages: list[IndexPage] | None = None
-) -> list[Problem]:
-    generated = generated_files(library, per_page, index_pages)
+def generated_collisions(library: Library, index_pages: list[IndexPage]) -> list[Problem]:
+    generated = generated_files(library, index_pages)
     problems = []
     for url, path, line, key in _claims(library):
         try:
