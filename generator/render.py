@@ -68,12 +68,19 @@ def theme_problems(site_dir: Path, theme: str) -> list[Problem]:
 _REFERENCES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
 
 
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")  # the files of a theme that are templates
+
+
+def _templates(env: jinja2.Environment) -> list[str]:
+    return env.list_templates(filter_func=lambda name: name.endswith(TEMPLATE_SUFFIXES))
+
+
 def template_problems(site_dir: Path, theme: str) -> list[Problem]:
     """Every template of the theme compiled, and every template it names found, before rendering:
     so `press check` reports a broken theme with its file and line, not the first page that hits it."""
     env = environment(site_dir, theme)
     problems = []
-    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+    for name in _templates(env):
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         try:
             tree = env.parse(source, name, filename)
@@ -173,7 +180,7 @@ def compiled_environment(site_dir: Path, theme: str) -> jinja2.Environment:
     process). A template that doesn't compile is left to the page that uses it, which reports it
     with its line."""
     env = environment(site_dir, theme, auto_reload=False)
-    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+    for name in _templates(env):
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
     return env
@@ -225,7 +232,7 @@ def _template_frame(exc: Exception) -> tuple[int | None, str | None]:
     found: tuple[int | None, str | None] = (None, None)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt")):
+        if filename.endswith(TEMPLATE_SUFFIXES):
             found = (tb.tb_lineno, filename)
         tb = tb.tb_next
     return found

@@ -97,14 +97,14 @@ def test_drawing_escapes_each_node_once_and_never_a_title_already_marked_safe():
 def test_a_builds_environment_has_every_template_compiled_and_skips_a_broken_one(tmp_path):
     """Compiled before the render processes fork, so they inherit the templates; a template that
     doesn't compile is left to the page that uses it (which reports it with its line)."""
-    from generator.render import compiled_environment
+    from generator.render import TEMPLATE_SUFFIXES, compiled_environment
     from tests.conftest import ROOT
 
     theme = tmp_path / "themes/mine/templates"
     theme.mkdir(parents=True)
     (theme / "broken.html").write_text("{% if %}\n")
     env = compiled_environment(tmp_path, "mine")
-    listed = {n for n in env.list_templates() if n.endswith((".html", ".xml", ".txt"))}
+    listed = {n for n in env.list_templates() if n.endswith(TEMPLATE_SUFFIXES)}
     default = {p.name for p in (ROOT / "themes/default/templates").iterdir()}
     assert default <= listed and "broken.html" in listed
     cached = {name for (_loader, name) in env.cache}  # type: ignore[union-attr]
