@@ -23,7 +23,7 @@ from generator.markdown import (
 )
 from generator.models import Article
 from generator.parallel import ordered_map
-from generator.texts import PackedTexts, level_for, pack, unpack
+from generator.texts import PackedTexts, SharedTexts, level_for, pack, unpack
 from generator.urls import Urls
 
 
@@ -50,11 +50,31 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
 Drafted = tuple[bytes, str, tuple[str, ...], tuple[str, ...], str | None]
 
 
+@dataclass(frozen=True)
+class Markdown:
+    """Every Markdown text of a library, in one buffer (see texts.SharedTexts): the articles' in
+    library order, then the author profiles' and the pages'. The build takes them out of the
+    articles, and the processes that convert and compare them read them from here."""
+
+    ids: list[str]  # the source id of each text
+    summarise: list[bool]  # whether a summary is made from the text (its article has none)
+    texts: SharedTexts
+
+
+def markdown_of(library: Library) -> Markdown:
+    articles = library.articles
+    profiles = [e.profile for e in library.authors.values() if e.profile and e.profile.body.strip()]
+    sources = [*articles, *profiles, *library.pages]
+    summarise = [not a.summary for a in articles] + [False] * (len(profiles) + len(library.pages))
+    return Markdown([s.id for s in sources], summarise, SharedTexts(s.body for s in sources))
+
+
 def render_bodies(
     library: Library,
     urls: Urls,
     sanitize: Callable[[str], str] | None = None,
     *,
+    markdown: Markdown | None = None,
     cache: Shelf | None = None,
     jobs: int = 1,
     meanwhile: Callable[[], None] | None = None,
@@ -62,20 +82,19 @@ def render_bodies(
     """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
     filled in afterwards, so an article that moves changes the pages that link to it, nothing more.
 
+    `markdown`: the library's texts, when they were taken out of its articles (markdown_of).
     `meanwhile` is called once, when the workers are under way: this process's work then takes
     its place among the conversions instead of waiting in line before or after them."""
-    documents = _documents(library)
+    markdown = markdown or markdown_of(library)
     targets = link_targets(library, urls)
     bodies = Bodies()
     html = PackedTexts()
     bodies.html = html
-    level = level_for(len(documents))
+    level = level_for(len(markdown.ids))
     filler = _Filler(html, cache or Shelf(None), sanitize, level)
-    articles = len(library.articles)  # the first documents (see _documents)
-    drafted = _drafts(documents, cache, jobs, level, meanwhile)
-    for number, ((source_id, _text, _summary), (draft, draft_key)) in enumerate(
-        zip(documents, drafted, strict=True)
-    ):
+    articles = len(library.articles)  # the first texts (see markdown_of)
+    drafted = _drafts(markdown, cache, jobs, level, meanwhile)
+    for number, (source_id, (draft, draft_key)) in enumerate(zip(markdown.ids, drafted, strict=True)):
         context = LinkContext(source_id, targets)
         if number >= articles:
             if source_id not in html:
@@ -85,7 +104,9 @@ def render_bodies(
         filler.fill(article.id, draft, draft_key, context)
         bodies.summaries[article.id] = article.summary or draft[4] or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
-        bodies.problems += [broken_link(article, href) for href in dict.fromkeys(context.broken)]
+        if context.broken:
+            text = markdown.texts[number]
+            bodies.problems += [broken_link(article, href, text) for href in dict.fromkeys(context.broken)]
     return bodies
 
 
@@ -115,38 +136,28 @@ class _Filler:
         self.html.set_packed(source_id, packed)
 
 
-def _documents(library: Library) -> list[tuple[str, str, bool]]:
-    """(source id, Markdown text, whether a summary must be made from it) for every body."""
-    documents = [(a.id, a.body, not a.summary) for a in library.articles]
-    documents += [
-        (e.profile.id, e.profile.body, False)
-        for e in library.authors.values()
-        if e.profile and e.profile.body.strip()
-    ]
-    documents += [(p.id, p.body, False) for p in library.pages]
-    return documents
-
-
 def _drafts(
-    documents: list[tuple[str, str, bool]],
+    markdown: Markdown,
     cache: Shelf | None,
     jobs: int,
     level: int,
     meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[tuple[Drafted, str]]:
-    """Each document's draft and its cache key (what the text and the summary request hash to), in
+    """Each text's draft and its cache key (what the text and the summary request hash to), in
     order: cached where the text was seen before, the rest converted, in parallel when it pays.
 
     Given as the conversions come back, so the caller fills in each draft's links while the
     workers convert the next ones: filled after the last, 2,083 articles' links kept the other
     core idle for 0.1 s."""
     shelf = cache or Shelf(None)
+    texts = markdown.texts
     keys = [
-        key("markdown", text, "summary" if summary else "", str(level)) for _sid, text, summary in documents
+        key("markdown", texts.encoded(at), "summary" if summary else "", str(level))
+        for at, summary in enumerate(markdown.summarise)
     ]
     hits = [shelf.get(k) for k in keys]
-    todo = [document for document, hit in zip(documents, hits, strict=True) if hit is None]
-    converted = _converted(todo, jobs, level, meanwhile)
+    todo = [(at, markdown.summarise[at]) for at, hit in enumerate(hits) if hit is None]
+    converted = _converted(texts, todo, jobs, level, meanwhile)
     for draft_key, hit in zip(keys, hits, strict=True):
         if hit is None:
             hit = next(converted)
@@ -157,20 +168,25 @@ def _drafts(
 
 
 def _converted(
-    todo: list[tuple[str, str, bool]], jobs: int, level: int, meanwhile: Callable[[], None] | None = None
+    texts: SharedTexts,
+    todo: list[tuple[int, bool]],
+    jobs: int,
+    level: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Drafted]:
-    """The drafts of `todo`, in order, converted by `jobs` processes when there are enough;
-    `meanwhile` is called once the first batch is back (the workers have the next ones)."""
+    """The drafts of `todo` (each a text's place and whether to make its summary), in order,
+    converted by `jobs` processes when there are enough; `meanwhile` is called once the first
+    batch is back (the workers have the next ones)."""
     workers = jobs if len(todo) >= PARALLEL_FROM else 1
     size = max(1, min(BATCH, -(-len(todo) // max(1, workers * 4))))
-    # Workers inherit `todo` and are sent spans of it, not texts: pickling a text to send it
-    # would leave a UTF-8 copy of every non-ASCII body in this process for the rest of the build
-    # (CPython keeps the encoding it makes for pickle on the str), 0.4 GB at 100,000 articles.
+    # Workers inherit the texts and are sent spans of `todo`, not texts: a pickled text would be
+    # copied through a pipe, and a str read where it was inherited copies a page of it (see
+    # texts.SharedTexts).
     spans = [(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
     # Eight batches a process in flight, not three: this process takes back every batch no worker
     # has started, and with three it often left the worker none queued (it idled 0.1 s in all at
     # 2,083 articles). Drafts are small; so is the window.
-    for results in ordered_map(_convert, (todo, level), spans, workers, ahead=8):
+    for results in ordered_map(_convert, (texts, todo, level), spans, workers, ahead=8):
         if meanwhile is not None:
             meanwhile()
             meanwhile = None
@@ -184,16 +200,17 @@ BATCH = 40
 _RENDERER: MarkdownRenderer | None = None
 
 
-def _convert(state: tuple[list[tuple[str, str, bool]], int], span: tuple[int, int]) -> list[Drafted]:
+def _convert(state: tuple[SharedTexts, list[tuple[int, bool]], int], span: tuple[int, int]) -> list[Drafted]:
     """In a worker (or inline): Markdown → drafts of todo[start:stop], with the summary when the
     article has none, packed at a level of compression."""
-    todo, level = state
+    texts, todo, level = state
     global _RENDERER
     if _RENDERER is None:
         _RENDERER = MarkdownRenderer()
     renderer = _RENDERER
     results: list[Drafted] = []
-    for _sid, text, summary in todo[span[0] : span[1]]:
+    for at, summary in todo[span[0] : span[1]]:
+        text = texts[at]
         draft = renderer.draft(text)
         made = renderer.summary(text) if summary else None
         results.append((pack(draft.html, level), draft.token, draft.hrefs, draft.shown, made))
@@ -223,7 +240,7 @@ def render_article(
     for href in dict.fromkeys(context.broken):
         target = internal_target(article.id, href)
         used[target[0] if target else href] = None
-        problems.append(broken_link(article, href))
+        problems.append(broken_link(article, href, article.body))
     return ArticleBody(
         html=html,
         summary=article.summary or renderer.summary(article.body),
@@ -233,11 +250,11 @@ def render_article(
     )
 
 
-def broken_link(article: Article, href: str) -> Problem:
-    """An internal link that resolves to no article: a warning at the link's line."""
+def broken_link(article: Article, href: str, body: str) -> Problem:
+    """An internal link that resolves to no article: a warning at the link's line of its body."""
     return warning(
         f"content/{article.id}",
-        link_line(article.body, article.body_line, href),
+        link_line(body, article.body_line, href),
         None,
         f"broken internal link {href!r}: no such article",
         "link to the other article's .md file with a relative path",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 import jinja2
 
 from generator import lastbuild
-from generator.bodies import Bodies, render_bodies
+from generator.bodies import Bodies, Markdown, markdown_of, render_bodies
 from generator.cache import Cache, Shelf, digest_of, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
@@ -230,9 +231,13 @@ def _load(
     options: Options,
     timings: dict[str, float] | None = None,
     digests: dict[str, bytes] | None = None,
+    let_go: bool = False,
 ) -> tuple[Result, PendingRelated | None]:
     """All of `load` but the related lists when they aren't cached: those come with the result,
-    to be computed by the caller (the site's `related` is empty until then)."""
+    to be computed by the caller (the site's `related` is empty until then).
+
+    `let_go`: the caller (a build) needs the articles' Markdown no more once this returns, and a
+    large archive's is taken out of them early (see let_go_of_markdown)."""
     result = Result(timings=timings if timings is not None else {})
     clock = _Clock(result.timings)
     config, problems = load_config(site_dir, options.base_url)
@@ -260,29 +265,47 @@ def _load(
     # them (listed three times before, 0.025 s each at 2,083 articles).
     index_pages = all_index_pages(library, config.per_page)
     problems += generated_collisions(library, index_pages)
+    markdown = markdown_of(library)
     clock.lap("library")
+
+    def library_fingerprint() -> str | None:
+        return _library_print(library, articles, sources if digests else None, urls, config, options)
+
+    # The read shelf is saved by this process: a forked writer would copy every page of the
+    # articles it pickles (reference counts are writes), a gigabyte at 100,000 articles. The
+    # Markdown shelf, drafts without their texts, is saved beside.
+    save_reads: Callable[[], None] | None = partial(cache.save_and_close, "read")
+    library_print = None
+    if let_go and len(markdown.ids) >= SHARED_MARKDOWN_FROM:
+        # Before any process is forked: pickling the articles, or freeing their Markdown, after
+        # that would copy a page of every body (see texts.SharedTexts).
+        library_print = library_fingerprint()  # (without a cache it hashes the articles' Markdown)
+        save_reads()
+        save_reads = None
+        let_go_of_markdown(library)
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
-    matches = _text_matches_beside(library, config, cache)
+    matches = _text_matches_beside(library, markdown, config, cache)
     related_shelf = cache.shelf("related")
-    library_print = _library_print(library, articles, sources if digests else None, urls, config, options)
+    library_print = library_print or library_fingerprint()
     related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
     if related is not None:
         related = shared_strings(related, library)
     if related is not None and matches is not None:
         matches.cancel()
-    # The read shelf is saved by this process, while the Markdown workers convert: a forked writer
-    # would copy every page of the articles it pickles (reference counts are writes), a gigabyte
-    # at 100,000 articles. The Markdown shelf, drafts without their texts, is saved beside.
+    # A small archive's read shelf is saved while the Markdown workers convert: in line, it kept
+    # the other core idle (0.07 s at 2,083 articles).
     bodies = render_bodies(
         library,
         urls,
         sanitizer(config.sanitize_html),
+        markdown=markdown,
         cache=cache.shelf("markdown"),
         jobs=jobs,
-        meanwhile=lambda: cache.save_and_close("read"),
+        meanwhile=save_reads,
     )
+    del markdown  # the text process has its own (the related lists need only the links now)
     problems += bodies.problems
     clock.lap("markdown")
     cache.save_beside("markdown")
@@ -359,14 +382,16 @@ def _relates(library: Library, config: Config) -> bool:
     return len(library.articles) >= 2 and config.related.k >= 1
 
 
-def _text_matches_beside(library: Library, config: Config, cache: Cache) -> Background[TextMatches] | None:
-    """The text half of the related stage needs no Markdown: it starts now, in a forked process,
-    and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
+def _text_matches_beside(
+    library: Library, markdown: Markdown, config: Config, cache: Cache
+) -> Background[TextMatches] | None:
+    """The text half of the related stage needs no converted Markdown: it starts now, in a forked
+    process, and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
     if not _relates(library, config):
         return None
     from generator.related import text_matches
 
-    return in_background(text_matches, library, config.related, cache)
+    return in_background(text_matches, library, config.related, cache, markdown.texts)
 
 
 def related_lists(
@@ -441,7 +466,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
             articles=last.articles,
         )
     timings: dict[str, float] = {}
-    result, pending = _load(site_dir, options, timings, digests)
+    result, pending = _load(site_dir, options, timings, digests, let_go=True)
     result.out_dir = out_dir
     unsafe = check_out_dir(out_dir, site_dir)
     if unsafe:
@@ -513,6 +538,12 @@ def _write_site(
         memo.record_site(whole)
     cache.save()
     clock.lap("cache")
+
+
+# From this many texts, a build takes the Markdown out of the articles before it forks (see _load):
+# the processes that need it read it from one shared buffer. Below, that would put the read
+# shelf's saving in line (see render_bodies' `meanwhile`), for memory a small archive has.
+SHARED_MARKDOWN_FROM = 20_000
 
 
 def let_go_of_markdown(library: Library) -> None:

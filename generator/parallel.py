@@ -150,15 +150,18 @@ class Background(Generic[B]):
         atexit.register(self._abandon)
 
     def __call__(self) -> B:
+        """The result; called once. The arguments are let go of then (a build keeps this object
+        while it renders, and they may be all the archive's Markdown, see bodies.Markdown)."""
+        args, self._args = self._args, ()
         if self._process is None:
-            return self._func(*self._args)
+            return self._func(*args)
         atexit.unregister(self._abandon)
         try:
             self._receive.recv()  # the answer is written
             with open(self._answer, "rb") as handle:
                 ok, value = pickle.load(handle)
         except (EOFError, OSError, pickle.UnpicklingError):  # the process died without an answer
-            ok, value = True, self._func(*self._args)  # (do the work here)
+            ok, value = True, self._func(*args)  # (do the work here)
         finally:
             self._end()
         if not ok:
@@ -167,6 +170,7 @@ class Background(Generic[B]):
 
     def cancel(self) -> None:
         """The result isn't wanted after all: stop the process now rather than let it use a core."""
+        self._args = ()
         if self._process is not None:
             atexit.unregister(self._abandon)
             self._abandon()

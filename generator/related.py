@@ -18,7 +18,7 @@ editor chose always ranks first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,8 +67,26 @@ class Pairs:
     score: np.ndarray
 
 
-def documents(library: Library) -> list[Document]:
-    return [Document(a.title, a.summary or "", a.body) for a in library.articles]
+@dataclass(frozen=True)
+class ArticleTexts(Sequence[Document]):
+    """The articles as texts, each made when read: a process that reads them from a shared
+    buffer (`bodies`, see texts.SharedTexts) holds one at a time, not its own copy of them all."""
+
+    library: Library
+    bodies: Sequence[str]  # each article's Markdown, in library order
+
+    def __len__(self) -> int:
+        return len(self.library.articles)
+
+    def __getitem__(self, at: int) -> Document:  # type: ignore[override] (no slices)
+        article = self.library.articles[at]
+        return Document(article.title, article.summary or "", self.bodies[at])
+
+
+def documents(library: Library, bodies: Sequence[str] | None = None) -> Sequence[Document]:
+    """`bodies`: the articles' Markdown when the build has taken it out of them (see
+    bodies.markdown_of; its first texts are the articles')."""
+    return ArticleTexts(library, bodies if bodies is not None else [a.body for a in library.articles])
 
 
 def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) -> np.ndarray:
@@ -145,7 +163,12 @@ class TextMatches:
     vectors: sp.csr_matrix  # each text's heaviest terms, to score any pair with
 
 
-def text_matches(library: Library, settings: RelatedConfig, cache: Cache | None = None) -> TextMatches:
+def text_matches(
+    library: Library,
+    settings: RelatedConfig,
+    cache: Cache | None = None,
+    bodies: Sequence[str] | None = None,
+) -> TextMatches:
     """With a cache, the term counts of the last build are reused for every unchanged text and
     this build's are kept for the next (an edit moves corpus-wide term weights, so everything after
     counting is redone: it is the cheap part). Their shelf is loaded here, in the process that
@@ -154,7 +177,9 @@ def text_matches(library: Library, settings: RelatedConfig, cache: Cache | None 
     entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
     previous = shelf.get(entry) if shelf is not None else None
     counts = term_counts(
-        documents(library), settings.title_weight, previous if isinstance(previous, TermCounts) else None
+        documents(library, bodies),
+        settings.title_weight,
+        previous if isinstance(previous, TermCounts) else None,
     )
     del previous
     if shelf is not None:

@@ -13,6 +13,7 @@ import os
 import re
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,7 +90,7 @@ def _text(document: Document, title_weight: int) -> str:
     return f"{(document.title + chr(10)) * (1 + title_weight)}{document.summary}\n{document.body}"
 
 
-def _tally(documents: list[Document], title_weight: int) -> _Tally:
+def _tally(documents: Iterable[Document], title_weight: int) -> _Tally:
     """Counter counts each text's words in C, and hashes (cached by each str) stand for words, so
     no Python code runs per word. Arrays of machine numbers keep 100,000 articles small."""
     hashes, counts, sizes = array("q"), array("f"), array("q")
@@ -118,20 +119,22 @@ def _tally(documents: list[Document], title_weight: int) -> _Tally:
     )
 
 
-def _tally_span(state: tuple[list[Document], int], span: tuple[int, int]) -> _Tally:
-    documents, title_weight = state
-    return _tally(documents[span[0] : span[1]], title_weight)
+def _tally_span(state: tuple[Sequence[Document], list[int], int], span: tuple[int, int]) -> _Tally:
+    documents, positions, title_weight = state
+    return _tally((documents[at] for at in positions[span[0] : span[1]]), title_weight)
 
 
-def _tally_all(documents: list[Document], title_weight: int) -> list[_Tally]:
-    """Tokenising is the one step that is Python per text: a large archive shares it among forked
-    processes (fork keeps one hash seed, so their hashes agree); shares come back in text order."""
+def _tally_all(documents: Sequence[Document], positions: list[int], title_weight: int) -> list[_Tally]:
+    """The tallies of the texts at `positions`. Tokenising is the one step that is Python per
+    text: a large archive shares it among forked processes (fork keeps one hash seed, so their
+    hashes agree); shares come back in text order. Each process makes only its own texts (see
+    related.ArticleTexts)."""
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
-    if len(documents) < _PARALLEL_TEXTS or workers < 2:
-        return [_tally(documents, title_weight)]
-    bounds = np.linspace(0, len(documents), 2 * workers + 1).astype(int).tolist()
+    if len(positions) < _PARALLEL_TEXTS or workers < 2:
+        return [_tally((documents[at] for at in positions), title_weight)]
+    bounds = np.linspace(0, len(positions), 2 * workers + 1).astype(int).tolist()
     spans = list(zip(bounds[:-1], bounds[1:], strict=True))
-    return list(ordered_map(_tally_span, (documents, title_weight), spans, workers))
+    return list(ordered_map(_tally_span, (documents, positions, title_weight), spans, workers))
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +160,7 @@ def _digest(document: Document, title_weight: int) -> bytes:
 
 
 def term_counts(
-    documents: list[Document], title_weight: int, previous: TermCounts | None = None
+    documents: Sequence[Document], title_weight: int, previous: TermCounts | None = None
 ) -> TermCounts:
     """Term counts of each text, columns in alphabetical order of the words (so sums, and scores,
     don't depend on the process's hash seed); rows of `previous` are reused for unchanged texts."""
@@ -168,7 +171,7 @@ def term_counts(
     blob = b"".join(digests)
     if previous is not None and not missing and blob == previous.digests:
         return previous  # the very same texts: nothing to count, nothing to save
-    shares = _tally_all([documents[at] for at in missing], title_weight) if missing else []
+    shares = _tally_all(documents, missing, title_weight) if missing else []
     if reused:
         assert previous is not None
         shares.insert(0, _share_of(previous, np.asarray([row for _, row in reused], dtype=np.int64)))

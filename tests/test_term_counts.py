@@ -3,6 +3,8 @@ counting every text afresh, and only the texts that changed are tokenised again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -37,7 +39,8 @@ def tallied(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = similarity._tally
 
-    def watched(documents: list[Document], title_weight: int) -> similarity._Tally:
+    def watched(documents: Iterable[Document], title_weight: int) -> similarity._Tally:
+        documents = list(documents)  # made as read (see related.ArticleTexts)
         seen.extend(d.title for d in documents)
         return real(documents, title_weight)
 
