@@ -25,41 +25,53 @@ def pack(text: str, level: int = LEVEL) -> bytes:
     return zlib.compress(text.encode("utf-8"), level)
 
 
-def unpack(data: bytes) -> str:
+def unpack(data: bytes | memoryview) -> str:
     return zlib.decompress(data).decode("utf-8")
 
 
 class PackedTexts(MutableMapping[str, str]):
-    """A dict of str → str whose values live compressed."""
+    """A dict of str → str whose values live compressed, one after another in one buffer: the
+    render workers, forked, read them without copying them (see SharedTexts; as a bytes object
+    each, the workers copied a page of most of them). A text set again, or deleted, leaves its
+    old bytes in the buffer: a build sets each text once."""
 
     def __init__(self) -> None:
-        self._packed: dict[str, bytes] = {}
+        self._buffer = bytearray()
+        self._spans: dict[str, tuple[int, int]] = {}
 
     def __getitem__(self, key: str) -> str:
-        return unpack(self._packed[key])
+        start, end = self._spans[key]
+        with memoryview(self._buffer) as view:
+            return unpack(view[start:end])
 
     def __setitem__(self, key: str, value: str) -> None:
-        self._packed[key] = pack(value)
+        self.set_packed(key, pack(value))
 
     def packed(self, key: str) -> bytes | None:
         """The stored bytes (which decide the text: equal bytes, equal text)."""
-        return self._packed.get(key)
+        span = self._spans.get(key)
+        if span is None:
+            return None
+        with memoryview(self._buffer) as view:
+            return bytes(view[span[0] : span[1]])
 
     def set_packed(self, key: str, data: bytes) -> None:
         """Store text that is already packed (a cached draft that needed no links filled in)."""
-        self._packed[key] = data
+        start = len(self._buffer)
+        self._buffer += data
+        self._spans[key] = (start, len(self._buffer))
 
     def __delitem__(self, key: str) -> None:
-        del self._packed[key]
+        del self._spans[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._packed)
+        return iter(self._spans)
 
     def __len__(self) -> int:
-        return len(self._packed)
+        return len(self._spans)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._packed
+        return key in self._spans
 
 
 class SharedTexts:
