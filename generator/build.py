@@ -306,6 +306,10 @@ def _load(
         meanwhile=save_reads,
     )
     del markdown  # the text process has its own (the related lists need only the links now)
+    if matches is not None:
+        # Usually done by now. Its arguments, the Markdown buffer among them, are let go of
+        # before the render processes fork (see Background.settle); its answer is read later.
+        matches.settle()
     problems += bodies.problems
     clock.lap("markdown")
     cache.save_beside("markdown")

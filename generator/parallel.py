@@ -67,7 +67,7 @@ def ordered_map(
     _STATE = state
     window: deque[_Slot[B]] = deque()
     context = multiprocessing.get_context("fork")
-    gc.freeze()  # workers' garbage collector then leaves the inherited objects (and their pages) alone
+    _hold_heap()
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
             todo = iter(batches)
@@ -82,6 +82,26 @@ def ordered_map(
         for slot in window:
             slot.cancel()
         _STATE = None
+        _let_go_of_heap()
+
+
+_HOLDERS = 0  # pools and background processes alive that share this process's heap
+
+
+def _hold_heap() -> None:
+    """Before forking: every object now is left alone by the garbage collector, this process's and
+    the child's. A collection writes to each object it walks, and the system then copies each page
+    it writes to that a forked process shares. Only cycles among these objects wait to be
+    collected until the last holder lets go (see _let_go_of_heap)."""
+    global _HOLDERS
+    gc.freeze()
+    _HOLDERS += 1
+
+
+def _let_go_of_heap() -> None:
+    global _HOLDERS
+    _HOLDERS -= 1
+    if _HOLDERS == 0:
         gc.unfreeze()
 
 
@@ -131,6 +151,9 @@ class Background(Generic[B]):
         self._process: Any = None
         self._receive: Any = None
         self._answer = ""  # the file the process leaves its answer in
+        self._settled = False
+        self._fallback: tuple[B] | None = None  # the result if the process dies (see without_retry)
+        self._outcome: tuple[bool, Any] | None = None  # once settled: the work done here, if it was
         if not can_fork():
             return  # the work is done when the result is asked for
         global _BACKGROUND
@@ -139,8 +162,12 @@ class Background(Generic[B]):
         _BACKGROUND = (func, args, self._answer)
         receive, send = multiprocessing.Pipe(duplex=False)
         process = multiprocessing.get_context("fork").Process(target=_run_background, args=(send,))
+        _hold_heap()
         try:
             process.start()
+        except BaseException:
+            _let_go_of_heap()
+            raise
         finally:
             _BACKGROUND = None
         send.close()
@@ -148,6 +175,26 @@ class Background(Generic[B]):
         # A result never asked for (the build failed in between): end the process and remove its
         # answer when Python exits.
         atexit.register(self._abandon)
+
+    def settle(self) -> None:
+        """Wait for the work to end (done here if the process died first) and let go of the
+        arguments; the answer stays in its file until the result is asked for.
+
+        A build settles the text process before it forks the render processes: they would
+        inherit the arguments (all the archive's Markdown), and every page this process frees
+        after a fork is left to the child alone, resident until it ends."""
+        if self._process is not None and not self._settled:
+            self._outcome = self._wait(self._args)
+            self._settled = True
+        self._args = ()
+
+    def without_retry(self, fallback: B) -> None:
+        """Let go of the arguments now, while the work goes on: if the process dies without an
+        answer, the result is `fallback` (for work whose failure costs nothing: a cache unsaved).
+        Work not started in a process (see can_fork) keeps them: it is done when asked for."""
+        if self._process is not None:
+            self._args = ()
+            self._fallback = (fallback,)
 
     def __call__(self) -> B:
         """The result; called once. The arguments are let go of then (a build keeps this object
@@ -157,16 +204,39 @@ class Background(Generic[B]):
             return self._func(*args)
         atexit.unregister(self._abandon)
         try:
-            self._receive.recv()  # the answer is written
-            with open(self._answer, "rb") as handle:
-                ok, value = pickle.load(handle)
-        except (EOFError, OSError, pickle.UnpicklingError):  # the process died without an answer
-            ok, value = True, self._func(*args)  # (do the work here)
+            outcome = self._outcome if self._settled else self._wait(args)
+            if outcome is None:
+                outcome = self._answered(args)
         finally:
             self._end()
+        ok, value = outcome
         if not ok:
             raise value
         return value
+
+    def _wait(self, args: tuple[Any, ...]) -> tuple[bool, Any] | None:
+        """None once the answer is in its file; if the process died without one, the work done
+        here (a process the system killed, say)."""
+        try:
+            self._receive.recv()  # sent once the answer is written
+            return None
+        except (EOFError, OSError):
+            if self._fallback is not None:
+                return True, self._fallback[0]
+            return True, self._func(*args)
+
+    def _answered(self, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        """The answer in the file; one that can't be read is worked out here, unless the
+        arguments were let go of (settled: the process said it had written it)."""
+        try:
+            with open(self._answer, "rb") as handle:
+                return pickle.load(handle)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            if self._fallback is not None:
+                return True, self._fallback[0]
+            if self._settled:
+                raise
+            return True, self._func(*args)
 
     def cancel(self) -> None:
         """The result isn't wanted after all: stop the process now rather than let it use a core."""
@@ -183,6 +253,7 @@ class Background(Generic[B]):
         self._receive.close()
         self._process.join()
         self._process = None
+        _let_go_of_heap()
         with contextlib.suppress(OSError):
             os.unlink(self._answer)
 

@@ -124,3 +124,64 @@ def test_no_answer_file_is_left_behind(tmp_path, monkeypatch):
     assert in_background(_pid)() != os.getpid()
     in_background(_touch_later, str(tmp_path / "never")).cancel()
     assert list(tmp_path.iterdir()) == []
+
+
+def _collector_walks_inherited() -> bool:
+    """In the child: whether the garbage collector would walk what it inherited (gc.freeze)."""
+    import gc
+
+    return gc.get_freeze_count() == 0
+
+
+def _pool_task(state: None, batch: int) -> int:
+    return batch
+
+
+def test_the_heap_is_frozen_while_a_forked_process_shares_it():
+    """A collection writes to every object it walks, and the system then copies each page a forked
+    process shares: while one lives, neither side's collector walks the objects it was forked with.
+    The last process to end unfreezes them, so later garbage cycles are collected again."""
+    import gc
+
+    from generator.parallel import ordered_map
+
+    assert gc.get_freeze_count() == 0
+    text = in_background(_collector_walks_inherited)
+    other = in_background(_pid)
+    assert gc.get_freeze_count() > 0
+    assert list(ordered_map(_pool_task, None, range(8), 2)) == list(range(8))
+    assert gc.get_freeze_count() > 0  # the pool ended, the background processes have not
+    assert text() is False
+    assert gc.get_freeze_count() > 0
+    other.cancel()
+    assert gc.get_freeze_count() == 0
+
+
+def _dies_in_a_child(parent: int) -> int:
+    if os.getpid() != parent:
+        os._exit(1)  # the forked process dies without an answer (killed, say)
+    return 7
+
+
+@pytest.mark.parametrize("dies", [False, True])
+def test_settled_work_lets_go_of_its_arguments_and_still_answers(dies):
+    """settle waits for the work (done here if the process died) and drops the arguments, which
+    later forks must not inherit; the answer is read when asked for."""
+    job = in_background(_dies_in_a_child, os.getpid()) if dies else in_background(_pid_and, 4)
+    job.settle()
+    assert job._args == ()
+    if dies:
+        assert job() == 7
+    else:
+        pid, value = job()
+        assert value == 8 and pid != os.getpid()
+
+
+def test_work_without_retry_lets_go_of_its_arguments_and_dying_gives_the_fallback():
+    kept = in_background(_pid_and, 5)
+    kept.without_retry((0, 0))
+    assert kept._args == ()
+    assert kept()[1] == 10
+    died = in_background(_dies_in_a_child, os.getpid())
+    died.without_retry(-1)
+    assert died() == -1  # not worked out again here: the arguments are gone

@@ -673,3 +673,26 @@ def test_related_lists_hold_each_id_and_reason_once_made_or_cached(make_site):
         words = [w for _other, _score, why in edges for w in why]
         assert "shared tags: Budget" in words
         assert len({id(w) for w in words}) == len(set(words))
+
+
+@pytest.mark.parametrize("how", ["save_and_close", "save_beside"])
+def test_a_closed_shelf_lets_go_of_its_entries_and_its_files_stay(tmp_path: Path, how):
+    """A shelf saved for good holds nothing more in memory (its entries may be articles with all
+    their Markdown), still counts its hits, and a later save neither rewrites nor deletes it."""
+    from generator.cache import Cache
+
+    cache = Cache(tmp_path)
+    shelf = cache.shelf("read")
+    for n in range(50):
+        shelf.put(f"key {n}", f"value {n}" * 100)
+    assert shelf.get("key 3") is not None
+    getattr(cache, how)("read")
+    cache.wait()
+    assert shelf.new == {} and shelf.old == {}
+    assert cache.stats()["read"] == (1, 0)
+    files = sorted((tmp_path / ".cache" / "read").glob("*.pickle"))
+    assert files
+    cache.save()
+    assert sorted((tmp_path / ".cache" / "read").glob("*.pickle")) == files
+    again = Cache(tmp_path).shelf("read")
+    assert all(again.get(f"key {n}") == f"value {n}" * 100 for n in range(50))
