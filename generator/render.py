@@ -27,13 +27,13 @@ except ImportError:  # pragma: no cover (markupsafe 2: escape is all C, nothing 
 from generator import feeds
 from generator.config import setting_line
 from generator.errors import Problem, error
-from generator.graph import graph_data
+from generator.graph import graph_json
 from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
 from generator.models import Output, Unchanged
 from generator.pagememo import PageMemo
 from generator.urls import Urls, output_file
-from generator.views import ViewMaker, made, safe_json
+from generator.views import ViewMaker, made, script_json
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 
@@ -407,7 +407,8 @@ class Renderer:
     def graph(self) -> Iterator[Output]:
         """`/graph.json` and the `/graph/` page that explores it (the same data, inline and inert)."""
         views = self.views
-        data = safe_json(graph_data(views.library, views.related, views.urls))  # encoded once for both
+        # Encoded once for both, and a piece at a time (see graph_json).
+        data = Markup(graph_json(views.library, views.related, views.urls, script_json))
         url = Urls.graph_json()
         yield Output(url, output_file(url), data.encode("utf-8"), "data")
         yield self.page(

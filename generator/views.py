@@ -113,10 +113,14 @@ def unpacked_markup(packed: bytes) -> Markup:
     return Markup(unpack(packed))
 
 
-def safe_json(data: Any) -> Markup:
+def script_json(data: Any) -> str:
     """JSON for a <script> block: '<', '>' and '&' escaped so no string can close the script."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def safe_json(data: Any) -> Markup:
+    return Markup(script_json(data))
 
 
 @dataclass
