@@ -29,7 +29,7 @@ from generator.cache import Cache, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
-from generator.parallel import in_background
+from generator.parallel import in_background, release_freed_memory
 from generator.similarity import (
     Document,
     TermCounts,
@@ -186,6 +186,9 @@ def text_matches(
         shelf.put(entry, counts)
         shelf.save()
         del shelf  # holds the counts: they are let go of below (150 MB at 100,000 articles)
+    # Counting made and freed the tallies of every text; the allocator would keep that memory
+    # through the matrix work, beside the Markdown stage's processes.
+    release_freed_memory()
     full = tfidf_vectors(counts)
     del counts
     vectors = heaviest(full, _SCORED_TERMS)

@@ -33,6 +33,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among processes
 _MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
+_TALLY_SPAN = 5000  # texts tallied at once, at most (see _tally_all)
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
 _SORT_ENTRIES = 500_000  # entries sorted at once when cutting rows to their heaviest terms
@@ -132,8 +133,10 @@ def _tally_all(documents: Sequence[Document], positions: list[int], title_weight
     workers = min(os.cpu_count() or 1, _MAX_WORKERS)
     if len(positions) < _PARALLEL_TEXTS or workers < 2:
         return [_tally((documents[at] for at in positions), title_weight)]
-    bounds = np.linspace(0, len(positions), 2 * workers + 1).astype(int).tolist()
-    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    # Two shares a process at least, and none over _TALLY_SPAN texts: a share's working arrays
+    # grow with its texts, and at 100,000 articles four shares of 25,000 held 0.2 GB each.
+    size = min(_TALLY_SPAN, -(-len(positions) // (2 * workers)))
+    spans = [(start, min(start + size, len(positions))) for start in range(0, len(positions), size)]
     return list(ordered_map(_tally_span, (documents, positions, title_weight), spans, workers))
 
 

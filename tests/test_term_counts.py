@@ -123,3 +123,16 @@ def test_tokens_are_the_words_a_regex_finds(text):
 def test_one_letter_words_are_not_terms():
     counts = term_counts([Document("A b cc", "", "i x dd"), Document("cc", "", "dd e")], 0)
     assert sorted(counts.vocabulary.tolist()) == ["cc", "dd"]
+
+
+@pytest.mark.parametrize("span", [1, 2, 5])
+def test_counts_tallied_in_shares_are_those_of_one_tally(monkeypatch, span):
+    """A large archive is tallied in shares (over processes, none over _TALLY_SPAN texts): the
+    counts are the same, whatever the shares."""
+    documents = [
+        Document(f"{d.title} {n}", d.summary, f"{d.body} item{'x' * n}") for n in range(4) for d in DOCS
+    ]
+    whole = term_counts(documents, 1)
+    monkeypatch.setattr(similarity, "_PARALLEL_TEXTS", 2)
+    monkeypatch.setattr(similarity, "_TALLY_SPAN", span)
+    _same(term_counts(documents, 1), whole)
