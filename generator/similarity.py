@@ -134,7 +134,8 @@ def _tally_all(documents: Sequence[Document], positions: list[int], title_weight
     if len(positions) < _PARALLEL_TEXTS or workers < 2:
         return [_tally((documents[at] for at in positions), title_weight)]
     # Two shares a process at least, and none over _TALLY_SPAN texts: a share's working arrays
-    # grow with its texts, and at 100,000 articles four shares of 25,000 held 0.2 GB each.
+    # grow with its texts (at 100,000 articles, four shares of 25,000 put the build's sampled
+    # peak 0.2 GB higher than shares of 5,000, in one run each).
     size = min(_TALLY_SPAN, -(-len(positions) // (2 * workers)))
     spans = [(start, min(start + size, len(positions))) for start in range(0, len(positions), size)]
     return list(ordered_map(_tally_span, (documents, positions, title_weight), spans, workers))
