@@ -60,6 +60,26 @@ def author_feed(views: ViewMaker, slug: str) -> dict[str, Any]:
     return feed(views, f"{entry.name} — {views.config.title}", Urls.author_feed(slug), Urls.author(slug), ids)
 
 
+# URLs a sitemap file may list (sitemaps.org); a site with more is listed in parts, and
+# sitemap.xml becomes the index of the parts.
+SITEMAP_URLS = 50_000
+
+
+def sitemap_parts(entries: list[dict[str, str | None]]) -> list[list[dict[str, str | None]]]:
+    return [entries[at : at + SITEMAP_URLS] for at in range(0, len(entries), SITEMAP_URLS)]
+
+
+def sitemap_index(views: ViewMaker, parts: list[list[dict[str, str | None]]]) -> list[dict[str, str | None]]:
+    """Each part's URL, with the latest change among what it lists."""
+    entries: list[dict[str, str | None]] = []
+    for number, part in enumerate(parts, start=1):
+        changes = [e["lastmod"] for e in part if e["lastmod"]]
+        entries.append(
+            {"loc": views.urls.absolute(Urls.sitemap_part(number)), "lastmod": max(changes, default=None)}
+        )
+    return entries
+
+
 def sitemap(views: ViewMaker, index_urls: list[str]) -> list[dict[str, str | None]]:
     """Every article (with its last change) and every index page's first page."""
     library: Library = views.library

@@ -399,10 +399,20 @@ class Renderer:
             yield self.page("atom.xml", Urls.author_feed(slug), "feed", finish=_made_feed, feed=feed)
         if sitemap:
             first_pages = sorted({p.first_url for p in index_pages})
-            yield self.page(
-                "sitemap.xml", Urls.sitemap(), "sitemap", entries=feeds.sitemap(views, first_pages)
-            )
+            yield from self._sitemaps(feeds.sitemap(views, first_pages))
         yield self.page("robots.txt", Urls.robots(), "robots", sitemap=views.urls.absolute(Urls.sitemap()))
+
+    def _sitemaps(self, entries: list[dict[str, str | None]]) -> Iterator[Output]:
+        """sitemap.xml; past the 50,000 URLs a sitemap file may list, numbered parts and
+        sitemap.xml as their index (what robots.txt and search consoles are pointed at)."""
+        if len(entries) <= feeds.SITEMAP_URLS:
+            yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=entries)
+            return
+        parts = feeds.sitemap_parts(entries)
+        for number, part in enumerate(parts, start=1):
+            yield self.page("sitemap.xml", Urls.sitemap_part(number), "sitemap", entries=part)
+        index = feeds.sitemap_index(self.views, parts)
+        yield self.page("sitemap-index.xml", Urls.sitemap(), "sitemap", parts=index)
 
     def graph(self) -> Iterator[Output]:
         """`/graph.json` and the `/graph/` page that explores it (the same data, inline and inert)."""

@@ -119,6 +119,11 @@ class Urls:
         return "/sitemap.xml"
 
     @staticmethod
+    def sitemap_part(number: int) -> str:
+        """One part of a sitemap too long for one file (sitemap.xml is then their index)."""
+        return f"/sitemap-{number}.xml"
+
+    @staticmethod
     def robots() -> str:
         return "/robots.txt"
 
