@@ -29,6 +29,30 @@ def unpack(data: bytes | memoryview) -> str:
     return zlib.decompress(data).decode("utf-8")
 
 
+class _Spans:
+    """Byte strings one after another in one buffer, each found again by its number: one object
+    for a forked process to read, however many strings (see SharedTexts)."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._ends = array("q", [0])
+
+    def append(self, data: bytes) -> int:
+        """Add a string; its number."""
+        self._buffer += data
+        self._ends.append(len(self._buffer))
+        return len(self._ends) - 2
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def view(self, at: int) -> memoryview:
+        """String `at`, not copied (the buffer can't grow while a view of it is alive)."""
+        if not 0 <= at < len(self):
+            raise IndexError(at)
+        return memoryview(self._buffer)[self._ends[at] : self._ends[at + 1]]
+
+
 class PackedTexts(MutableMapping[str, str]):
     """A dict of str → str whose values live compressed, one after another in one buffer: the
     render workers, forked, read them without copying them (see SharedTexts; as a bytes object
@@ -36,42 +60,35 @@ class PackedTexts(MutableMapping[str, str]):
     old bytes in the buffer: a build sets each text once."""
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._spans: dict[str, tuple[int, int]] = {}
+        self._spans = _Spans()
+        self._numbers: dict[str, int] = {}
 
     def __getitem__(self, key: str) -> str:
-        start, end = self._spans[key]
-        with memoryview(self._buffer) as view:
-            return unpack(view[start:end])
+        return unpack(self._spans.view(self._numbers[key]))
 
     def __setitem__(self, key: str, value: str) -> None:
         self.set_packed(key, pack(value))
 
     def packed(self, key: str) -> bytes | None:
         """The stored bytes (which decide the text: equal bytes, equal text)."""
-        span = self._spans.get(key)
-        if span is None:
-            return None
-        with memoryview(self._buffer) as view:
-            return bytes(view[span[0] : span[1]])
+        number = self._numbers.get(key)
+        return None if number is None else bytes(self._spans.view(number))
 
     def set_packed(self, key: str, data: bytes) -> None:
         """Store text that is already packed (a cached draft that needed no links filled in)."""
-        start = len(self._buffer)
-        self._buffer += data
-        self._spans[key] = (start, len(self._buffer))
+        self._numbers[key] = self._spans.append(data)
 
     def __delitem__(self, key: str) -> None:
-        del self._spans[key]
+        del self._numbers[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._spans)
+        return iter(self._numbers)
 
     def __len__(self) -> int:
-        return len(self._spans)
+        return len(self._numbers)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._spans
+        return key in self._numbers
 
 
 class SharedTexts:
@@ -86,23 +103,19 @@ class SharedTexts:
     """
 
     def __init__(self, texts: Iterable[str]):
-        self._buffer = bytearray()
-        self._ends = array("q", [0])
+        self._spans = _Spans()
         for text in texts:  # appended one by one: a list of encodings would double the peak
-            self._buffer += text.encode("utf-8", "surrogatepass")
-            self._ends.append(len(self._buffer))
+            self._spans.append(text.encode("utf-8", "surrogatepass"))
 
     def __len__(self) -> int:
-        return len(self._ends) - 1
+        return len(self._spans)
 
     def encoded(self, at: int) -> memoryview:
         """A text's UTF-8 bytes, not copied (to hash it)."""
-        if not 0 <= at < len(self):
-            raise IndexError(at)
-        return memoryview(self._buffer)[self._ends[at] : self._ends[at + 1]]
+        return self._spans.view(at)
 
     def __getitem__(self, at: int) -> str:
-        return str(self.encoded(at), "utf-8", "surrogatepass")
+        return str(self._spans.view(at), "utf-8", "surrogatepass")
 
     def __iter__(self) -> Iterator[str]:
         return (self[at] for at in range(len(self)))
