@@ -274,20 +274,21 @@ def _load(
     # The read shelf is saved by this process: a forked writer would copy every page of the
     # articles it pickles (reference counts are writes), a gigabyte at 100,000 articles. The
     # Markdown shelf, drafts without their texts, is saved beside.
-    save_reads: Callable[[], None] | None = partial(cache.save_and_close, "read")
-    library_print = None
-    if let_go and len(markdown.ids) >= SHARED_MARKDOWN_FROM:
+    save_reads = partial(cache.save_and_close, "read")
+    early = let_go and len(markdown.ids) >= SHARED_MARKDOWN_FROM
+    if early:
         # Before any process is forked: pickling the articles, or freeing their Markdown, after
-        # that would copy a page of every body (see texts.SharedTexts).
-        library_print = library_fingerprint()  # (without a cache it hashes the articles' Markdown)
+        # that would copy a page of every body (see texts.SharedTexts). The fingerprint comes
+        # first too: without a cache it hashes the articles, Markdown and all.
+        library_print = library_fingerprint()
         save_reads()
-        save_reads = None
         let_go_of_markdown(library)
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
     matches = _text_matches_beside(library, markdown, config, cache)
     related_shelf = cache.shelf("related")
-    library_print = library_print or library_fingerprint()
+    if not early:
+        library_print = library_fingerprint()
     related_key = _related_key(library_print, config)
     related = related_shelf.get(related_key) if related_key else None
     if related is not None:
@@ -303,7 +304,7 @@ def _load(
         markdown=markdown,
         cache=cache.shelf("markdown"),
         jobs=jobs,
-        meanwhile=save_reads,
+        meanwhile=None if early else save_reads,
     )
     del markdown  # the text process has its own (the related lists need only the links now)
     if matches is not None:
