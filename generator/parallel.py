@@ -42,6 +42,12 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def spans(length: int, size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each run of `size` (the last may be shorter) over range(length): what a
+    worker is sent instead of what it inherited."""
+    return [(start, min(start + size, length)) for start in range(0, length, size)]
+
+
 def batched(items: Iterable[A], size: int) -> Iterator[list[A]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -221,9 +227,7 @@ class Background(Generic[B]):
             self._receive.recv()  # sent once the answer is written
             return None
         except (EOFError, OSError):
-            if self._fallback is not None:
-                return True, self._fallback[0]
-            return True, self._func(*args)
+            return self._without_answer(args)
 
     def _answered(self, args: tuple[Any, ...]) -> tuple[bool, Any]:
         """The answer in the file; one that can't be read is worked out here, unless the
@@ -232,11 +236,15 @@ class Background(Generic[B]):
             with open(self._answer, "rb") as handle:
                 return pickle.load(handle)
         except (EOFError, OSError, pickle.UnpicklingError):
-            if self._fallback is not None:
-                return True, self._fallback[0]
-            if self._settled:
+            if self._settled and self._fallback is None:
                 raise
-            return True, self._func(*args)
+            return self._without_answer(args)
+
+    def _without_answer(self, args: tuple[Any, ...]) -> tuple[bool, Any]:
+        """No answer from the process: the fallback, if it was given one, else the work done here."""
+        if self._fallback is not None:
+            return True, self._fallback[0]
+        return True, self._func(*args)
 
     def cancel(self) -> None:
         """The result isn't wanted after all: stop the process now rather than let it use a core."""
