@@ -22,7 +22,7 @@ from generator.markdown import (
     resolve_links,
 )
 from generator.models import Article
-from generator.parallel import ordered_map
+from generator.parallel import ordered_map, spans
 from generator.texts import PackedTexts, SharedTexts, level_for, pack, unpack
 from generator.urls import Urls
 
@@ -182,11 +182,10 @@ def _converted(
     # Workers inherit the texts and are sent spans of `todo`, not texts: a pickled text would be
     # copied through a pipe, and a str read where it was inherited copies a page of it (see
     # texts.SharedTexts).
-    spans = [(start, min(start + size, len(todo))) for start in range(0, len(todo), size)]
     # Eight batches a process in flight, not three: this process takes back every batch no worker
     # has started, and with three it often left the worker none queued (it idled 0.1 s in all at
     # 2,083 articles). Drafts are small; so is the window.
-    for results in ordered_map(_convert, (texts, todo, level), spans, workers, ahead=8):
+    for results in ordered_map(_convert, (texts, todo, level), spans(len(todo), size), workers, ahead=8):
         if meanwhile is not None:
             meanwhile()
             meanwhile = None

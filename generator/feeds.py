@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from generator.library import Library
+from generator.parallel import batched
 from generator.urls import Urls
 from generator.views import ViewMaker
 
@@ -66,7 +67,7 @@ SITEMAP_URLS = 50_000
 
 
 def sitemap_parts(entries: list[dict[str, str | None]]) -> list[list[dict[str, str | None]]]:
-    return [entries[at : at + SITEMAP_URLS] for at in range(0, len(entries), SITEMAP_URLS)]
+    return list(batched(entries, SITEMAP_URLS))
 
 
 def sitemap_index(views: ViewMaker, parts: list[list[dict[str, str | None]]]) -> list[dict[str, str | None]]:

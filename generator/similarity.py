@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sparse_dot_topn import sp_matmul_topn
 
 from generator.cache import DIGEST_SIZE, digest_of
-from generator.parallel import ordered_map
+from generator.parallel import ordered_map, spans
 
 # Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
 # slug of the article it points at into the text signal (it is a signal of its own).
@@ -137,8 +137,8 @@ def _tally_all(documents: Sequence[Document], positions: list[int], title_weight
     # grow with its texts (at 100,000 articles, four shares of 25,000 put the build's sampled
     # peak 0.2 GB higher than shares of 5,000, in one run each).
     size = min(_TALLY_SPAN, -(-len(positions) // (2 * workers)))
-    spans = [(start, min(start + size, len(positions))) for start in range(0, len(positions), size)]
-    return list(ordered_map(_tally_span, (documents, positions, title_weight), spans, workers))
+    shares = spans(len(positions), size)
+    return list(ordered_map(_tally_span, (documents, positions, title_weight), shares, workers))
 
 
 @dataclass(frozen=True, eq=False)
