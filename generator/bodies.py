@@ -61,12 +61,13 @@ class Markdown:
     texts: SharedTexts
 
 
-def markdown_of(library: Library) -> Markdown:
+def markdown_of(library: Library, file: int | None = None) -> Markdown:
+    """`file`: where the texts are written, to be shared (see SharedTexts)."""
     articles = library.articles
     profiles = [e.profile for e in library.authors.values() if e.profile and e.profile.body.strip()]
     sources = [*articles, *profiles, *library.pages]
     summarise = [not a.summary for a in articles] + [False] * (len(profiles) + len(library.pages))
-    return Markdown([s.id for s in sources], summarise, SharedTexts(s.body for s in sources))
+    return Markdown([s.id for s in sources], summarise, SharedTexts((s.body for s in sources), file))
 
 
 def render_bodies(

@@ -31,6 +31,7 @@ from generator.pagememo import PageMemo, site_fingerprint
 from generator.pages import RELATED, UnrelatedPages, outputs, rendered
 from generator.parallel import (
     Background,
+    Spare,
     batched,
     default_jobs,
     in_background,
@@ -48,6 +49,7 @@ from generator.render import (
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
+from generator.texts import memory_file
 from generator.urls import Urls
 from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, list_output, write
 
@@ -214,16 +216,17 @@ def load(site_dir: Path, options: Options, timings: dict[str, float] | None = No
     result, pending = _load(site_dir, options, timings)
     if pending is not None and result.site is not None:
         clock = _Clock(result.timings)
-        result.site.related = pending()
+        result.site.related = pending(True)
         clock.lap("related")
     if result.site is not None and result.site.cache is not None:
         result.site.cache.wait()  # the shelves saved beside (see _load)
     return result
 
 
-PendingRelated = Callable[[], Related]
+PendingRelated = Callable[[bool], Related]
 """Computes the related lists (and caches them): `build` starts rendering the pages that don't
-show them first, and calls this meanwhile."""
+show them first, and calls this meanwhile. Its argument: whether to share the work with a forked
+process (see related.related), which a build doesn't while those pages are rendered beside."""
 
 
 def _load(
@@ -250,6 +253,12 @@ def _load(
     if any(p.is_error for p in problems):
         return result, None
     clock.lap("config")
+    # Forked now, while this process holds little: the text process of the related lists (see
+    # _text_matches_beside), and the file the Markdown is shared through, which it inherits.
+    texts_file = memory_file("press-markdown") if config.related.k >= 1 else None
+    if texts_file is not None:
+        _import_related()  # before forking: the spare inherits numpy and scipy, not imports them again
+    spare = Spare() if texts_file is not None else None
     jobs = options.jobs or default_jobs()
     sources: list[str | None] = []
     articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources)
@@ -265,7 +274,7 @@ def _load(
     # them (listed three times before, 0.025 s each at 2,083 articles).
     index_pages = all_index_pages(library, config.per_page)
     problems += generated_collisions(library, index_pages)
-    markdown = markdown_of(library)
+    markdown = markdown_of(library, texts_file)
     clock.lap("library")
 
     def library_fingerprint() -> str | None:
@@ -285,7 +294,7 @@ def _load(
         let_go_of_markdown(library)
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
-    matches = _text_matches_beside(library, markdown, config, cache)
+    matches = _text_matches_beside(library, markdown, config, cache, spare)
     related_shelf = cache.shelf("related")
     if not early:
         library_print = library_fingerprint()
@@ -334,8 +343,8 @@ def _load(
     if related is not None:
         return result, None
 
-    def pending() -> Related:
-        lists = related_lists(library, bodies, config, matches)  # made sharing its strings
+    def pending(share: bool) -> Related:
+        lists = related_lists(library, bodies, config, matches, share)  # made sharing its strings
         if related_key:
             related_shelf.put(related_key, lists)
             related_shelf.save()
@@ -387,20 +396,30 @@ def _relates(library: Library, config: Config) -> bool:
     return len(library.articles) >= 2 and config.related.k >= 1
 
 
-def _text_matches_beside(
-    library: Library, markdown: Markdown, config: Config, cache: Cache
-) -> Background[TextMatches] | None:
-    """The text half of the related stage needs no converted Markdown: it starts now, in a forked
-    process, and runs while the Markdown stage does (on a 2-core machine that hides most of it)."""
-    if not _relates(library, config):
-        return None
-    from generator.related import text_matches
+def _import_related() -> None:
+    """Imported on use: numpy and scipy take a moment to load (see related_lists)."""
+    import generator.related  # noqa: F401
 
-    return in_background(text_matches, library, config.related, cache, markdown.texts)
+
+def _text_matches_beside(
+    library: Library, markdown: Markdown, config: Config, cache: Cache, spare: Spare | None = None
+) -> Background[TextMatches] | None:
+    """The text half of the related stage needs no converted Markdown: it starts now and runs while
+    the Markdown stage does (on a 2-core machine that hides most of it). Given the `spare`
+    process, it runs there, handed only the texts (see parallel.Spare); else in a process forked
+    now."""
+    if not _relates(library, config):
+        if spare is not None:
+            spare.close()
+        return None
+    from generator.related import documents, text_matches
+
+    texts = documents(library, markdown.texts)
+    return in_background(text_matches, texts, config.related, cache.detached("terms"), spare=spare)
 
 
 def related_lists(
-    library: Library, bodies: Bodies, config: Config, matches: Matches | None = None
+    library: Library, bodies: Bodies, config: Config, matches: Matches | None = None, share: bool = True
 ) -> Related:
     """Imported on use: numpy and scipy take a moment to load, which a site with nothing to relate
     should not wait for."""
@@ -408,7 +427,7 @@ def related_lists(
         return {a.id: [] for a in library.articles}
     from generator.related import related
 
-    return related(library, bodies, config.related, matches)
+    return related(library, bodies, config.related, matches, share)
 
 
 def shared_strings(lists: Related, library: Library) -> Related:
@@ -522,7 +541,9 @@ def _write_site(
     unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None, env=env)
     listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:
-        site.related = pending()
+        # Not shared while the unrelated pages are rendered beside: a third process on two cores
+        # gained nothing, and at 100,000 articles it held half a gigabyte of its own.
+        site.related = pending(not unrelated.beside)
         unrelated.stop()
         clock.lap("related")
     let_go_of_markdown(site.library)

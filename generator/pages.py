@@ -189,7 +189,9 @@ class UnrelatedPages:
         self._flag = mmap.mmap(-1, 1)  # shared with the forked process: 1 means stop
         self._done: list[Batch] | None = None
         self._process: Background[list[Batch]] | None = None
-        if beside and site.jobs >= 2 and len(site.library.articles) >= RENDER_BATCH:  # else: all left over
+        # Whether the pages are rendered beside (else they are all left over).
+        self.beside = beside and site.jobs >= 2 and len(site.library.articles) >= RENDER_BATCH
+        if self.beside:
             alone = replace(site, related={}, jobs=1)
             self._process = in_background(_until_stopped, alone, memo, stager, self._flag, env)
 

@@ -149,10 +149,76 @@ def _run(func: Callable[[Any, A], B], batch: A) -> B:
 _BACKGROUND: Any = None  # what a background process runs, inherited when it is forked
 
 
+class Spare:
+    """A process forked while this one is still small, waiting for one piece of work (see
+    in_background): the work is sent to it pickled, so it holds that and nothing else.
+
+    A process forked later inherits the whole heap this one has grown meanwhile, and each page
+    either of them writes to after the fork is copied: at 100,000 articles the text process,
+    forked once the library was read, held a gigabyte, half of it pages of the library and of the
+    Markdown stage that it never used. Close it if no work comes."""
+
+    def __init__(self) -> None:
+        self._process: Any = None
+        if not can_fork():
+            return
+        jobs, self._jobs = multiprocessing.Pipe(duplex=False)
+        self._done, done = multiprocessing.Pipe(duplex=False)
+        ends = (jobs, done, self._jobs, self._done)
+        process = multiprocessing.get_context("fork").Process(target=_spare, args=ends)
+        process.start()
+        jobs.close()
+        done.close()
+        self._process = process
+        atexit.register(self.close)
+
+    def take(self, func: Callable[..., Any], args: tuple[Any, ...], answer: str) -> tuple[Any, Any] | None:
+        """Hand the work over: the process, and the end of the pipe it says it is done on; None
+        when there is no process to take it (then it's closed) or the work can't be pickled."""
+        if self._process is None:
+            return None
+        try:
+            self._jobs.send((func, args, answer))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            self.close()
+            return None
+        process, self._process = self._process, None
+        atexit.unregister(self.close)
+        self._jobs.close()
+        return process, self._done
+
+    def close(self) -> None:
+        """No work after all: the process is told so, and ends. (Not by closing the pipe alone: a
+        process forked since holds its other end too.)"""
+        if self._process is None:
+            return
+        atexit.unregister(self.close)
+        with contextlib.suppress(OSError):
+            self._jobs.send(None)
+        self._jobs.close()
+        self._done.close()
+        self._process.join()
+        self._process = None
+
+
+def _spare(jobs: Any, done: Any, *others: Any) -> None:
+    """In the spare: wait for the work (None: no work). The parent's ends of the pipes are closed
+    here, so that if the parent dies, reading ends the wait."""
+    for end in others:
+        end.close()
+    try:
+        work = jobs.recv()
+    except (EOFError, OSError):
+        return
+    jobs.close()
+    if work is not None:
+        _answer(*work, done)
+
+
 class Background(Generic[B]):
     """Work started in a forked process (see in_background): call it for the result, or cancel it."""
 
-    def __init__(self, func: Callable[..., B], args: tuple[Any, ...]):
+    def __init__(self, func: Callable[..., B], args: tuple[Any, ...], spare: Spare | None = None):
         self._func, self._args = func, args
         self._process: Any = None
         self._receive: Any = None
@@ -160,12 +226,27 @@ class Background(Generic[B]):
         self._settled = False
         self._fallback: tuple[B] | None = None  # the result if the process dies (see without_retry)
         self._outcome: tuple[bool, Any] | None = None  # once settled: the work done here, if it was
-        if not can_fork():
+        self._shares_heap = False  # forked now (not a spare's): see _hold_heap
+        if spare is None and not can_fork():
             return  # the work is done when the result is asked for
-        global _BACKGROUND
         handle, self._answer = tempfile.mkstemp(prefix="press-background-", suffix=".pickle")
         os.close(handle)
-        _BACKGROUND = (func, args, self._answer)
+        taken = spare.take(func, args, self._answer) if spare is not None else None
+        if taken is not None:
+            self._process, self._receive = taken
+        elif can_fork():
+            self._fork()
+        else:
+            os.unlink(self._answer)
+            return
+        # A result never asked for (the build failed in between): end the process and remove its
+        # answer when Python exits.
+        atexit.register(self._abandon)
+
+    def _fork(self) -> None:
+        """The process, forked now: it inherits the arguments rather than receive them pickled."""
+        global _BACKGROUND
+        _BACKGROUND = (self._func, self._args, self._answer)
         receive, send = multiprocessing.Pipe(duplex=False)
         process = multiprocessing.get_context("fork").Process(target=_run_background, args=(send,))
         _hold_heap()
@@ -173,14 +254,12 @@ class Background(Generic[B]):
             process.start()
         except BaseException:
             _let_go_of_heap()
+            os.unlink(self._answer)
             raise
         finally:
             _BACKGROUND = None
         send.close()
-        self._process, self._receive = process, receive
-        # A result never asked for (the build failed in between): end the process and remove its
-        # answer when Python exits.
-        atexit.register(self._abandon)
+        self._process, self._receive, self._shares_heap = process, receive, True
 
     def settle(self) -> None:
         """Wait for the work to end (done here if the process died first) and let go of the
@@ -261,7 +340,8 @@ class Background(Generic[B]):
         self._receive.close()
         self._process.join()
         self._process = None
-        _let_go_of_heap()
+        if self._shares_heap:
+            _let_go_of_heap()
         with contextlib.suppress(OSError):
             os.unlink(self._answer)
 
@@ -277,7 +357,7 @@ def release_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def in_background(func: Callable[..., B], *args: Any) -> Background[B]:
+def in_background(func: Callable[..., B], *args: Any, spare: Spare | None = None) -> Background[B]:
     """Start `func(*args)` in a forked process now; calling what is returned waits for its result.
 
     The process inherits the arguments (a whole library) instead of receiving them pickled; only
@@ -288,12 +368,20 @@ def in_background(func: Callable[..., B], *args: Any) -> Background[B]:
     forking isn't safe (no fork, or threads running) the work is done when the result is asked
     for, and so it is if the process died. The result is handed over, not kept, so the caller can
     drop a large one as soon as it is used.
+
+    With a `spare`, the work goes to that process instead, pickled (see Spare); without one to
+    take it, it is forked as usual.
     """
-    return Background(func, args)
+    return Background(func, args, spare)
 
 
 def _run_background(send: Any) -> None:
     func, args, path = _BACKGROUND
+    _answer(func, args, path, send)
+
+
+def _answer(func: Callable[..., Any], args: tuple[Any, ...], path: str, send: Any) -> None:
+    """Do the work, leave the answer (or the exception) in its file, and say so."""
     try:
         answer = (True, func(*args))
     except BaseException as exc:  # noqa: BLE001 (re-raised in the parent)

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from generator.bodies import Bodies
-from generator.cache import Cache, key
+from generator.cache import Shelf, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
@@ -70,23 +70,30 @@ class Pairs:
 @dataclass(frozen=True)
 class ArticleTexts(Sequence[Document]):
     """The articles as texts, each made when read: a process that reads them from a shared
-    buffer (`bodies`, see texts.SharedTexts) holds one at a time, not its own copy of them all."""
+    buffer (`bodies`, see texts.SharedTexts) holds one at a time, not its own copy of them all.
+    Plain lists and that buffer, not the library: the text process is handed them pickled (see
+    build._text_matches_beside)."""
 
-    library: Library
-    bodies: Sequence[str]  # each article's Markdown, in library order
+    titles: Sequence[str]
+    summaries: Sequence[str]  # each article's own summary ("" for none)
+    bodies: Sequence[str]  # each article's Markdown, in library order (more texts may follow)
 
     def __len__(self) -> int:
-        return len(self.library.articles)
+        return len(self.titles)
 
     def __getitem__(self, at: int) -> Document:  # type: ignore[override] (no slices)
-        article = self.library.articles[at]
-        return Document(article.title, article.summary or "", self.bodies[at])
+        return Document(self.titles[at], self.summaries[at], self.bodies[at])
 
 
-def documents(library: Library, bodies: Sequence[str] | None = None) -> Sequence[Document]:
+def documents(library: Library, bodies: Sequence[str] | None = None) -> ArticleTexts:
     """`bodies`: the articles' Markdown when the build has taken it out of them (see
     bodies.markdown_of; its first texts are the articles')."""
-    return ArticleTexts(library, bodies if bodies is not None else [a.body for a in library.articles])
+    articles = library.articles
+    return ArticleTexts(
+        [a.title for a in articles],
+        [a.summary or "" for a in articles],
+        bodies if bodies is not None else [a.body for a in articles],
+    )
 
 
 def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) -> np.ndarray:
@@ -163,21 +170,15 @@ class TextMatches:
     vectors: sp.csr_matrix  # each text's heaviest terms, to score any pair with
 
 
-def text_matches(
-    library: Library,
-    settings: RelatedConfig,
-    cache: Cache | None = None,
-    bodies: Sequence[str] | None = None,
-) -> TextMatches:
-    """With a cache, the term counts of the last build are reused for every unchanged text and
-    this build's are kept for the next (an edit moves corpus-wide term weights, so everything after
-    counting is redone: it is the cheap part). Their shelf is loaded here, in the process that
-    counts (a background one, see build.py), not in the one that renders."""
-    shelf = cache.detached("terms") if cache is not None else None
+def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | None = None) -> TextMatches:
+    """With a shelf (the cache's "terms"), the term counts of the last build are reused for every
+    unchanged text and this build's are kept for the next (an edit moves corpus-wide term weights,
+    so everything after counting is redone: it is the cheap part). The shelf is loaded here, in
+    the process that counts (a background one, see build.py), not in the one that renders."""
     entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
     previous = shelf.get(entry) if shelf is not None else None
     counts = term_counts(
-        documents(library, bodies),
+        texts,
         settings.title_weight,
         previous if isinstance(previous, TermCounts) else None,
     )
@@ -185,7 +186,7 @@ def text_matches(
     if shelf is not None:
         shelf.put(entry, counts)
         shelf.save()
-        del shelf  # holds the counts: they are let go of below (150 MB at 100,000 articles)
+        shelf.let_go()  # it holds the counts: they are let go of below (150 MB at 100,000 articles)
     # Counting made and freed the tallies of every text; the allocator would keep that memory
     # through the matrix work, beside the Markdown stage's processes.
     release_freed_memory()
@@ -197,7 +198,7 @@ def text_matches(
     few = 0 < settings.terms <= _SCORED_TERMS
     near = nearest(prune(vectors if few else full, settings.terms), settings.candidates, _TEXT_FLOOR)
     del full
-    return TextMatches(near.rows * len(library.articles) + near.cols, vectors)
+    return TextMatches(near.rows * len(texts) + near.cols, vectors)
 
 
 Matches = Callable[[], TextMatches]
@@ -225,7 +226,7 @@ def candidates(
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
-    text_part = matches() if matches else text_matches(library, settings)
+    text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
     keys = _unique(np.concatenate([text_part.near, links, _flip(links, n), picks, _flip(picks, n)]))
@@ -295,12 +296,17 @@ def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarr
 
 
 def related(
-    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
+    library: Library,
+    bodies: Bodies,
+    settings: RelatedConfig,
+    matches: Matches | None = None,
+    share: bool = True,
 ) -> Related:
     """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each.
 
     An article's list depends on its own pairs only, so the candidate pairs are cut in two at an
-    article boundary and a large archive scores, ranks and explains one half in a forked process.
+    article boundary and a large archive scores, ranks and explains one half in a forked process
+    (unless told not to `share` the work: the other cores are busy).
     """
     ids = [a.id for a in library.articles]
     result: Related = {aid: [] for aid in ids}
@@ -309,7 +315,7 @@ def related(
     found = candidates(library, bodies, settings, matches)
     groups = _duplicate_groups(library)
     keys = found.keys
-    if len(keys) >= _SPLIT_PAIRS:
+    if share and len(keys) >= _SPLIT_PAIRS:
         middle = np.searchsorted(keys, keys[len(keys) // 2] // found.n * found.n)
         second = in_background(_edges, library, settings, found, keys[middle:], groups)
         edges = _edges(library, settings, found, keys[:middle], groups) + second()

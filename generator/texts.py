@@ -8,9 +8,12 @@ compressing and decompressing were a twentieth of a build, to save memory it doe
 
 from __future__ import annotations
 
+import mmap
+import os
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any
 
 LEVEL = 1
 STORED = 0
@@ -45,6 +48,23 @@ class _Spans:
 
     def __len__(self) -> int:
         return len(self._ends) - 1
+
+    def grow(self, size: int) -> None:
+        """Count a string of `size` bytes written elsewhere (to the file mapped later, see map)."""
+        self._ends.append(self._ends[-1] + size)
+
+    def map(self, file: int) -> None:
+        """Read the strings from `file` (what was written to it), mapped, no longer from memory
+        of this process's own."""
+        size = self._ends[-1]
+        self._buffer = mmap.mmap(file, size, prot=mmap.PROT_READ) if size else bytearray()  # type: ignore[assignment]
+
+    def ends(self) -> bytes:
+        return self._ends.tobytes()
+
+    def take_ends(self, ends: bytes) -> None:
+        self._ends = array("q")
+        self._ends.frombytes(ends)
 
     def view(self, at: int) -> memoryview:
         """String `at`, not copied (the buffer can't grow while a view of it is alive)."""
@@ -100,12 +120,26 @@ class SharedTexts:
     The buffer is one object, read and never written, so its pages stay shared. It holds UTF-8
     (lone surrogates kept, as the bodies' other encodings keep them), half the size of the many
     bodies that hold a curly quote and so take two bytes a character as a str.
+
+    Given a `file` (see memory_file), the buffer is that file, mapped, and the descriptor is taken
+    over (closed once mapped: the mapping keeps the file). A process forked before the texts
+    existed (parallel.Spare) is handed them pickled as that descriptor, which it inherited, and
+    maps the same pages. Without a file, pickling copies the texts.
     """
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], file: int | None = None):
         self._spans = _Spans()
+        self._file = file
         for text in texts:  # appended one by one: a list of encodings would double the peak
-            self._spans.append(text.encode("utf-8", "surrogatepass"))
+            data = text.encode("utf-8", "surrogatepass")
+            if file is None:
+                self._spans.append(data)
+            else:
+                _write_all(file, data)
+                self._spans.grow(len(data))
+        if file is not None:
+            self._spans.map(file)
+            os.close(file)  # the mapping keeps the file, and a spare process its own descriptor
 
     def __len__(self) -> int:
         return len(self._spans)
@@ -119,3 +153,33 @@ class SharedTexts:
 
     def __iter__(self) -> Iterator[str]:
         return (self[at] for at in range(len(self)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._file is None:
+            return SharedTexts, (list(self),)
+        return _mapped, (self._file, self._spans.ends())
+
+
+def _mapped(file: int, ends: bytes) -> SharedTexts:
+    """The texts of a SharedTexts written to `file`, in a process that inherited its descriptor."""
+    texts = SharedTexts((), None)
+    texts._file = file
+    texts._spans.take_ends(ends)
+    texts._spans.map(file)
+    os.close(file)
+    return texts
+
+
+def _write_all(file: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(file, view) :]
+
+
+def memory_file(name: str) -> int | None:
+    """A new file that lives in memory only (no path, gone with its last descriptor), for texts
+    processes share (see SharedTexts); None where the system has none (then they're copied)."""
+    try:
+        return os.memfd_create(name, 0)  # inherited by forked processes (no close-on-exec needed)
+    except (AttributeError, OSError):
+        return None

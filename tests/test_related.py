@@ -364,3 +364,21 @@ def test_pair_dots_are_the_dot_products_of_the_chosen_pairs(dtype):
         expected = math.fsum((dense[i] * dense[j]).astype(np.float64))  # the exact sum
         assert value == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert np.array_equal(got, pair_dots(vectors, rows, cols))  # and the same every time
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_scoring_shared_with_a_forked_process_gives_the_same_lists(make_site, monkeypatch, share):
+    """A large archive scores half of its pairs in a forked process, unless the build renders
+    pages beside (see build._write_site): either way, the same lists, reasons and all."""
+    import generator.related as related_module
+
+    site = load(make_site(FILES), Options(jobs=1)).site
+    assert site is not None
+    alone = related_module.related(site.library, site.bodies, site.config.related, share=False)
+    monkeypatch.setattr(related_module, "_SPLIT_PAIRS", 1)  # this small site's pairs are cut in two
+    forks: list[object] = []
+    real = related_module.in_background
+    monkeypatch.setattr(related_module, "in_background", lambda *a: forks.append(a[0]) or real(*a))
+    again = related_module.related(site.library, site.bodies, site.config.related, share=share)
+    assert again == alone and any(again.values())
+    assert len(forks) == (1 if share else 0)

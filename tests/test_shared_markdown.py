@@ -53,9 +53,9 @@ def test_markdown_taken_out_before_forking_builds_the_same_site(make_site, monke
     held: list[int] = []  # the Markdown the articles hold when the text process is forked
     real = builder._text_matches_beside
 
-    def watched(library, markdown, config, cache):
+    def watched(library, markdown, config, cache, spare):
         held.append(sum(len(a.body) for a in library.articles))
-        return real(library, markdown, config, cache)
+        return real(library, markdown, config, cache, spare)
 
     monkeypatch.setattr(builder, "_text_matches_beside", watched)
     monkeypatch.setattr(builder, "SHARED_MARKDOWN_FROM", 1)
