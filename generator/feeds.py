@@ -70,6 +70,18 @@ def sitemap_parts(entries: list[dict[str, str | None]]) -> list[list[dict[str, s
     return list(batched(entries, SITEMAP_URLS))
 
 
+def sitemap_size(library: Library, first_pages: int) -> int:
+    """How many URLs `sitemap` lists, given how many indexes there are (their first pages)."""
+    return 1 + len(library.articles) + len(library.page_url) + first_pages
+
+
+def sitemap_part_urls(listed: int) -> list[str]:
+    """The URLs of the parts of a sitemap of `listed` URLs (none when one file holds them all)."""
+    if listed <= SITEMAP_URLS:
+        return []
+    return [Urls.sitemap_part(number) for number in range(1, -(-listed // SITEMAP_URLS) + 1)]
+
+
 def sitemap_index(views: ViewMaker, parts: list[list[dict[str, str | None]]]) -> list[dict[str, str | None]]:
     """Each part's URL, with the latest change among what it lists."""
     entries: list[dict[str, str | None]] = []

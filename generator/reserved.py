@@ -8,6 +8,7 @@ Everything is compared as the file under output/ that both would write.
 
 from __future__ import annotations
 
+from generator import feeds
 from generator.errors import Problem, error
 from generator.indexes import IndexPage
 from generator.library import Library, alias_path
@@ -35,6 +36,9 @@ def generated_files(library: Library, index_pages: list[IndexPage]) -> dict[str,
         files[output_file(page.url)] = f"the {page.kind} index {page.title!r}"
     for slug, entry in library.authors.items():
         files[output_file(Urls.author_feed(slug))] = f"the feed of {entry.name}"
+    listed = feeds.sitemap_size(library, len({page.first_url for page in index_pages}))
+    for number, url in enumerate(feeds.sitemap_part_urls(listed), start=1):
+        files[output_file(url)] = f"part {number} of the sitemap"
     return files
 
 
