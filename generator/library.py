@@ -117,7 +117,10 @@ def _group(
     for article in reversed(articles):
         for value in values_of[article.id]:
             slug = slug_of[value]
-            spellings, ids = groups.setdefault(slug, (Counter(), []))
+            group = groups.get(slug)
+            if group is None:  # not setdefault: it would make a Counter for every use of a name
+                group = groups[slug] = (Counter(), [])
+            spellings, ids = group
             spellings[value] += 1
             if not ids or ids[-1] != article.id:
                 ids.append(article.id)
@@ -153,7 +156,9 @@ def _authors(
 
 
 def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple[str, ...]]]:
-    slug_of = {tag: slugify(tag) for a in articles for tag in a.tags}
+    slug_of = {
+        tag: slugify(tag) for tag in {tag for a in articles for tag in a.tags}
+    }  # once a tag, not a use
     article_tags = {a.id: tuple(dict.fromkeys(slug_of[t] for t in a.tags)) for a in articles}
     groups = _group(articles, {a.id: a.tags for a in articles}, slug_of)
     entries = sorted(
