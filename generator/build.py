@@ -317,8 +317,9 @@ def _load(
     )
     del markdown  # the text process has its own (the related lists need only the links now)
     if matches is not None:
-        # Usually done by now. Its arguments, the Markdown buffer among them, are let go of
-        # before the render processes fork (see Background.settle); its answer is read later.
+        # Its arguments, the Markdown buffer among them, are let go of before the render processes
+        # fork (see Background.settle; the process, usually done by now, is waited for unless it
+        # is the spare, which has its own); its answer is read later.
         matches.settle()
     problems += bodies.problems
     clock.lap("markdown")

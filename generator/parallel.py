@@ -227,6 +227,7 @@ class Background(Generic[B]):
         self._fallback: tuple[B] | None = None  # the result if the process dies (see without_retry)
         self._outcome: tuple[bool, Any] | None = None  # once settled: the work done here, if it was
         self._shares_heap = False  # forked now (not a spare's): see _hold_heap
+        self._detached = False  # settled while a spare works: nothing left to redo the work with
         if spare is None and not can_fork():
             return  # the work is done when the result is asked for
         handle, self._answer = tempfile.mkstemp(prefix="press-background-", suffix=".pickle")
@@ -267,10 +268,17 @@ class Background(Generic[B]):
 
         A build settles the text process before it forks the render processes: they would
         inherit the arguments (all the archive's Markdown), and every page this process frees
-        after a fork is left to the child alone, resident until it ends."""
+        after a fork is left to the child alone, resident until it ends.
+
+        Work a spare took is not waited for: the spare was sent its own copy of the arguments, so
+        they are let go of at once. If it then dies without an answer, asking for the result
+        raises an error (the work can't be done again here without them)."""
         if self._process is not None and not self._settled:
-            self._outcome = self._wait(self._args)
-            self._settled = True
+            if self._shares_heap:
+                self._outcome = self._wait(self._args)
+                self._settled = True
+            else:
+                self._detached = True
         self._args = ()
 
     def without_retry(self, fallback: B) -> None:
@@ -323,6 +331,11 @@ class Background(Generic[B]):
         """No answer from the process: the fallback, if it was given one, else the work done here."""
         if self._fallback is not None:
             return True, self._fallback[0]
+        if self._detached:
+            return False, RuntimeError(
+                f"the process working out {getattr(self._func, '__name__', 'a result')} ended without an "
+                "answer (killed, perhaps for want of memory); run the build again, or with --jobs 1"
+            )
         return True, self._func(*args)
 
     def cancel(self) -> None:

@@ -130,14 +130,19 @@ class SharedTexts:
     def __init__(self, texts: Iterable[str], file: int | None = None):
         self._spans = _Spans()
         self._file = file
+        pending = bytearray()  # written to the file a megabyte at a time, not a text at a time
         for text in texts:  # appended one by one: a list of encodings would double the peak
             data = text.encode("utf-8", "surrogatepass")
             if file is None:
                 self._spans.append(data)
-            else:
-                _write_all(file, data)
-                self._spans.grow(len(data))
+                continue
+            pending += data
+            self._spans.grow(len(data))
+            if len(pending) >= _WRITE_AT:
+                _write_all(file, pending)
+                pending.clear()
         if file is not None:
+            _write_all(file, pending)
             self._spans.map(file)
             os.close(file)  # the mapping keeps the file, and a spare process its own descriptor
 
@@ -170,7 +175,10 @@ def _mapped(file: int, ends: bytes) -> SharedTexts:
     return texts
 
 
-def _write_all(file: int, data: bytes) -> None:
+_WRITE_AT = 1 << 20
+
+
+def _write_all(file: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(file, view) :]

@@ -140,3 +140,32 @@ def test_a_spare_ends_when_its_parent_dies_without_closing_it():
     while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}")
+
+
+def _exits_in_another_process(parent: int) -> int:
+    if os.getpid() != parent:
+        os._exit(1)  # dies without an answer (killed, say)
+    return 7
+
+
+def test_settling_work_a_spare_took_lets_go_of_the_arguments_without_waiting():
+    """The spare has its own copy of them: the build goes on (see build._load) while it works."""
+    import time
+
+    job = in_background(time.sleep, 2, spare=Spare())
+    started = time.monotonic()
+    job.settle()
+    assert time.monotonic() - started < 1.5 and job._args == ()
+    assert job() is None
+
+
+def test_a_spare_that_dies_after_settling_gives_a_clear_error():
+    job = in_background(_exits_in_another_process, os.getpid(), spare=Spare())
+    job.settle()
+    with pytest.raises(RuntimeError, match="ended without an answer"):
+        job()
+
+
+def test_a_spare_that_dies_unsettled_has_the_work_done_here():
+    job = in_background(_exits_in_another_process, os.getpid(), spare=Spare())
+    assert job() == 7
