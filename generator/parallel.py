@@ -262,7 +262,7 @@ class Background(Generic[B]):
         send.close()
         self._process, self._receive, self._shares_heap = process, receive, True
 
-    def settle(self) -> None:
+    def settle(self, wait: bool = True) -> None:
         """Wait for the work to end (done here if the process died first) and let go of the
         arguments; the answer stays in its file until the result is asked for.
 
@@ -270,11 +270,11 @@ class Background(Generic[B]):
         inherit the arguments (all the archive's Markdown), and every page this process frees
         after a fork is left to the child alone, resident until it ends.
 
-        Work a spare took is not waited for: the spare was sent its own copy of the arguments, so
-        they are let go of at once. If it then dies without an answer, asking for the result
-        raises an error (the work can't be done again here without them)."""
+        Work a spare took need not be waited for (`wait=False`): the spare was sent its own copy of
+        the arguments, so they are let go of at once. If it then dies without an answer, asking
+        for the result raises an error (the work can't be done again here without them)."""
         if self._process is not None and not self._settled:
-            if self._shares_heap:
+            if self._shares_heap or wait:
                 self._outcome = self._wait(self._args)
                 self._settled = True
             else:

@@ -73,3 +73,22 @@ def test_markdown_taken_out_before_forking_builds_the_same_site(make_site, monke
     assert loaded is not None and loaded.cache is not None
     assert loaded.cache.stats()["read"][0] == len(files)
     assert all("Café story" in a.body for a in loaded.library.articles)
+
+
+def test_only_a_large_archive_waits_for_the_text_process_before_rendering(make_site, monkeypatch):
+    """A large archive's text process holds too much to overlap the related stage (see
+    build._load); a smaller one's build goes on while it works."""
+    from generator.parallel import Background
+
+    waits: list[bool] = []
+    real = Background.settle
+
+    def recorded(self, wait=True):
+        waits.append(wait)
+        return real(self, wait)
+
+    monkeypatch.setattr(Background, "settle", recorded)
+    assert builder.build(make_site(_files(), name="small"), builder.Options(jobs=2)).ok
+    monkeypatch.setattr(builder, "SHARED_MARKDOWN_FROM", 1)
+    assert builder.build(make_site(_files(), name="large"), builder.Options(jobs=2)).ok
+    assert waits == [False, True]

@@ -154,16 +154,24 @@ def test_settling_work_a_spare_took_lets_go_of_the_arguments_without_waiting():
 
     job = in_background(time.sleep, 2, spare=Spare())
     started = time.monotonic()
-    job.settle()
+    job.settle(wait=False)
     assert time.monotonic() - started < 1.5 and job._args == ()
     assert job() is None
+    waited = in_background(time.sleep, 1, spare=Spare())
+    started = time.monotonic()
+    waited.settle()  # waited for, as a large archive's build does
+    assert time.monotonic() - started >= 0.9 and waited._args == ()
+    assert waited() is None
 
 
 def test_a_spare_that_dies_after_settling_gives_a_clear_error():
     job = in_background(_exits_in_another_process, os.getpid(), spare=Spare())
-    job.settle()
+    job.settle(wait=False)
     with pytest.raises(RuntimeError, match="ended without an answer"):
         job()
+    waited = in_background(_exits_in_another_process, os.getpid(), spare=Spare())
+    waited.settle()
+    assert waited() == 7  # waited for: it died while the arguments were still here
 
 
 def test_a_spare_that_dies_unsettled_has_the_work_done_here():
