@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -82,14 +83,14 @@ def sitemap_part_urls(listed: int) -> list[str]:
     return [Urls.sitemap_part(number) for number in range(1, -(-listed // SITEMAP_URLS) + 1)]
 
 
-def sitemap_index(views: ViewMaker, parts: list[list[dict[str, str | None]]]) -> list[dict[str, str | None]]:
-    """Each part's URL, with the latest change among what it lists."""
+def sitemap_index(
+    views: ViewMaker, parts: Iterable[tuple[str, list[dict[str, str | None]]]]
+) -> list[dict[str, str | None]]:
+    """Each part (its URL, its entries) with the latest change among what it lists."""
     entries: list[dict[str, str | None]] = []
-    for number, part in enumerate(parts, start=1):
+    for url, part in parts:
         changes = [e["lastmod"] for e in part if e["lastmod"]]
-        entries.append(
-            {"loc": views.urls.absolute(Urls.sitemap_part(number)), "lastmod": max(changes, default=None)}
-        )
+        entries.append({"loc": views.urls.absolute(url), "lastmod": max(changes, default=None)})
     return entries
 
 

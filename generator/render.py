@@ -405,12 +405,13 @@ class Renderer:
     def _sitemaps(self, entries: list[dict[str, str | None]]) -> Iterator[Output]:
         """sitemap.xml; past the 50,000 URLs a sitemap file may list, numbered parts and
         sitemap.xml as their index (what robots.txt and search consoles are pointed at)."""
-        if len(entries) <= feeds.SITEMAP_URLS:
+        urls = feeds.sitemap_part_urls(len(entries))  # the rule reserved.py checks sources against
+        if not urls:
             yield self.page("sitemap.xml", Urls.sitemap(), "sitemap", entries=entries)
             return
-        parts = feeds.sitemap_parts(entries)
-        for number, part in enumerate(parts, start=1):
-            yield self.page("sitemap.xml", Urls.sitemap_part(number), "sitemap", entries=part)
+        parts = list(zip(urls, feeds.sitemap_parts(entries), strict=True))
+        for url, part in parts:
+            yield self.page("sitemap.xml", url, "sitemap", entries=part)
         index = feeds.sitemap_index(self.views, parts)
         yield self.page("sitemap-index.xml", Urls.sitemap(), "sitemap", parts=index)
 
