@@ -139,10 +139,10 @@ class SharedTexts:
             pending += data
             self._spans.grow(len(data))
             if len(pending) >= _WRITE_AT:
-                _write_all(file, pending)
+                write_all(file, pending)
                 pending.clear()
         if file is not None:
-            _write_all(file, pending)
+            write_all(file, pending)
             self._spans.map(file)
             os.close(file)  # the mapping keeps the file, and a spare process its own descriptor
 
@@ -178,7 +178,8 @@ def _mapped(file: int, ends: bytes) -> SharedTexts:
 _WRITE_AT = 1 << 20
 
 
-def _write_all(file: int, data: bytes | bytearray) -> None:
+def write_all(file: int, data: bytes | bytearray) -> None:
+    """All of `data` to a descriptor (os.write may write less than it is given)."""
     view = memoryview(data)
     while view:
         view = view[os.write(file, view) :]

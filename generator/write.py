@@ -19,6 +19,7 @@ from pathlib import Path
 from generator.cache import digest_of
 from generator.errors import Problem, error
 from generator.models import Output, Unchanged
+from generator.texts import write_all
 
 MARKER = ".press-output"
 
@@ -110,9 +111,7 @@ def _write_file(path: str, data: bytes) -> os.stat_result:
     write_bytes and stat, for the tens of thousands of pages of a cold build."""
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
+        write_all(handle, data)
         return os.fstat(handle)
     finally:
         os.close(handle)
