@@ -569,12 +569,11 @@ class Rebuilder:
         ]
         if everything or shown & newest:
             rendered += renderer.overviews(home_only=not everything)
+        sitemap = everything or any(
+            old.library.by_id[a].updated != site.library.by_id[a].updated for a in shown
+        )
         rendered += renderer.feeds(
-            index_pages,
-            authors,
-            site_feed=everything or bool(shown & newest),
-            sitemap=everything
-            or any(old.library.by_id[a].updated != site.library.by_id[a].updated for a in shown),
+            index_pages, authors, site_feed=everything or bool(shown & newest), sitemap=sitemap
         )
         if everything or referenced or _changed_related(old.related, site.related):
             rendered += renderer.graph()
@@ -585,7 +584,13 @@ class Rebuilder:
         removed: set[str] = set()
         if not fast or changes.static:
             keep = {o.path for o in rendered} | _content_paths(site, index_pages)
-            dynamic = CONTENT_KINDS | ({"static"} if changes.static else set())
+            # The sitemap's parts follow the number of URLs: when it is rendered, a part it no
+            # longer has goes (sitemap.xml itself is always rendered with them).
+            dynamic = (
+                CONTENT_KINDS
+                | ({"static"} if changes.static else set())
+                | ({"sitemap"} if sitemap else set())
+            )
             removed = {path for path, kind in kinds.items() if kind in dynamic and path not in keep}
         for path in removed:
             del kinds[path]

@@ -274,3 +274,25 @@ def test_related_lists_computed_off_thread_apply_only_to_the_rebuild_they_were_m
     assert caught_up is not None and caught_up.ok and caught_up.settled
     assert session.rebuilder.related_job() is None
     session.assert_same()
+
+
+def test_sitemap_parts_follow_the_archive_while_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A sitemap split in parts (past sitemaps.org's limit) gains and loses parts as articles come
+    and go; a part the archive no longer needs is removed, as a full build would not write it."""
+    from generator import feeds
+
+    site = small_site(tmp_path / "site")
+    whole = built_tree(build(site, Options(out_dir=tmp_path / "whole")).out_dir or tmp_path)
+    listed = whole["sitemap.xml"].count(b"<url>")
+    monkeypatch.setattr(feeds, "SITEMAP_URLS", listed - 1)  # two parts
+    session = Session(site, tmp_path)
+    assert (session.out / "sitemap-2.xml").is_file()
+    result = session.edit(f"{ARTICLES}/2012/12/c-three.md", None)  # its page, day and tag go
+    assert result.ok and "sitemap-2.xml" in result.removed
+    assert not (session.out / "sitemap-2.xml").exists()
+    session.assert_same()
+    result = session.edit(
+        f"{ARTICLES}/2012/12/c-three.md", article("Syria Talks", "2012-12-03", "Back.", tags=["Syria"])
+    )
+    assert "sitemap-2.xml" in result.written
+    session.assert_same()
