@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import ChainMap
 from pathlib import Path
 
 import pytest
 
 from generator.build import Options, build
 from generator.incremental import Rebuild, Rebuilder
+from generator.texts import PackedTexts
 from tests.conftest import MAKE_ARCHIVE, article, need_corpus
 from tests.serving import built_tree, small_site
 
@@ -65,6 +67,14 @@ def test_body_edit_rewrites_only_the_pages_that_show_it(session: Session):
     assert "feed.xml" in result.written
     assert result.changed == [f"{ARTICLES}/2013/01/d-four.md"]
     session.assert_same()
+    text = (session.site / ARTICLES / "2012/12/a-one.md").read_text()
+    session.edit(f"{ARTICLES}/2012/12/a-one.md", text.replace("Brussels", "Brussels, briefly"))
+    session.assert_same()
+    # The other bodies are read from the full rebuild's packed buffer, not unpacked into a copy.
+    assert session.rebuilder.served is not None
+    html = session.rebuilder.served.site.bodies.html
+    assert isinstance(html, ChainMap) and isinstance(html.maps[-1], PackedTexts) and len(html.maps) == 2
+    assert sorted(html.maps[0]) == ["articles/2012/12/a-one.md", "articles/2013/01/d-four.md"]
 
 
 def test_title_edit_reaches_neighbours_related_and_indexes(session: Session):
