@@ -257,8 +257,10 @@ def _load(
     # _text_matches_beside), and the file the Markdown is shared through, which it inherits.
     texts_file = memory_file("press-markdown") if config.related.k >= 1 else None
     if texts_file is not None:
-        _import_related()  # before forking: the spare inherits numpy and scipy, not imports them again
-    spare = Spare() if texts_file is not None else None
+        _import_related()  # before forking: the spare inherits numpy, not imports it again
+    # The spare imports scipy while this process reads; this one, once it is about to wait for
+    # the spare's answer (see related.py).
+    spare = Spare(prepare=_import_similarity) if texts_file is not None else None
     jobs = options.jobs or default_jobs()
     sources: list[str | None] = []
     articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources)
@@ -401,8 +403,13 @@ def _relates(library: Library, config: Config) -> bool:
 
 
 def _import_related() -> None:
-    """Imported on use: numpy and scipy take a moment to load (see related_lists)."""
+    """Imported on use: numpy takes a moment to load (see related_lists)."""
     import generator.related  # noqa: F401
+
+
+def _import_similarity() -> None:
+    """The text process's matrix work, and scipy with it (see related.text_matches)."""
+    import generator.similarity  # noqa: F401
 
 
 def _text_matches_beside(

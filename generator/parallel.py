@@ -156,16 +156,19 @@ class Spare:
     A process forked later inherits the whole heap this one has grown meanwhile, and each page
     either of them writes to after the fork is copied: at 100,000 articles the text process,
     forked once the library was read, held a gigabyte, half of it pages of the library and of the
-    Markdown stage that it never used. Close it if no work comes."""
+    Markdown stage that it never used. Close it if no work comes.
 
-    def __init__(self) -> None:
+    `prepare` runs in it first, while it waits: what the work will need and this process doesn't
+    (modules to import, say), made ready on another core."""
+
+    def __init__(self, prepare: Callable[[], None] | None = None) -> None:
         self._process: Any = None
         if not can_fork():
             return
         jobs, self._jobs = multiprocessing.Pipe(duplex=False)
         self._done, done = multiprocessing.Pipe(duplex=False)
         ends = (jobs, done, self._jobs, self._done)
-        process = multiprocessing.get_context("fork").Process(target=_spare, args=ends)
+        process = multiprocessing.get_context("fork").Process(target=_spare, args=(prepare, *ends))
         process.start()
         jobs.close()
         done.close()
@@ -201,11 +204,14 @@ class Spare:
         self._process = None
 
 
-def _spare(jobs: Any, done: Any, *others: Any) -> None:
-    """In the spare: wait for the work (None: no work). The parent's ends of the pipes are closed
-    here, so that if the parent dies, reading ends the wait."""
+def _spare(prepare: Callable[[], None] | None, jobs: Any, done: Any, *others: Any) -> None:
+    """In the spare: prepare, then wait for the work (None: no work). The parent's ends of the
+    pipes are closed here, so that if the parent dies, reading ends the wait."""
     for end in others:
         end.close()
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # the work meets it again, and reports it as its own
+            prepare()
     try:
         work = jobs.recv()
     except (EOFError, OSError):

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from generator.bodies import Bodies
 from generator.cache import Shelf, key
@@ -30,16 +29,14 @@ from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
 from generator.parallel import in_background, release_freed_memory
-from generator.similarity import (
-    Document,
-    TermCounts,
-    heaviest,
-    nearest,
-    pair_dots,
-    prune,
-    term_counts,
-    tfidf_vectors,
-)
+from generator.sparserows import SparseRows, pair_dots
+
+# scipy (with similarity.py) is imported where it is used, not with this module: a build's main
+# process imports this module at its start, and scipy took 0.17 s of it, an eighth of a one-edit
+# rebuild at 2,083 articles. The text process imports it while that process reads (see
+# build._import_similarity); the process that scores the pairs only for a large archive (see
+# candidates).
+_SCIPY_FROM = 5_000  # articles from which the pairs' rows are gathered by scipy (see pair_dots)
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # Text similarity is scored on each text's heaviest terms: a very long text's tail of minor words
@@ -65,6 +62,15 @@ class Pairs:
     picks: np.ndarray  # i lists j as related
     picked_by: np.ndarray  # j lists i as related
     score: np.ndarray
+
+
+@dataclass(frozen=True)
+class Document:
+    """The fields of one text (what similarity.Text asks for); the title is weighted on top of the whole."""
+
+    title: str
+    summary: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ def _unique(keys: np.ndarray) -> np.ndarray:
     return ordered[first]
 
 
-def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> sp.csr_matrix:
+def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> SparseRows:
     """Articles × values, weighted so that a shared rare value counts and a shared common one barely.
 
     Entry = specificity / √(values of the article), specificity = idf / idf of a value used once;
@@ -136,7 +142,7 @@ def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> sp.csr
     specificity = np.log(n / np.maximum(df, 1) + 1) / np.log(n + 1)
     per_row = np.bincount(rows_a, minlength=n).astype(np.float64)
     data = specificity[cols_a] / np.sqrt(np.maximum(per_row[rows_a], 1))
-    return sp.csr_matrix((data, (rows_a, cols_a)), shape=(n, max(len(names), 1)))
+    return SparseRows.from_entries(rows_a, cols_a, data, (n, max(len(names), 1)))
 
 
 def _contains(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -167,7 +173,7 @@ class TextMatches:
     """What the texts alone decide (no links needed, so it can run beside the Markdown stage)."""
 
     near: np.ndarray  # keys i·n + j of each article's nearest texts
-    vectors: sp.csr_matrix  # each text's heaviest terms, to score any pair with
+    vectors: SparseRows  # each text's heaviest terms, to score any pair with
 
 
 def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | None = None) -> TextMatches:
@@ -175,13 +181,11 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     unchanged text and this build's are kept for the next (an edit moves corpus-wide term weights,
     so everything after counting is redone: it is the cheap part). The shelf is loaded here, in
     the process that counts (a background one, see build.py), not in the one that renders."""
+    from generator.similarity import TermCounts, heaviest, nearest, prune, term_counts, tfidf_vectors
+
     entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
     previous = shelf.get(entry) if shelf is not None else None
-    counts = term_counts(
-        texts,
-        settings.title_weight,
-        previous if isinstance(previous, TermCounts) else None,
-    )
+    counts = term_counts(texts, settings.title_weight, previous if isinstance(previous, TermCounts) else None)
     del previous
     if shelf is not None:
         shelf.put(entry, counts)
@@ -198,7 +202,7 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     few = 0 < settings.terms <= _SCORED_TERMS
     near = nearest(prune(vectors if few else full, settings.terms), settings.candidates, _TEXT_FLOOR)
     del full
-    return TextMatches(near.rows * len(texts) + near.cols, vectors)
+    return TextMatches(near.rows * len(texts) + near.cols, SparseRows.of(vectors))
 
 
 Matches = Callable[[], TextMatches]
@@ -211,12 +215,13 @@ class Candidates:
 
     keys: np.ndarray
     n: int
-    vectors: sp.csr_matrix  # each text's heaviest terms
+    vectors: SparseRows  # each text's heaviest terms
     links: np.ndarray  # directed keys: i's body links to j
     picks: np.ndarray  # directed keys: i lists j as related
-    tags: sp.csr_matrix
-    authors: sp.csr_matrix
+    tags: SparseRows
+    authors: SparseRows
     stamps: np.ndarray
+    by_scipy: bool = False  # the texts' rows are gathered by scipy (see sparserows.pair_dots)
 
 
 def candidates(
@@ -226,6 +231,9 @@ def candidates(
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
+    by_scipy = n >= _SCIPY_FROM
+    if by_scipy:
+        import scipy.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
     text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
@@ -239,6 +247,7 @@ def candidates(
         _set_matrix(library.article_tags, ids),
         _set_matrix(library.article_authors, ids),
         _timestamps(library),
+        by_scipy,
     )
 
 
@@ -254,7 +263,7 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
     picks_, picked_by = _contains(found.picks, keys), _contains(found.picks, flipped)
     del flipped
     i, j = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
-    text = pair_dots(found.vectors, i, j)
+    text = pair_dots(found.vectors, i, j, found.by_scipy)
     tags = pair_dots(found.tags, i, j)
     authors = pair_dots(found.authors, i, j)
     days = np.abs(found.stamps[i] - found.stamps[j]) / _DAY

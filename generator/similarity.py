@@ -3,7 +3,7 @@
 Everything after tokenising is sparse-matrix work (scipy, scikit-learn, sparse_dot_topn), so the
 cost grows with the words of the archive rather than with the square of its size: each text is
 searched by its most distinctive terms, in one sparse product that keeps only each row's best
-(`nearest`), and the pairs found are then scored exactly on the full vectors (`pair_dots`).
+(`nearest`), and the pairs found are then scored exactly on the full vectors (sparserows.py).
 Nothing here knows about articles; it sees a list of texts.
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,16 +38,19 @@ _TALLY_SPAN = 5000  # texts tallied at once, at most (see _tally_all)
 _SMALL_ARCHIVE = 50  # below this many texts no term is too common to keep
 _POSTINGS = 500  # rows a term is followed into when searching neighbours (see nearest)
 _SORT_ENTRIES = 500_000  # entries sorted at once when cutting rows to their heaviest terms
-_BLOCK_ROWS = 32  # query rows held dense at once when scoring chosen pairs (see pair_dots)
 
 
-@dataclass(frozen=True)
-class Document:
-    """The fields of one text; the title is weighted on top of the whole."""
+class Text(Protocol):
+    """The fields of one text (an article's: related.Document); the title is weighted on top of the whole."""
 
-    title: str
-    summary: str
-    body: str
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,11 @@ class _Tally:
     sizes: np.ndarray  # distinct words of each text
 
 
-def _text(document: Document, title_weight: int) -> str:
+def _text(document: Text, title_weight: int) -> str:
     return f"{(document.title + chr(10)) * (1 + title_weight)}{document.summary}\n{document.body}"
 
 
-def _tally(documents: Iterable[Document], title_weight: int) -> _Tally:
+def _tally(documents: Iterable[Text], title_weight: int) -> _Tally:
     """Counter counts each text's words in C, and hashes (cached by each str) stand for words, so
     no Python code runs per word. Arrays of machine numbers keep 100,000 articles small."""
     hashes, counts, sizes = array("q"), array("f"), array("q")
@@ -120,12 +124,12 @@ def _tally(documents: Iterable[Document], title_weight: int) -> _Tally:
     )
 
 
-def _tally_span(state: tuple[Sequence[Document], list[int], int], span: tuple[int, int]) -> _Tally:
+def _tally_span(state: tuple[Sequence[Text], list[int], int], span: tuple[int, int]) -> _Tally:
     documents, positions, title_weight = state
     return _tally((documents[at] for at in positions[span[0] : span[1]]), title_weight)
 
 
-def _tally_all(documents: Sequence[Document], positions: list[int], title_weight: int) -> list[_Tally]:
+def _tally_all(documents: Sequence[Text], positions: list[int], title_weight: int) -> list[_Tally]:
     """The tallies of the texts at `positions`. Tokenising is the one step that is Python per
     text: a large archive shares it among forked processes (fork keeps one hash seed, so their
     hashes agree); shares come back in text order. Each process makes only its own texts (see
@@ -159,12 +163,12 @@ class TermCounts:
         return {self.digests[at : at + size]: at // size for at in range(0, len(self.digests), size)}
 
 
-def _digest(document: Document, title_weight: int) -> bytes:
+def _digest(document: Text, title_weight: int) -> bytes:
     return digest_of(_text(document, title_weight).encode("utf-8", "surrogatepass"))
 
 
 def term_counts(
-    documents: Sequence[Document], title_weight: int, previous: TermCounts | None = None
+    documents: Sequence[Text], title_weight: int, previous: TermCounts | None = None
 ) -> TermCounts:
     """Term counts of each text, columns in alphabetical order of the words (so sums, and scores,
     don't depend on the process's hash seed); rows of `previous` are reused for unchanged texts."""
@@ -367,39 +371,3 @@ def _product_threads() -> int:
         return 1
     _THREADS_STARTED_BY = os.getpid()
     return os.cpu_count() or 1
-
-
-def pair_dots(vectors: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Dot products of chosen pairs only (rows[n] · cols[n]); `rows` must be sorted.
-
-    A few query rows at a time are scattered into a small dense buffer, then each pair costs one
-    gather per term of its other row: linear in the pairs' terms, never in the archive squared.
-    The buffer is flat and each pair's terms are summed as one run (np.add.reduceat, in float64):
-    indexing it in two dimensions and summing with np.bincount took four times as long (the
-    related lists of the corpus came out identical; a long run is added pairwise, so a sum may
-    differ in its last bit, never between runs or --jobs). The buffer is cleared entry by entry,
-    not refilled, so a block costs its entries, not the vocabulary's width.
-    """
-    out = np.zeros(len(rows))
-    width = vectors.shape[1]
-    buffer = np.zeros(_BLOCK_ROWS * width, dtype=vectors.dtype)
-    indptr, indices, data = vectors.indptr, vectors.indices, vectors.data
-    starts = np.searchsorted(rows, np.arange(0, vectors.shape[0] + _BLOCK_ROWS, _BLOCK_ROWS)).tolist()
-    for block, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
-        if lo == hi:
-            continue
-        first = block * _BLOCK_ROWS
-        last = min(first + _BLOCK_ROWS, vectors.shape[0])
-        span = slice(indptr[first], indptr[last])
-        filled = np.repeat(np.arange(last - first) * width, np.diff(indptr[first : last + 1])) + indices[span]
-        buffer[filled] = data[span]
-        others = vectors[cols[lo:hi]]
-        terms = np.diff(others.indptr)
-        where = np.repeat((rows[lo:hi] - first) * width, terms) + others.indices
-        products = (others.data * buffer.take(where)).astype(np.float64, copy=False)
-        # One 0.0 past the end: a run may start there (trailing pairs with no terms).
-        sums = np.add.reduceat(np.append(products, 0.0), others.indptr[:-1])
-        sums[terms == 0] = 0.0  # reduceat gives an empty run the next entry, not 0
-        out[lo:hi] = sums
-        buffer[filled] = 0
-    return out

@@ -341,20 +341,21 @@ def test_unique_keys_are_numpys_unique():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_pair_dots_are_the_dot_products_of_the_chosen_pairs(dtype):
     """Rows with no terms, pairs at block edges, a last pair with an empty row: each chosen
-    pair's dot product in float64 (to its last bits: numpy adds a long run pairwise)."""
+    pair's dot product in float64 (to its last bits: numpy adds a long run pairwise), the same
+    to the bit whether numpy or scipy gathers the rows."""
     import math
 
     import numpy as np
     import scipy.sparse as sp
 
-    from generator.similarity import _BLOCK_ROWS, pair_dots
+    from generator.sparserows import _BLOCK_ROWS, SparseRows, pair_dots
 
     rng = np.random.default_rng(7)
     rows_n = 3 * _BLOCK_ROWS + 5
     dense = rng.random((rows_n, 90)).astype(dtype)
     dense[rng.random(dense.shape) < 0.8] = 0.0
     dense[[3, _BLOCK_ROWS, rows_n - 1]] = 0.0  # rows with no terms at all
-    vectors = sp.csr_matrix(dense)
+    vectors = SparseRows.of(sp.csr_matrix(dense))
     pairs = sorted({(int(i), int(j)) for i, j in rng.integers(0, rows_n, size=(600, 2))})
     pairs += [(rows_n - 2, rows_n - 1)]  # the last pair's other row is empty
     rows = np.array([i for i, _ in pairs])
@@ -364,6 +365,30 @@ def test_pair_dots_are_the_dot_products_of_the_chosen_pairs(dtype):
         expected = math.fsum((dense[i] * dense[j]).astype(np.float64))  # the exact sum
         assert value == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert np.array_equal(got, pair_dots(vectors, rows, cols))  # and the same every time
+    assert got.tobytes() == pair_dots(vectors, rows, cols, by_scipy=True).tobytes()
+
+
+def test_sparse_rows_from_entries_are_scipys_canonical_csr():
+    """Tags and bylines are scored from rows made without scipy: the same arrays scipy makes
+    (rows in order, columns sorted within each), so every sum is added in the same order."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from generator.sparserows import SparseRows
+
+    rng = np.random.default_rng(3)
+    places = rng.choice(40 * 25, size=300, replace=False)
+    rows, cols = (places // 25).astype(np.int64), (places % 25).astype(np.int64)
+    data = rng.random(300)
+    made = SparseRows.from_entries(rows, cols, data, (41, 25))  # the last row has no entries
+    scipys = sp.csr_matrix((data, (rows, cols)), shape=(41, 25))
+    assert made.width == 25 and made.rows == 41
+    for mine, theirs in (
+        (made.indptr, scipys.indptr),
+        (made.indices, scipys.indices),
+        (made.data, scipys.data),
+    ):
+        assert np.array_equal(mine, theirs) and mine.dtype == theirs.dtype
 
 
 @pytest.mark.parametrize("share", [True, False])

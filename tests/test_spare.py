@@ -177,3 +177,38 @@ def test_a_spare_that_dies_after_settling_gives_a_clear_error():
 def test_a_spare_that_dies_unsettled_has_the_work_done_here():
     job = in_background(_exits_in_another_process, os.getpid(), spare=Spare())
     assert job() == 7
+
+
+def _prepare() -> None:
+    globals()["_preparing_pid"] = os.getpid()
+
+
+def _prepare_fails() -> None:
+    raise ImportError("no such module")
+
+
+def _prepared_in() -> tuple[int | None, int]:
+    return globals().get("_preparing_pid"), os.getpid()
+
+
+def test_the_spare_prepares_before_the_work_and_a_failed_preparation_is_left_to_the_work():
+    held, pid = in_background(_prepared_in, spare=Spare(prepare=_prepare))()
+    assert held == pid != os.getpid()  # done in the spare, not here
+    assert "_preparing_pid" not in globals()
+    held, pid = in_background(_prepared_in, spare=Spare(prepare=_prepare_fails))()
+    assert held is None and pid != os.getpid()
+
+
+def test_scipy_is_not_imported_with_the_build_and_related_modules():
+    """A build's main process imports them at its start, and scipy took 0.17 s of it: the spare
+    imports it (see build._import_similarity), and the main process once it is about to wait for
+    the spare's answer (see related.candidates)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, generator.build, generator.related\n"
+        "print(sorted(m for m in ('numpy', 'scipy', 'sparse_dot_topn') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[-2] == "['numpy']"

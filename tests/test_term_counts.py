@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from generator import similarity
 from generator.build import Options, load
-from generator.similarity import Document, TermCounts, term_counts
+from generator.related import Document
+from generator.similarity import TermCounts, term_counts
 from tests.test_related import FILES, FLOOD_ID
 
 DOCS = [
