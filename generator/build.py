@@ -548,7 +548,7 @@ def _write_site(
     fingerprints: dict[str, str] = {}
     stager = Stager(out_dir)
     stager.clear()  # a folder left by a build that was killed
-    env = compiled_environment(site_dir, site.config.theme)
+    env = compiled_environment(site_dir, site.config.theme, cache.shelf("bytecode"))
     unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None, env=env)
     listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover (markupsafe 2: escape is all C, nothing 
     _escape_str = None
 
 from generator import feeds
+from generator.cache import Shelf, key
 from generator.config import setting_line
 from generator.errors import Problem, error
 from generator.graph import graph_json
@@ -174,16 +175,40 @@ def environment(site_dir: Path, theme: str, auto_reload: bool = True) -> jinja2.
     return env
 
 
-def compiled_environment(site_dir: Path, theme: str) -> jinja2.Environment:
+def compiled_environment(site_dir: Path, theme: str, shelf: Shelf | None = None) -> jinja2.Environment:
     """One build's environment with every template compiled, made before the render processes
     fork: each inherits the compiled templates rather than compiling them again (0.04 s a
     process). A template that doesn't compile is left to the page that uses it, which reports it
-    with its line."""
+    with its line. With a `shelf`, the compiled code is kept there (see ShelvedBytecode)."""
     env = environment(site_dir, theme, auto_reload=False)
+    if shelf is not None:
+        env.bytecode_cache = ShelvedBytecode(shelf)
     for name in _templates(env):
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
     return env
+
+
+class ShelvedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in the build cache: compiling the theme's took 0.1 s of every build
+    that renders anything, a twelfth of a one-edit rebuild at 2,083 articles. Jinja checks a
+    template's source against the checksum stored with its code, and the key holds the generator's
+    fingerprint (Jinja's version and this module's code generator among it), so code is only
+    reused for the very template and compiler that made it."""
+
+    def __init__(self, shelf: Shelf):
+        self.shelf = shelf
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self.shelf.get(key("template code", bucket.key, bucket.checksum))
+        if isinstance(found, bytes):
+            try:
+                bucket.bytecode_from_string(found)  # Jinja drops it if its Python or checksum differ
+            except Exception:  # noqa: BLE001 (damaged: compiled again, as without a cache)
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.shelf.put(key("template code", bucket.key, bucket.checksum), bucket.bytecode_to_string())
 
 
 def template_problem(exc: Exception, site_dir: Path) -> Problem:
