@@ -46,6 +46,7 @@ def test_cache_is_written_and_git_ignored(make_site):
         "related",
         "pages",
         "templates",
+        "bytecode",
         "terms",
     }
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
