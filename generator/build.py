@@ -272,10 +272,6 @@ def _load(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
-    # Listed once: the collision check, the index pages' process and the render workers all need
-    # them (listed three times before, 0.025 s each at 2,083 articles).
-    index_pages = all_index_pages(library, config.per_page)
-    problems += generated_collisions(library, index_pages)
     markdown = markdown_of(library, texts_file)
     clock.lap("library")
 
@@ -298,6 +294,12 @@ def _load(
     # Started before knowing whether the lists are cached (they seldom are when anything changed):
     # fingerprinting the library and loading the cached lists take a while, on the other core.
     matches = _text_matches_beside(library, markdown, config, cache, spare)
+    # Listed once: the collision check, the index pages' process and the render workers all need
+    # them (listed three times before, 0.025 s each at 2,083 articles). Listed once the text
+    # process has its work: it waited for them (0.15 s of a one-edit build at 10,000 articles).
+    index_pages = all_index_pages(library, config.per_page)
+    problems += generated_collisions(library, index_pages)
+    clock.lap("library")
     related_shelf = cache.shelf("related")
     if not early:
         library_print = library_fingerprint()
