@@ -258,8 +258,8 @@ def _load(
     texts_file = memory_file("press-markdown") if config.related.k >= 1 else None
     if texts_file is not None:
         _import_related()  # before forking: the spare inherits numpy, not imports it again
-    # The spare imports scipy while this process reads; this one, once it is about to wait for
-    # the spare's answer (see related.py).
+    # The spare imports scipy while this process reads; this one only for a large archive, just
+    # before it waits for the spare's answer (see related.candidates).
     spare = Spare(prepare=_import_similarity) if texts_file is not None else None
     jobs = options.jobs or default_jobs()
     sources: list[str | None] = []
