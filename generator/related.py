@@ -33,9 +33,13 @@ from generator.sparserows import SparseRows, pair_dots
 
 # scipy (with similarity.py) is imported where it is used, not with this module: a build's main
 # process imports this module at its start, and scipy took 0.17 s of it, an eighth of a one-edit
-# rebuild at 2,083 articles. Only the text process does matrix work and imports it (while the
-# main process reads, see build._import_similarity); it also scores the text of its nearest pairs,
-# 97-99% of the candidates, so the process that scores the pairs needs no more than numpy.
+# rebuild at 2,083 articles. The text process imports it while that process reads (see
+# build._import_similarity); the process that scores the pairs only for a large archive (see
+# candidates).
+# From this many articles the pairs' rows are gathered by scipy (see pair_dots): numpy's gather
+# costs 0.4 µs more a pair, some 40 pairs an article, and importing scipy 0.17 s (at 10,000
+# articles: 0.18 s against 0.17 s, measured 0.15 s faster with scipy).
+_SCIPY_FROM = 5_000
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # Text similarity is scored on each text's heaviest terms: a very long text's tail of minor words
@@ -171,9 +175,8 @@ def _duplicate_groups(library: Library) -> np.ndarray:
 class TextMatches:
     """What the texts alone decide (no links needed, so it can run beside the Markdown stage)."""
 
-    near: np.ndarray  # keys i·n + j of each article's nearest texts, sorted, each once
-    near_text: np.ndarray  # the text score of each of those pairs (see score_pairs)
-    vectors: SparseRows  # each text's heaviest terms, to score any other pair with
+    near: np.ndarray  # keys i·n + j of each article's nearest texts
+    vectors: SparseRows  # each text's heaviest terms, to score any pair with
 
 
 def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | None = None) -> TextMatches:
@@ -202,12 +205,7 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     few = 0 < settings.terms <= _SCORED_TERMS
     near = nearest(prune(vectors if few else full, settings.terms), settings.candidates, _TEXT_FLOOR)
     del full
-    keys = _unique(near.rows * len(texts) + near.cols)
-    rows = SparseRows.of(vectors)
-    # Scored here, where scipy is loaded and gathers rows faster (see sparserows.pair_dots); a
-    # pair's score is the same to the bit wherever it is computed.
-    near_text = pair_dots(rows, keys // len(texts), keys % len(texts), by_scipy=True)
-    return TextMatches(keys, near_text, rows)
+    return TextMatches(near.rows * len(texts) + near.cols, SparseRows.of(vectors))
 
 
 Matches = Callable[[], TextMatches]
@@ -220,12 +218,13 @@ class Candidates:
 
     keys: np.ndarray
     n: int
-    texts: TextMatches  # each text's heaviest terms, and its nearest pairs scored
+    vectors: SparseRows  # each text's heaviest terms
     links: np.ndarray  # directed keys: i's body links to j
     picks: np.ndarray  # directed keys: i lists j as related
     tags: SparseRows
     authors: SparseRows
     stamps: np.ndarray
+    by_scipy: bool = False  # the texts' rows are gathered by scipy (see sparserows.pair_dots)
 
 
 def candidates(
@@ -235,6 +234,9 @@ def candidates(
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
+    by_scipy = n >= _SCIPY_FROM
+    if by_scipy:
+        import scipy.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
     text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)
@@ -242,12 +244,13 @@ def candidates(
     return Candidates(
         keys,
         n,
-        text_part,
+        text_part.vectors,
         links,
         picks,
         _set_matrix(library.article_tags, ids),
         _set_matrix(library.article_authors, ids),
         _timestamps(library),
+        by_scipy,
     )
 
 
@@ -263,7 +266,7 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
     picks_, picked_by = _contains(found.picks, keys), _contains(found.picks, flipped)
     del flipped
     i, j = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
-    text = _text_scores(found.texts, keys, i, j)
+    text = pair_dots(found.vectors, i, j, found.by_scipy)
     tags = pair_dots(found.tags, i, j)
     authors = pair_dots(found.authors, i, j)
     days = np.abs(found.stamps[i] - found.stamps[j]) / _DAY
@@ -286,17 +289,6 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
         picked_by,
         score,
     )
-
-
-def _text_scores(texts: TextMatches, keys: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Each pair's text score: the text process's for its nearest pairs, and here for the few
-    others (linked or picked texts not near each other)."""
-    known = _contains(texts.near, keys)
-    text = np.zeros(len(keys))
-    text[known] = texts.near_text[np.searchsorted(texts.near, keys[known])]
-    others = ~known
-    text[others] = pair_dots(texts.vectors, i[others], j[others])
-    return text
 
 
 def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:

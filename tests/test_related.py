@@ -407,29 +407,3 @@ def test_scoring_shared_with_a_forked_process_gives_the_same_lists(make_site, mo
     again = related_module.related(site.library, site.bodies, site.config.related, share=share)
     assert again == alone and any(again.values())
     assert len(forks) == (1 if share else 0)
-
-
-def test_the_text_process_scores_its_nearest_pairs_as_the_scoring_would(make_site):
-    """The text process scores the text of its nearest pairs (where scipy is loaded); the pairs it
-    didn't find (linked or picked texts not near) are scored by the process that ranks. Every
-    pair's text score is the one pair_dots gives it, to the bit, whichever process made it."""
-    import numpy as np
-
-    import generator.related as related_module
-    from generator.sparserows import pair_dots
-
-    site = load(make_site(FILES), Options(jobs=1)).site
-    assert site is not None
-    texts = related_module.documents(site.library)
-    matches = related_module.text_matches(texts, site.config.related)
-    n = len(texts)
-    assert np.array_equal(matches.near, np.unique(matches.near)) and len(matches.near) > 0
-    rows, cols = matches.near // n, matches.near % n
-    assert matches.near_text.tobytes() == pair_dots(matches.vectors, rows, cols).tobytes()
-    found = related_module.candidates(site.library, site.bodies, site.config.related, lambda: matches)
-    keys = found.keys
-    elsewhere = ~np.isin(keys, matches.near)
-    assert elsewhere.any()  # this site links texts that are not each other's nearest
-    i, j = keys // n, keys % n
-    scores = related_module._text_scores(matches, keys, i, j)
-    assert scores.tobytes() == pair_dots(matches.vectors, i, j).tobytes()
