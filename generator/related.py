@@ -224,7 +224,11 @@ class Candidates:
     tags: SparseRows
     authors: SparseRows
     stamps: np.ndarray
-    by_scipy: bool = False  # the texts' rows are gathered by scipy (see sparserows.pair_dots)
+
+    @property
+    def by_scipy(self) -> bool:
+        """Whether the texts' rows are gathered by scipy (see sparserows.pair_dots)."""
+        return self.n >= _SCIPY_FROM
 
 
 def candidates(
@@ -234,8 +238,7 @@ def candidates(
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
-    by_scipy = n >= _SCIPY_FROM
-    if by_scipy:
+    if n >= _SCIPY_FROM:  # as Candidates.by_scipy
         import scipy.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
     text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
@@ -250,7 +253,6 @@ def candidates(
         _set_matrix(library.article_tags, ids),
         _set_matrix(library.article_authors, ids),
         _timestamps(library),
-        by_scipy,
     )
 
 

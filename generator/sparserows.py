@@ -16,7 +16,7 @@ import numpy as np
 
 _BLOCK_ROWS = 32  # query rows held dense at once when scoring chosen pairs (see pair_dots)
 
-Gather = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+Gather = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def pair_dots(vectors: SparseRows, rows: np.ndarray, cols: np.ndarray, by_scipy:
     buffer = np.zeros(_BLOCK_ROWS * width, dtype=vectors.data.dtype)
     indptr, indices, data = vectors.indptr, vectors.indices, vectors.data
     lengths = np.diff(indptr)
-    gather = _scipy_gather(vectors) if by_scipy else _numpy_gather(vectors, lengths)
+    gather = _scipy_gather(vectors) if by_scipy else _numpy_gather(vectors)
     starts = np.searchsorted(rows, np.arange(0, vectors.rows + _BLOCK_ROWS, _BLOCK_ROWS)).tolist()
     for block, (lo, hi) in enumerate(zip(starts[:-1], starts[1:], strict=True)):
         if lo == hi:
@@ -82,7 +82,7 @@ def pair_dots(vectors: SparseRows, rows: np.ndarray, cols: np.ndarray, by_scipy:
         filled = np.repeat(np.arange(last - first) * width, lengths[first:last]) + indices[span]
         buffer[filled] = data[span]
         terms = lengths[cols[lo:hi]]
-        columns, values, runs = gather(cols[lo:hi])
+        columns, values, runs = gather(cols[lo:hi], terms)
         where = np.repeat((rows[lo:hi] - first) * width, terms) + columns
         products = (values * buffer.take(where)).astype(np.float64, copy=False)
         # One 0.0 past the end: a run may start there (trailing pairs with no terms).
@@ -93,11 +93,11 @@ def pair_dots(vectors: SparseRows, rows: np.ndarray, cols: np.ndarray, by_scipy:
     return out
 
 
-def _numpy_gather(vectors: SparseRows, lengths: np.ndarray) -> Gather:
-    """The chosen rows' columns and values, one row after another, and where each row starts."""
+def _numpy_gather(vectors: SparseRows) -> Gather:
+    """The chosen rows' columns and values, one row after another, and where each row starts
+    (given each chosen row's number of `terms`)."""
 
-    def gather(chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        terms = lengths[chosen]
+    def gather(chosen: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ends = np.cumsum(terms)
         runs = ends - terms
         at = np.arange(int(ends[-1])) + np.repeat(vectors.indptr[chosen] - runs, terms)
@@ -114,7 +114,7 @@ def _scipy_gather(vectors: SparseRows) -> Gather:
         (vectors.data, vectors.indices, vectors.indptr), shape=(vectors.rows, vectors.width)
     )
 
-    def gather(chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def gather(chosen: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         picked = matrix[chosen]
         return picked.indices, picked.data, picked.indptr[:-1]
 
