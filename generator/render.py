@@ -190,17 +190,17 @@ def compiled_environment(site_dir: Path, theme: str, shelf: Shelf | None = None)
 
 
 class ShelvedBytecode(jinja2.BytecodeCache):
-    """Compiled templates kept in the build cache: compiling the theme's took 0.1 s of every build
-    that renders anything, a twelfth of a one-edit rebuild at 2,083 articles. Jinja checks a
-    template's source against the checksum stored with its code, and the key holds the generator's
-    fingerprint (Jinja's version and this module's code generator among it), so code is only
-    reused for the very template and compiler that made it."""
+    """Compiled templates kept in the build cache: compiling the default theme's took 0.048 s of
+    every build that renders anything, loading them 0.012 s. Jinja checks a template's source
+    against the checksum stored with its code, and the key holds the generator's fingerprint
+    (Jinja's version and this module's code generator among it), so code is only reused for the
+    very template and compiler that made it."""
 
     def __init__(self, shelf: Shelf):
         self.shelf = shelf
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        found = self.shelf.get(key("template code", bucket.key, bucket.checksum))
+        found = self.shelf.get(_code_key(bucket))
         if isinstance(found, bytes):
             try:
                 bucket.bytecode_from_string(found)  # Jinja drops it if its Python or checksum differ
@@ -208,7 +208,11 @@ class ShelvedBytecode(jinja2.BytecodeCache):
                 bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.shelf.put(key("template code", bucket.key, bucket.checksum), bucket.bytecode_to_string())
+        self.shelf.put(_code_key(bucket), bucket.bytecode_to_string())
+
+
+def _code_key(bucket: jinja2.bccache.Bucket) -> str:
+    return key("template code", bucket.key, bucket.checksum)
 
 
 def template_problem(exc: Exception, site_dir: Path) -> Problem:
