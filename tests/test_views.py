@@ -155,3 +155,49 @@ def test_printed_values_go_through_escaped_output_where_autoescaping():
     env = ViewEnvironment(autoescape=jinja2.select_autoescape(["html", "xml"]))
     assert "environment.escaped_output(" in env.compile("{{ s }}", name="page.html", raw=True)
     assert "escaped_output" not in env.compile("{{ s }}", name="robots.txt", raw=True)
+
+
+def test_a_kept_memo_is_emptied_when_full(monkeypatch):
+    from generator import views
+
+    monkeypatch.setattr(views, "KEPT", 2)
+    kept = views.Kept()
+    kept["a"], kept["b"] = 1, 2
+    kept["a"] = 3  # already there: no new entry, but full all the same
+    assert kept == {"a": 3}
+    kept["c"] = 4
+    assert kept == {"a": 3, "c": 4}
+
+
+def test_pages_are_the_same_when_the_views_memos_are_emptied_as_they_go(make_site, monkeypatch, tmp_path):
+    """Each render process keeps a bounded memo of the views it made (memory, see views.Kept):
+    made again after it is emptied, every page comes out the same."""
+    from generator import views
+    from generator.build import Options, build
+    from tests.conftest import article
+
+    files = {
+        f"content/articles/2020/03/s{n}.md": article(
+            f"Flood {n}",
+            f"2020-03-{n % 9 + 1:02d}",
+            "Flood levee river crest water.",
+            tags=["flood", f"t{n % 3}"],
+            authors=[f"writer-{n % 4}"],
+        )
+        for n in range(24)
+    }
+    site = make_site(files)
+    assert build(site, Options(jobs=1, cache=False, out_dir=tmp_path / "whole")).ok
+    monkeypatch.setattr(views, "KEPT", 3)
+    assert build(site, Options(jobs=1, cache=False, out_dir=tmp_path / "emptied")).ok
+    whole = {
+        p.relative_to(tmp_path / "whole"): p.read_bytes()
+        for p in (tmp_path / "whole").rglob("*")
+        if p.is_file()
+    }
+    emptied = {
+        p.relative_to(tmp_path / "emptied"): p.read_bytes()
+        for p in (tmp_path / "emptied").rglob("*")
+        if p.is_file()
+    }
+    assert len(whole) > 50 and emptied == whole
