@@ -1,3 +1,6 @@
+from tests.conftest import article
+
+
 def test_the_graph_text_made_piece_by_piece_is_the_json_of_the_whole(tmp_path):
     """graph_json writes a node and an edge at a time; the text is byte for byte the JSON of
     graph_data, as safe inside a <script> (titles with '<', '&' and non-ASCII included)."""
@@ -18,5 +21,52 @@ def test_the_graph_text_made_piece_by_piece_is_the_json_of_the_whole(tmp_path):
     site = load(write_site(tmp_path / "site", files, 'title = "T"\n'), Options(jobs=1, cache=False)).site
     assert site is not None and any(site.related.values())
     whole = safe_json(graph_data(site.library, site.related, site.urls))
-    assert graph_json(site.library, site.related, site.urls, script_json) == str(whole)
+    assert graph_json(site.library, site.related, site.urls, script_json) == str(whole).encode()
     assert "\\u003c" in whole and "“" in whole
+
+
+FLOODS = {
+    f"content/articles/2020/03/s{n}.md": article(
+        f"Flood <{n}> & levee “river”", f"2020-03-0{n + 1}", "Flood levee river crest water.", tags=["flood"]
+    )
+    for n in range(6)
+}
+
+
+def test_the_graph_page_holds_the_data_as_its_template_shows_it(make_site, press):
+    """The page is rendered round a stand-in that the data's bytes replace (memory, see
+    Renderer.graph): it is byte for byte the template rendered with the data itself."""
+    from markupsafe import Markup
+
+    from generator.build import Options, load
+    from generator.render import Renderer, environment
+    from generator.views import ViewMaker
+
+    site_dir = make_site(FLOODS)
+    assert press("build", str(site_dir))[0] == 0
+    data = (site_dir / "output/graph.json").read_bytes()
+    page = (site_dir / "output/graph/index.html").read_bytes()
+    assert page.count(data) == 1 and b"\x00" not in page
+    site = load(site_dir, Options(jobs=1, cache=False)).site
+    assert site is not None
+    views = ViewMaker(
+        site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
+    )
+    env = environment(site_dir, site.config.theme)
+    context = {"script": "/static/graph.js", "json_url": "/graph.json"}
+    text = env.get_template("graph.html").render(
+        site=Renderer(env, views).site, page_url="/graph/", graph=Markup(data.decode()), **context
+    )
+    assert page == text.encode()
+
+
+def test_a_theme_that_shows_the_data_twice_gets_it_twice(make_site, press):
+    files = {
+        **FLOODS,
+        "themes/mine/templates/graph.html": "<script>{{ graph }}</script><pre>{{ graph }}</pre>\n",
+    }
+    site_dir = make_site(files, 'title = "T"\ntheme = "mine"\n')
+    assert press("build", str(site_dir))[0] == 0
+    data = (site_dir / "output/graph.json").read_bytes()
+    page = (site_dir / "output/graph/index.html").read_bytes()
+    assert page == b"<script>" + data + b"</script><pre>" + data + b"</pre>\n"
