@@ -18,7 +18,7 @@ editor chose always ranks first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +46,6 @@ _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # makes it a little like everything (on the corpus, recall of hidden links rises a little), and
 # capping it keeps the cost of scoring a pair bounded.
 _SCORED_TERMS = 200
-_EDGES_AT_ONCE = 50_000
 _DAY = 86400.0
 
 
@@ -348,20 +347,40 @@ _SPLIT_PAIRS = 200_000  # candidate pairs from which the scoring is shared with 
 def _edges(
     library: Library, settings: RelatedConfig, found: Candidates, keys: np.ndarray, groups: np.ndarray
 ) -> list[tuple[str, str, float, list[str]]]:
-    """The kept edges among some candidate pairs (whole articles' worth), in order, explained."""
-    pairs = score_pairs(found, keys, settings)
-    kept = rank(pairs, groups, settings.k, settings.min_score)
+    """The kept edges among some candidate pairs (whole articles' worth), in order, explained.
+
+    Scored a piece of whole articles at a time (an article's list depends on its own pairs
+    only): the signals of every pair at once, with the arrays that make them, were a gigabyte
+    at 100,000 articles, beside the render process of the pages that don't show the lists."""
     names = ("i", "j", "score", *Reasons.COLUMNS)
-    columns = [getattr(pairs, name)[kept] for name in names]
-    del pairs, kept  # the millions of candidate pairs; only the kept edges go on
     ids = [a.id for a in library.articles]
     explain = Reasons(library, settings)
     edges = []
-    for start in range(0, len(columns[0]), _EDGES_AT_ONCE):  # as Python objects a few at a time
-        chunk = [column[start : start + _EDGES_AT_ONCE].tolist() for column in columns]
-        for i, j, score, *signals in zip(*chunk, strict=True):
+    for piece in _pieces(keys, found.n, _PAIRS_AT_ONCE):
+        pairs = score_pairs(found, keys[piece], settings)
+        kept = rank(pairs, groups, settings.k, settings.min_score)
+        columns = [getattr(pairs, name)[kept].tolist() for name in names]
+        del pairs, kept  # the candidate pairs; only the kept edges go on
+        for i, j, score, *signals in zip(*columns, strict=True):
             edges.append((ids[i], ids[j], score, explain(ids[i], ids[j], *signals)))
     return edges
+
+
+_PAIRS_AT_ONCE = 500_000
+
+
+def _pieces(keys: np.ndarray, n: int, size: int) -> Iterator[slice]:
+    """Consecutive slices of sorted pair keys, each some `size` pairs cut where an article's
+    pairs begin (one article with more than `size` pairs is a piece of its own)."""
+    start = 0
+    while start < len(keys):
+        stop = start + size
+        if stop < len(keys):
+            stop = int(np.searchsorted(keys, keys[stop] // n * n))  # that article's first pair
+            if stop <= start:  # one article's pairs fill the piece: it goes whole
+                stop = int(np.searchsorted(keys, (keys[start] // n + 1) * n))
+        yield slice(start, min(stop, len(keys)))
+        start = stop
 
 
 def _flip(keys: np.ndarray, n: int) -> np.ndarray:

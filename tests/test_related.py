@@ -407,3 +407,39 @@ def test_scoring_shared_with_a_forked_process_gives_the_same_lists(make_site, mo
     again = related_module.related(site.library, site.bodies, site.config.related, share=share)
     assert again == alone and any(again.values())
     assert len(forks) == (1 if share else 0)
+
+
+def test_pairs_scored_a_piece_at_a_time_give_the_same_lists(make_site, monkeypatch):
+    """The pairs are scored a few whole articles at a time (memory, see related._edges): cut
+    into many small pieces, the lists are those of one piece."""
+    import generator.related as related_module
+
+    site = load(make_site(FILES), Options(jobs=1)).site
+    assert site is not None
+    whole = related_module.related(site.library, site.bodies, site.config.related, share=False)
+    pieces: list[slice] = []
+    real = related_module._pieces
+    monkeypatch.setattr(related_module, "_PAIRS_AT_ONCE", 3)
+    monkeypatch.setattr(related_module, "_pieces", lambda *a: pieces.extend(real(*a)) or pieces)
+    again = related_module.related(site.library, site.bodies, site.config.related, share=False)
+    assert again == whole and any(again.values())
+    assert len(pieces) > 2
+
+
+def test_pieces_cover_the_pairs_and_cut_only_between_articles():
+    import numpy as np
+
+    from generator.related import _pieces
+
+    n = 10
+    # Article 0 has 1 pair, article 3 has 6, article 4 has 2, article 9 has 3.
+    keys = np.array(
+        [0 * n + 5] + [3 * n + j for j in range(6)] + [4 * n + 1, 4 * n + 2] + [9 * n + j for j in range(3)]
+    )
+    pieces = list(_pieces(keys, n, 4))
+    assert [p.start for p in pieces] == [0, 1, 7, 9] and pieces[-1].stop == len(keys)
+    assert all(a.stop == b.start for a, b in zip(pieces, pieces[1:], strict=False))
+    for piece in pieces:  # every article's pairs in one piece
+        rows = set((keys[piece] // n).tolist())
+        assert not rows & set((keys[: piece.start] // n).tolist())
+    assert [list(keys[p]) for p in _pieces(keys, n, 100)] == [list(keys)]
