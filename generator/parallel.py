@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
@@ -219,6 +220,159 @@ def _spare(prepare: Callable[[], None] | None, jobs: Any, done: Any, *others: An
     jobs.close()
     if work is not None:
         _answer(*work, done)
+
+
+class EarlyWorkers:
+    """Worker processes forked while this one is still small (as Spare), for one ordered map
+    later (see `map`): the work's state is sent to them once, pickled, then the batches.
+
+    Workers forked when the work starts inherit the heap this process has grown by then, and each
+    page either side writes to after the fork is copied: at 100,000 articles the Markdown stage's
+    worker, forked once the library was made, grew to 0.7 GB, most of it pages of the library it
+    never read. Close them if no work comes."""
+
+    def __init__(self, count: int) -> None:
+        self._workers: list[tuple[Any, Any, Any]] = []  # process, its tasks' end, its results' end
+        if count < 1 or not can_fork():
+            return
+        context = multiprocessing.get_context("fork")
+        for _ in range(count):
+            tasks, send = multiprocessing.Pipe(duplex=False)
+            receive, results = multiprocessing.Pipe(duplex=False)
+            # Each closes this process's ends, its own and the others' (see _early_worker).
+            theirs = [end for _p, *ends in self._workers for end in ends]
+            process = context.Process(target=_early_worker, args=(tasks, results, send, receive, *theirs))
+            process.start()
+            tasks.close()
+            results.close()
+            self._workers.append((process, send, receive))
+        atexit.register(self.close)
+
+    def __len__(self) -> int:
+        return len(self._workers)
+
+    def map(
+        self, func: Callable[[Any, A], B], state: Any, batches: Iterable[A], ahead: int = 4
+    ) -> Iterator[B]:
+        """`func(state, batch)` for each batch, results in batch order, as ordered_map: this
+        process works too, on the next batch not yet sent, whenever the result it waits for is
+        not back. A worker that dies has its batches done here. Once only: the workers are
+        handed the work now, and end after it."""
+        workers, self._workers = self._workers, []
+        atexit.unregister(self.close)
+        try:
+            for _process, send, _receive in workers:
+                send.send((func, state))
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            _end_workers(workers, busy=True)
+            workers = []
+        return _mapped(func, state, list(batches), workers, ahead)
+
+    def close(self) -> None:
+        """No work after all: the workers are told so, and end."""
+        workers, self._workers = self._workers, []
+        atexit.unregister(self.close)
+        _end_workers(workers, busy=False)
+
+
+def _mapped(
+    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[tuple[Any, Any, Any]], ahead: int
+) -> Iterator[B]:
+    end = partial(_end_workers, workers, True)  # if Python exits before the map is done
+    atexit.register(end)
+    try:
+        yield from _ordered(func, state, batches, workers, ahead)
+    except BaseException:  # a failed batch, or the caller stopped: some may be mid-batch
+        _end_workers(workers, busy=True)
+        raise
+    finally:
+        atexit.unregister(end)
+    _end_workers(workers, busy=False)
+
+
+def _ordered(
+    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[tuple[Any, Any, Any]], ahead: int
+) -> Iterator[B]:
+    pending = deque(range(len(batches)))
+    sent: list[deque[int]] = [deque() for _ in workers]  # batch numbers in each worker's hands
+    alive = [True] * len(workers)
+    owner: dict[int, int] = {}
+    done: dict[int, B] = {}
+    for wanted in range(len(batches)):
+        while wanted not in done:
+            for w, (_process, send, _receive) in enumerate(workers):
+                while alive[w] and pending and len(sent[w]) < ahead:
+                    number = pending.popleft()
+                    send.send(batches[number])
+                    sent[w].append(number)
+                    owner[number] = w
+            w = owner.get(wanted, -1)
+            if w < 0:  # the next batch to send: done here
+                done[pending.popleft()] = func(state, batches[wanted])
+            elif pending and len(done) < ahead and not workers[w][2].poll():
+                number = pending.popleft()  # meanwhile, the next batch not yet sent
+                done[number] = func(state, batches[number])
+            else:
+                _take_result(func, state, batches, workers[w][2], sent[w], done, alive, w)
+        yield done.pop(wanted)
+
+
+def _take_result(
+    func: Callable[[Any, A], B],
+    state: Any,
+    batches: list[A],
+    receive: Any,
+    sent: deque[int],
+    done: dict[int, B],
+    alive: list[bool],
+    w: int,
+) -> None:
+    """The worker's next result (they come in the order sent); if it died, its batches done here."""
+    try:
+        ok, value = receive.recv()
+    except (EOFError, OSError):
+        alive[w] = False
+        while sent:
+            number = sent.popleft()
+            done[number] = func(state, batches[number])
+        return
+    number = sent.popleft()
+    if not ok:
+        raise value
+    done[number] = value
+
+
+def _end_workers(workers: list[tuple[Any, Any, Any]], busy: bool) -> None:
+    """Tell each worker to end, or stop it (`busy`: it may be blocked sending a result)."""
+    for process, send, receive in workers:
+        if busy:
+            process.terminate()
+        else:
+            with contextlib.suppress(OSError):
+                send.send(None)
+        send.close()
+        receive.close()
+        process.join()
+
+
+def _early_worker(tasks: Any, results: Any, *others: Any) -> None:
+    """In an early worker: the state, then batches until None (or the parent is gone: this
+    process holds none of the parent's ends, so reading then ends)."""
+    for end in others:
+        end.close()
+    try:
+        setup = tasks.recv()
+        if setup is None:
+            return
+        func, state = setup
+        while (batch := tasks.recv()) is not None:
+            try:
+                answer = (True, func(state, batch))
+            except Exception as exc:  # noqa: BLE001 (re-raised in the parent)
+                answer = (False, exc)
+            results.send(answer)
+    except (EOFError, OSError):
+        return
 
 
 class Background(Generic[B]):
