@@ -22,7 +22,7 @@ from generator.markdown import (
     resolve_links,
 )
 from generator.models import Article
-from generator.parallel import ordered_map, spans
+from generator.parallel import EarlyWorkers, ordered_map, spans
 from generator.texts import PackedTexts, SharedTexts, level_for, pack, unpack
 from generator.urls import Urls
 
@@ -79,13 +79,16 @@ def render_bodies(
     cache: Shelf | None = None,
     jobs: int = 1,
     meanwhile: Callable[[], None] | None = None,
+    early: EarlyWorkers | None = None,
 ) -> Bodies:
     """Every body → HTML. Markdown is converted once per text (cached) and in parallel; links are
     filled in afterwards, so an article that moves changes the pages that link to it, nothing more.
 
     `markdown`: the library's texts, when they were taken out of its articles (markdown_of).
     `meanwhile` is called once, when the workers are under way: this process's work then takes
-    its place among the conversions instead of waiting in line before or after them."""
+    its place among the conversions instead of waiting in line before or after them. `early`:
+    workers forked before the library was made, to convert with (see parallel.EarlyWorkers;
+    they end with this stage, used or not)."""
     markdown = markdown or markdown_of(library)
     targets = link_targets(library, urls)
     bodies = Bodies()
@@ -94,7 +97,7 @@ def render_bodies(
     level = level_for(len(markdown.ids))
     filler = _Filler(html, cache or Shelf(None), sanitize, level)
     articles = len(library.articles)  # the first texts (see markdown_of)
-    drafted = _drafts(markdown, cache, jobs, level, meanwhile)
+    drafted = _drafts(markdown, cache, jobs, level, meanwhile, early)
     for number, (source_id, (draft, draft_key)) in enumerate(zip(markdown.ids, drafted, strict=True)):
         context = LinkContext(source_id, targets)
         if number >= articles:
@@ -143,6 +146,7 @@ def _drafts(
     jobs: int,
     level: int,
     meanwhile: Callable[[], None] | None = None,
+    early: EarlyWorkers | None = None,
 ) -> Iterator[tuple[Drafted, str]]:
     """Each text's draft and its cache key (what the text and the summary request hash to), in
     order: cached where the text was seen before, the rest converted, in parallel when it pays.
@@ -158,7 +162,7 @@ def _drafts(
     ]
     hits = [shelf.get(k) for k in keys]
     todo = [(at, markdown.summarise[at]) for at, hit in enumerate(hits) if hit is None]
-    converted = _converted(texts, todo, jobs, level, meanwhile)
+    converted = _converted(texts, todo, jobs, level, meanwhile, early)
     for draft_key, hit in zip(keys, hits, strict=True):
         if hit is None:
             hit = next(converted)
@@ -174,6 +178,7 @@ def _converted(
     jobs: int,
     level: int,
     meanwhile: Callable[[], None] | None = None,
+    early: EarlyWorkers | None = None,
 ) -> Iterator[Drafted]:
     """The drafts of `todo` (each a text's place and whether to make its summary), in order,
     converted by `jobs` processes when there are enough; `meanwhile` is called once the first
@@ -182,11 +187,18 @@ def _converted(
     size = max(1, min(BATCH, -(-len(todo) // max(1, workers * 4))))
     # Workers inherit the texts and are sent spans of `todo`, not texts: a pickled text would be
     # copied through a pipe, and a str read where it was inherited copies a page of it (see
-    # texts.SharedTexts).
+    # texts.SharedTexts). Early workers are sent the texts once, as the file they are in.
     # Eight batches a process in flight, not three: this process takes back every batch no worker
     # has started, and with three it often left the worker none queued (it idled 0.1 s in all at
     # 2,083 articles). Drafts are small; so is the window.
-    for results in ordered_map(_convert, (texts, todo, level), spans(len(todo), size), workers, ahead=8):
+    state, batches = (texts, todo, level), spans(len(todo), size)
+    if early is not None and len(early) and workers > 1:
+        done = early.map(_convert, state, batches, ahead=8)
+    else:
+        done = ordered_map(_convert, state, batches, workers, ahead=8)
+    if early is not None:
+        early.close()  # not needed (or done with)
+    for results in done:
         if meanwhile is not None:
             meanwhile()
             meanwhile = None

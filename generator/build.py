@@ -31,6 +31,7 @@ from generator.pagememo import PageMemo, site_fingerprint
 from generator.pages import RELATED, UnrelatedPages, outputs, rendered
 from generator.parallel import (
     Background,
+    EarlyWorkers,
     Spare,
     batched,
     default_jobs,
@@ -262,6 +263,11 @@ def _load(
     # before it waits for the spare's answer (see related.candidates).
     spare = Spare(prepare=_import_similarity) if texts_file is not None else None
     jobs = options.jobs or default_jobs()
+    # A large archive's Markdown workers are forked now too, for the same reason (see
+    # parallel.EarlyWorkers): its content files are counted already (see lastbuild.py).
+    converters = None
+    if texts_file is not None and digests and len(digests) >= SHARED_MARKDOWN_FROM:
+        converters = EarlyWorkers(jobs - 1)
     sources: list[str | None] = []
     articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources)
     clock.lap("read")
@@ -319,6 +325,7 @@ def _load(
         cache=cache.shelf("markdown"),
         jobs=jobs,
         meanwhile=None if early else save_reads,
+        early=converters,
     )
     del markdown  # the text process has its own (the related lists need only the links now)
     if matches is not None:

@@ -92,3 +92,28 @@ def test_only_a_large_archive_waits_for_the_text_process_before_rendering(make_s
     monkeypatch.setattr(builder, "SHARED_MARKDOWN_FROM", 1)
     assert builder.build(make_site(_files(), name="large"), builder.Options(jobs=2)).ok
     assert waits == [False, True]
+
+
+def test_a_large_archives_markdown_is_converted_by_workers_forked_before_reading(make_site, monkeypatch):
+    """Forked at the start (see parallel.EarlyWorkers), they convert what the workers forked at
+    the Markdown stage would, and the site is the same."""
+    from generator import bodies
+    from generator.parallel import EarlyWorkers
+
+    files = _files()
+    usual, early = make_site(files, name="usual"), make_site(files, name="early")
+    first = builder.build(usual, builder.Options(jobs=1))
+    used: list[int] = []
+    real = EarlyWorkers.map
+
+    def recorded(self, *args, **kwargs):
+        used.append(len(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(EarlyWorkers, "map", recorded)
+    monkeypatch.setattr(builder, "SHARED_MARKDOWN_FROM", 1)
+    monkeypatch.setattr(bodies, "PARALLEL_FROM", 1)
+    second = builder.build(early, builder.Options(jobs=2))
+    assert first.ok and second.ok
+    assert used == [1]
+    assert _snapshot(early / "output") == _snapshot(usual / "output")
