@@ -52,7 +52,16 @@ from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.texts import memory_file
 from generator.urls import Urls
-from generator.write import Staged, Stager, UnsafeOutput, WriteReport, check_out_dir, list_output, write
+from generator.write import (
+    Listing,
+    Staged,
+    Stager,
+    UnsafeOutput,
+    WriteReport,
+    check_out_dir,
+    list_output,
+    write,
+)
 
 if TYPE_CHECKING:
     from generator.related import Matches, TextMatches
@@ -328,17 +337,22 @@ def _load(
         early=converters,
     )
     del markdown  # the text process has its own (the related lists need only the links now)
+    clock.lap("markdown")
+    # The drafts are let go of (saved beside) before waiting for the text process below: a
+    # one-edit build at 100,000 articles held them, 0.3 GB, while that process made its largest
+    # matrices, and the two came to 2.0 GB.
+    cache.save_beside("markdown")
+    release_freed_memory()
+    clock.lap("cache")
     if matches is not None:
         # Its arguments, the Markdown buffer among them, are let go of before the render processes
         # fork (see Background.settle); its answer is read later. The spare, which has its own, is
-        # waited for only by a large archive, whose text process holds too much (0.6 GB at
+        # waited for only by a large archive, whose text process holds too much (0.8 GB at
         # 100,000 articles) to run on beside the related stage's processes: not waiting put a
         # one-edit build's peak 0.3 GB higher. A smaller one goes on (0.3 s at 10,000 articles).
         matches.settle(wait=large)
+        clock.lap("markdown")
     problems += bodies.problems
-    clock.lap("markdown")
-    cache.save_beside("markdown")
-    clock.lap("cache")
     if options.strict:
         problems[:] = [_strict(p) for p in problems]
     result.problems = sort_problems(problems)
@@ -509,6 +523,11 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
             out_dir=out_dir,
             articles=last.articles,
         )
+    # What output/ holds, listed by a process forked now, while this one is small (see Spare):
+    # forked when the pages are made, at 100,000 articles it held 0.75 GB of this process's
+    # pages, copied as this one scored the related pairs beside it. Nothing moves into output/
+    # before the last page is made (see write.Stager).
+    listing = in_background(list_output, out_dir, spare=Spare()) if out_dir.is_dir() else None
     timings: dict[str, float] = {}
     result, pending = _load(site_dir, options, timings, digests, let_go=True)
     result.out_dir = out_dir
@@ -516,9 +535,11 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     if unsafe:
         result.problems.append(unsafe)
     if not result.ok or result.site is None:
+        if listing is not None:
+            listing.cancel()
         return result
     result.articles = len(result.site.library.articles)
-    _write_site(result, site_dir, out_dir, progress, pending)
+    _write_site(result, site_dir, out_dir, progress, pending, listing)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files)
@@ -536,11 +557,14 @@ def _write_site(
     out_dir: Path,
     progress: Progress | None,
     pending: PendingRelated | None = None,
+    listing: Background[Listing | None] | None = None,
 ) -> None:
     """Render and write a loaded site (only pages whose inputs changed, see pagememo.py).
 
     With the related lists still to compute, the pages that don't show them are rendered
-    meanwhile, in another process: on two cores that hides most of the related stage."""
+    meanwhile, in another process: on two cores that hides most of the related stage.
+    `listing`: what output/ holds, being listed (see build); without it, output/ is walked after
+    the pages are written."""
     assert result.site is not None
     clock = _Clock(result.timings)
     site = result.site
@@ -551,6 +575,8 @@ def _write_site(
     # The related lists are a function of these (and of the generator, which the salt includes).
     whole = site_fingerprint(memo.salt, site.config, site.urls, library, site.bodies)
     if whole is not None and memo.site_unchanged(whole):
+        if listing is not None:
+            listing.cancel()
         result.report = WriteReport(unchanged=len(memo.shelf.new) - 1)
         clock.lap("unchanged")  # nothing rendered: the site and output/ are as last built
         return
@@ -559,7 +585,6 @@ def _write_site(
     stager.clear()  # a folder left by a build that was killed
     env = compiled_environment(site_dir, site.config.theme, cache.shelf("bytecode"))
     unrelated = UnrelatedPages(site, memo, stager, beside=pending is not None, env=env)
-    listing = in_background(list_output, out_dir) if out_dir.is_dir() else None
     if pending is not None:
         # Not shared while the unrelated pages are rendered beside: a third process on two cores
         # gained nothing, and at 100,000 articles it held half a gigabyte of its own.

@@ -257,3 +257,45 @@ def test_a_build_lists_its_index_pages_once(tmp_path):
     assert set(files) <= paths
     fewer = {output.path for output in outputs(replace(site, index_pages=site.index_pages[:-1]))}
     assert files[-1] not in fewer and set(files[:-1]) <= fewer
+
+
+def _listing_seen_from(out_dir: Path):
+    """In the process that lists output/: whether it was forked after the site was loading."""
+    import os
+
+    from generator.write import list_output
+
+    Path(os.environ["PRESS_TEST_LISTED"]).write_text("loading" if "_loading" in globals() else "before")
+    return list_output(out_dir)
+
+
+def test_output_is_listed_by_a_process_forked_before_the_site_is_loaded(make_site, monkeypatch, tmp_path):
+    """A process forked later inherits the loaded archive and copies what this one then writes
+    (0.75 GB at 100,000 articles, see build): the listing is forked first, and still drives the
+    removal of a page that is gone."""
+    from generator import build as builder
+
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "content/articles/2012/12/b.md": article("B", "2012-12-04"),
+        }
+    )
+    assert build(site, Options()).ok
+    (site / "content/articles/2012/12/b.md").unlink()
+    flag = tmp_path / "listed"
+    monkeypatch.setenv("PRESS_TEST_LISTED", str(flag))
+    monkeypatch.setattr(builder, "list_output", _listing_seen_from)
+    real = builder._load
+
+    def loading(*args, **kwargs):
+        globals()["_loading"] = True
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(builder, "_load", loading)
+    try:
+        assert build(site, Options()).ok
+    finally:
+        globals().pop("_loading", None)
+    assert flag.read_text() == "before"
+    assert not (site / "output/2012/12/04/b").exists() and (site / "output/2012/12/03/a/index.html").exists()
