@@ -132,6 +132,7 @@ def _regular_file_digest(path: str) -> bytes | None:
 
 
 BUCKETS = 64
+WRITTEN_IN_LINE = 4  # buckets to rewrite that save_beside writes in this process (see there)
 
 
 def bucket(entry_key: str) -> int:
@@ -350,7 +351,8 @@ class Cache:
 
     def save_beside(self, *names: str) -> None:
         """Save these shelves in a forked process, while this one goes on (`wait` and `save` wait
-        for it, and so does Python's exit).
+        for it, and so does Python's exit); a few buckets' changes (WRITTEN_IN_LINE) are written
+        here instead.
 
         For shelves whose entries no forked process would copy much of by pickling them (the
         Markdown drafts: compressed HTML and a few strings): the work leaves the building
@@ -365,7 +367,12 @@ class Cache:
         changes = [found for n in names if n in self._shelves if (found := self._shelves[n].save_elsewhere())]
         for name in names:
             self._close(name)
-        if changes:
+        if changes and sum(len(buckets) for _folder, buckets in changes) <= WRITTEN_IN_LINE:
+            # A few buckets (an edit's): written here, in milliseconds. A forked writer would share
+            # the pages of every entry this process then frees, and each page freed after the fork
+            # is copied: 0.45 GB at 100,000 articles, as the build waited for the text process.
+            _write_all(changes)
+        elif changes:
             writer = in_background(_write_all, changes)
             # The writer has the entries now: this process lets go of them before it forks the
             # render processes (0.3 GB of drafts at 100,000 articles). A writer that dies leaves

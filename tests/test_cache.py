@@ -728,3 +728,27 @@ def test_a_closed_shelf_lets_go_of_its_entries_and_its_files_stay(tmp_path: Path
     assert sorted((tmp_path / ".cache" / "read").glob("*.pickle")) == files
     again = Cache(tmp_path).shelf("read")
     assert all(again.get(f"key {n}") == f"value {n}" * 100 for n in range(50))
+
+
+@pytest.mark.parametrize(("entries", "forked"), [(2, False), (500, True)])
+def test_saving_beside_writes_a_few_buckets_here_and_many_in_a_forked_writer(
+    tmp_path: Path, monkeypatch, entries, forked
+):
+    """An edit changes a bucket or two: written here, before the entries are let go of (freed
+    after forking a writer, their pages would be copied, see Cache.save_beside). A cold build's
+    many are written beside. Either way they are all on disk once the cache is waited for."""
+    import generator.cache as cache_module
+    from generator.cache import Cache
+
+    started: list[object] = []
+    real = cache_module.in_background
+    monkeypatch.setattr(cache_module, "in_background", lambda *a: started.append(a[0]) or real(*a))
+    cache = Cache(tmp_path)
+    shelf = cache.shelf("markdown")
+    for n in range(entries):
+        shelf.put(f"key {n}", f"draft {n}")
+    cache.save_beside("markdown")
+    assert bool(started) is forked
+    cache.wait()
+    again = Cache(tmp_path).shelf("markdown")
+    assert all(again.get(f"key {n}") == f"draft {n}" for n in range(entries))
