@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.library import Library
 from generator.models import Related
+from generator.parallel import batched
 from generator.urls import Urls
 
 FORMAT = "press-graph/1"
@@ -50,13 +51,19 @@ def graph_json(library: Library, related: Related, urls: Urls, dump: Callable[[A
             out.write(dump(value).encode())
             continue
         out.write(b"[")
-        for number, item in enumerate(value):
+        for number, items in enumerate(batched(value, _DUMPED_AT_ONCE)):
             if number:
                 out.write(b",")
-            out.write(dump(item).encode())
+            out.write(dump(items)[1:-1].encode())  # the items, without their list's brackets
         out.write(b"]")
     out.write(b"}")
     return out.getvalue()  # the buffer itself, not a copy
+
+
+# Nodes and edges encoded a few hundred at a time: one `dump` call each took half the time of
+# the graph at 10,000 articles (json.dumps makes an encoder per call), and a few hundred are a
+# few hundred kilobytes.
+_DUMPED_AT_ONCE = 500
 
 
 def _nodes(library: Library, urls: Urls) -> Iterator[dict[str, Any]]:

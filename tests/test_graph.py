@@ -1,9 +1,14 @@
+import pytest
+
 from tests.conftest import article
 
 
-def test_the_graph_text_made_piece_by_piece_is_the_json_of_the_whole(tmp_path):
-    """graph_json writes a node and an edge at a time; the text is byte for byte the JSON of
-    graph_data, as safe inside a <script> (titles with '<', '&' and non-ASCII included)."""
+@pytest.mark.parametrize("at_once", [1, 4, 500])
+def test_the_graph_text_made_piece_by_piece_is_the_json_of_the_whole(tmp_path, monkeypatch, at_once):
+    """graph_json writes a few nodes and edges at a time; the text is byte for byte the JSON of
+    graph_data, as safe inside a <script> (titles with '<', '&' and non-ASCII included), however
+    many go at once (6 nodes and some edges: one piece, a part piece at the end, one each)."""
+    from generator import graph
     from generator.build import Options, load
     from generator.graph import graph_data, graph_json
     from generator.views import safe_json, script_json
@@ -20,6 +25,7 @@ def test_the_graph_text_made_piece_by_piece_is_the_json_of_the_whole(tmp_path):
     }
     site = load(write_site(tmp_path / "site", files, 'title = "T"\n'), Options(jobs=1, cache=False)).site
     assert site is not None and any(site.related.values())
+    monkeypatch.setattr(graph, "_DUMPED_AT_ONCE", at_once)
     whole = safe_json(graph_data(site.library, site.related, site.urls))
     assert graph_json(site.library, site.related, site.urls, script_json) == str(whole).encode()
     assert "\\u003c" in whole and "“" in whole
