@@ -373,7 +373,8 @@ def _load(
         return result, None
 
     def pending(share: bool) -> Related:
-        lists = related_lists(library, bodies, config, matches, share)  # made sharing its strings
+        dots = cache.detached("dots")  # saved and let go of by the related stage itself
+        lists = related_lists(library, bodies, config, matches, share, dots)  # made sharing its strings
         if related_key:
             related_shelf.put(related_key, lists)
             related_shelf.save()
@@ -453,15 +454,20 @@ def _text_matches_beside(
 
 
 def related_lists(
-    library: Library, bodies: Bodies, config: Config, matches: Matches | None = None, share: bool = True
+    library: Library,
+    bodies: Bodies,
+    config: Config,
+    matches: Matches | None = None,
+    share: bool = True,
+    shelf: Shelf | None = None,
 ) -> Related:
     """Imported on use: numpy and scipy take a moment to load, which a site with nothing to relate
-    should not wait for."""
+    should not wait for. `shelf`: the cache's text scores (see related.TextDots)."""
     if not _relates(library, config):
         return {a.id: [] for a in library.articles}
     from generator.related import related
 
-    return related(library, bodies, config.related, matches, share)
+    return related(library, bodies, config.related, matches, share, shelf)
 
 
 def shared_strings(lists: Related, library: Library) -> Related:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.bodies import Bodies
-from generator.cache import Shelf, key
+from generator.cache import DIGEST_SIZE, Shelf, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
 from generator.models import Related
@@ -176,6 +176,7 @@ class TextMatches:
 
     near: np.ndarray  # keys i·n + j of each article's nearest texts
     vectors: SparseRows  # each text's heaviest terms, to score any pair with
+    prints: bytes  # a digest of each of those rows (see similarity.row_prints)
 
 
 def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | None = None) -> TextMatches:
@@ -183,7 +184,15 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     unchanged text and this build's are kept for the next (an edit moves corpus-wide term weights,
     so everything after counting is redone: it is the cheap part). The shelf is loaded here, in
     the process that counts (a background one, see build.py), not in the one that renders."""
-    from generator.similarity import TermCounts, heaviest, nearest, prune, term_counts, tfidf_vectors
+    from generator.similarity import (
+        TermCounts,
+        heaviest,
+        nearest,
+        prune,
+        row_prints,
+        term_counts,
+        tfidf_vectors,
+    )
 
     entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
     previous = shelf.get(entry) if shelf is not None else None
@@ -196,15 +205,17 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     # Counting made and freed the tallies of every text; the allocator would keep that memory
     # through the matrix work, beside the Markdown stage's processes.
     release_freed_memory()
-    full = tfidf_vectors(counts)
+    full, words = tfidf_vectors(counts)
     del counts
     vectors = heaviest(full, _SCORED_TERMS)
+    prints = row_prints(vectors, words)
+    del words
     # A row's heaviest few terms are among its heaviest _SCORED_TERMS (one order, ties to the
     # lower column), so those are cut from the shorter rows: the same terms, a third of the sort.
     few = 0 < settings.terms <= _SCORED_TERMS
     near = nearest(prune(vectors if few else full, settings.terms), settings.candidates, _TEXT_FLOOR)
     del full
-    return TextMatches(near.rows * len(texts) + near.cols, SparseRows.of(vectors))
+    return TextMatches(near.rows * len(texts) + near.cols, SparseRows.of(vectors), prints)
 
 
 Matches = Callable[[], TextMatches]
@@ -218,6 +229,7 @@ class Candidates:
     keys: np.ndarray
     n: int
     vectors: SparseRows  # each text's heaviest terms
+    prints: bytes  # a digest of each of those rows
     links: np.ndarray  # directed keys: i's body links to j
     picks: np.ndarray  # directed keys: i lists j as related
     tags: SparseRows
@@ -247,6 +259,7 @@ def candidates(
         keys,
         n,
         text_part.vectors,
+        text_part.prints,
         links,
         picks,
         _set_matrix(library.article_tags, ids),
@@ -255,8 +268,12 @@ def candidates(
     )
 
 
-def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) -> Pairs:
-    """Some candidate pairs (`keys`, sorted) with their signals and combined score (no ranking yet).
+def score_pairs(
+    found: Candidates, keys: np.ndarray, settings: RelatedConfig, known: KnownDots | None = None
+) -> tuple[Pairs, np.ndarray]:
+    """Some candidate pairs (`keys`, sorted) with their signals and combined score (no ranking
+    yet), and their text scores in full (for the next build, see TextDots); those `known` from
+    the last build are not scored again.
 
     At 100,000 articles there are millions of pairs: arrays are dropped as soon as they are used,
     and the signals kept for the reasons are stored in 4 bytes (the score is computed in 8).
@@ -267,7 +284,7 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
     picks_, picked_by = _contains(found.picks, keys), _contains(found.picks, flipped)
     del flipped
     i, j = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
-    text = pair_dots(found.vectors, i, j, found.by_scipy)
+    text = _text_dots(found, i, j, known)
     tags = pair_dots(found.tags, i, j)
     authors = pair_dots(found.authors, i, j)
     days = np.abs(found.stamps[i] - found.stamps[j]) / _DAY
@@ -277,7 +294,7 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
     score += settings.editorial * (picks_ | picked_by) + settings.links * (links_to | linked_by)
     np.round(score, 6, out=score)  # rounded so ties are real ties, broken by the order in rank()
     small = np.float32
-    return Pairs(
+    pairs = Pairs(
         i,
         j,
         text.astype(small),
@@ -290,6 +307,60 @@ def score_pairs(found: Candidates, keys: np.ndarray, settings: RelatedConfig) ->
         picked_by,
         score,
     )
+    return pairs, text
+
+
+@dataclass(frozen=True, eq=False)  # eq: arrays don't compare as one value (see cache.Shelf.put)
+class TextDots:
+    """The text scores of a build's candidate pairs, kept for the next build: most texts' vectors
+    are the same after an edit, and so is the score of any pair of them. Scoring the pairs' texts
+    was half the related stage (0.42 s of a one-edit build at 10,000 articles)."""
+
+    prints: bytes  # each row's digest (see similarity.row_prints), in that build's row order
+    keys: np.ndarray  # pairs i·n + j scored, sorted, in that build's numbering
+    text: np.ndarray  # their text scores (float64, as scored)
+
+
+@dataclass(frozen=True)
+class KnownDots:
+    """The last build's text scores, looked up by this build's rows."""
+
+    last: TextDots
+    rows: np.ndarray  # this build's row → the last build's row with the same vector (-1: none)
+
+    @classmethod
+    def of(cls, last: TextDots | None, prints: bytes) -> KnownDots | None:
+        if last is None:
+            return None
+        size = DIGEST_SIZE
+        earlier = {last.prints[at : at + size]: at // size for at in range(0, len(last.prints), size)}
+        rows = [earlier.get(prints[at : at + size], -1) for at in range(0, len(prints), size)]
+        return cls(last, np.asarray(rows, dtype=np.int64))
+
+    def find(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which pairs were scored last time (a mask), and their scores."""
+        keys, n = self.last.keys, len(self.last.prints) // DIGEST_SIZE
+        if len(keys) == 0:
+            return np.zeros(len(i), dtype=bool), np.zeros(0)
+        before_i, before_j = self.rows[i], self.rows[j]
+        wanted = before_i * n + before_j
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = (before_i >= 0) & (before_j >= 0) & (keys[at] == wanted)
+        return found, self.last.text[at[found]]
+
+
+def _text_dots(found: Candidates, i: np.ndarray, j: np.ndarray, known: KnownDots | None) -> np.ndarray:
+    """The text score of each pair: the last build's for a pair of rows it scored with the same
+    vectors (the same ordered pair: the sum runs over the second row's terms, so its last bit
+    depends on the order), the others scored now."""
+    if known is None:
+        return pair_dots(found.vectors, i, j, found.by_scipy)
+    reused, scores = known.find(i, j)
+    text = np.empty(len(i))
+    text[reused] = scores
+    todo = ~reused
+    text[todo] = pair_dots(found.vectors, i[todo], j[todo], found.by_scipy)
+    return text
 
 
 def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:
@@ -314,12 +385,16 @@ def related(
     settings: RelatedConfig,
     matches: Matches | None = None,
     share: bool = True,
+    shelf: Shelf | None = None,
 ) -> Related:
     """{article id: [(other id, score, reasons)]}, best first, at most `settings.k` each.
 
     An article's list depends on its own pairs only, so the candidate pairs are cut in two at an
     article boundary and a large archive scores, ranks and explains one half in a forked process
     (unless told not to `share` the work: the other cores are busy).
+
+    With a `shelf` (the cache's "dots"), the text scores of the last build's pairs are reused
+    where both texts' vectors are unchanged, and this build's are kept (see TextDots).
     """
     ids = [a.id for a in library.articles]
     result: Related = {aid: [] for aid in ids}
@@ -328,12 +403,24 @@ def related(
     found = candidates(library, bodies, settings, matches)
     groups = _duplicate_groups(library)
     keys = found.keys
+    entry = key("text dots")  # one entry: its rows are matched by their vectors (see KnownDots)
+    last = shelf.get(entry) if shelf is not None else None
+    known = KnownDots.of(last if isinstance(last, TextDots) else None, found.prints)
+    del last
     if share and len(keys) >= _SPLIT_PAIRS:
         middle = np.searchsorted(keys, keys[len(keys) // 2] // found.n * found.n)
-        second = in_background(_edges, library, settings, found, keys[middle:], groups)
-        edges = _edges(library, settings, found, keys[:middle], groups) + second()
+        second = in_background(_edges, library, settings, found, keys[middle:], groups, known)
+        edges, text = _edges(library, settings, found, keys[:middle], groups, known)
+        more, more_text = second()
+        edges += more
+        text = np.concatenate([text, more_text])
     else:
-        edges = _edges(library, settings, found, keys, groups)
+        edges, text = _edges(library, settings, found, keys, groups, known)
+    if shelf is not None:
+        shelf.put(entry, TextDots(found.prints, keys, text))
+        shelf.save()
+        shelf.let_go()
+    del known, text
     # Edges name the library's own id strings: the forked half's are unpickled copies.
     library_ids = {aid: aid for aid in ids}
     for source, other, score, reasons in edges:
@@ -345,25 +432,35 @@ _SPLIT_PAIRS = 200_000  # candidate pairs from which the scoring is shared with 
 
 
 def _edges(
-    library: Library, settings: RelatedConfig, found: Candidates, keys: np.ndarray, groups: np.ndarray
-) -> list[tuple[str, str, float, list[str]]]:
-    """The kept edges among some candidate pairs (whole articles' worth), in order, explained.
+    library: Library,
+    settings: RelatedConfig,
+    found: Candidates,
+    keys: np.ndarray,
+    groups: np.ndarray,
+    known: KnownDots | None = None,
+) -> tuple[list[tuple[str, str, float, list[str]]], np.ndarray]:
+    """The kept edges among some candidate pairs (whole articles' worth), in order, explained,
+    and the text score of every pair (see TextDots).
 
     Scored a piece of whole articles at a time (an article's list depends on its own pairs
     only): the signals of every pair at once, with the arrays that make them, were a gigabyte
     at 100,000 articles, beside the render process of the pages that don't show the lists."""
-    names = ("i", "j", "score", *Reasons.COLUMNS)
     ids = [a.id for a in library.articles]
     explain = Reasons(library, settings)
     edges = []
+    texts = []
     for piece in _pieces(keys, found.n, _PAIRS_AT_ONCE):
-        pairs = score_pairs(found, keys[piece], settings)
+        pairs, text = score_pairs(found, keys[piece], settings, known)
+        texts.append(text)
         kept = rank(pairs, groups, settings.k, settings.min_score)
-        columns = [getattr(pairs, name)[kept].tolist() for name in names]
+        columns = [
+            getattr(pairs, name)[kept].tolist() for name in ("i", "j", "score", "text", "tags", "authors")
+        ]
+        columns += [Reasons.kinds(pairs, kept), np.rint(pairs.days[kept]).astype(np.int64).tolist()]
         del pairs, kept  # the candidate pairs; only the kept edges go on
         for i, j, score, *signals in zip(*columns, strict=True):
             edges.append((ids[i], ids[j], score, explain(ids[i], ids[j], *signals)))
-    return edges
+    return edges, np.concatenate(texts) if texts else np.zeros(0)
 
 
 _PAIRS_AT_ONCE = 500_000
@@ -388,62 +485,75 @@ def _flip(keys: np.ndarray, n: int) -> np.ndarray:
 
 
 class Reasons:
-    """Human words for the signals of one edge, strongest kind first."""
+    """Human words for the signals of one edge, strongest kind first.
 
-    COLUMNS = ("picks", "picked_by", "links_to", "linked_by", "text", "tags", "authors", "days")
+    Made for every kept edge (half a million at 100,000 articles, on the build's critical path),
+    so what can be is worked out once: the words of each combination of editorial kinds, of each
+    text score and day count, each article's tags and authors with their names."""
+
+    KINDS = ("editorial pick", "lists this as related", "linked from body", "links here")
 
     def __init__(self, library: Library, settings: RelatedConfig):
-        self.library = library
         self.settings = settings
-        self.tag_sets = {aid: set(tags) for aid, tags in library.article_tags.items()}
-        self.author_sets = {aid: set(authors) for aid, authors in library.article_authors.items()}
+        tags, authors = library.tags, library.authors
+        self.tag_names = {
+            aid: [(s, tags[s].name) for s in slugs] for aid, slugs in library.article_tags.items()
+        }
+        self.tag_sets = {aid: set(slugs) for aid, slugs in library.article_tags.items()}
+        self.author_names = {
+            aid: [(s, authors[s].name) for s in slugs] for aid, slugs in library.article_authors.items()
+        }
+        self.author_sets = {aid: set(slugs) for aid, slugs in library.article_authors.items()}
+        # Each combination of the four kinds (bit n: KINDS[n]) as its words.
+        self._kinds = [[w for bit, w in enumerate(self.KINDS) if code >> bit & 1] for code in range(16)]
         # One str per different reason ("7 days apart", "shared tags: Data visualization"): a few
         # thousand, shown on hundreds of thousands of edges. (A half scored in a forked process
         # comes back with its own, one each too: pickle writes a str it has seen once.)
         self._words: dict[str, str] = {}
+        self._texts: dict[float, str | None] = {}
+        self._days: dict[int, str | None] = {}
+
+    @classmethod
+    def kinds(cls, pairs: Pairs, kept: np.ndarray) -> list[int]:
+        """The editorial kinds of the kept pairs, one number each (bit n: KINDS[n])."""
+        flags = (pairs.picks, pairs.picked_by, pairs.links_to, pairs.linked_by)
+        code = np.zeros(len(kept), dtype=np.int64)
+        for bit, flag in enumerate(flags):
+            code |= flag[kept].astype(np.int64) << bit
+        return code.tolist()
 
     def __call__(
-        self,
-        source: str,
-        other: str,
-        picks: bool,
-        picked_by: bool,
-        links_to: bool,
-        linked_by: bool,
-        text: float,
-        tags: float,
-        authors: float,
-        days: float,
+        self, source: str, other: str, text: float, tags: float, authors: float, kinds: int, days: int
     ) -> list[str]:
-        library = self.library
-        reasons = [
-            words
-            for flag, words in (
-                (picks, "editorial pick"),
-                (picked_by, "lists this as related"),
-                (links_to, "linked from body"),
-                (linked_by, "links here"),
-            )
-            if flag
-        ]
-        once = self._words.setdefault
-        if text >= 0.005:
-            words = f"text {text:.2f}"
-            reasons.append(once(words, words))
+        """`kinds`: see `kinds`; `days`: apart, rounded (half to even)."""
+        reasons = self._kinds[kinds].copy()
+        words = self._texts.get(text, "")
+        if words == "":
+            words = self._texts[text] = self._once(f"text {text:.2f}") if text >= 0.005 else None
+        if words is not None:
+            reasons.append(words)
         if tags > 0:
-            shared = [library.tags[s].name for s in library.article_tags[source] if s in self.tag_sets[other]]
-            words = "shared tags: " + ", ".join(shared)
-            reasons.append(once(words, words))
+            theirs = self.tag_sets[other]
+            shared = [name for slug, name in self.tag_names[source] if slug in theirs]
+            reasons.append(self._once("shared tags: " + ", ".join(shared)))
         if authors > 0:
             theirs = self.author_sets[other]
-            shared = [library.authors[s].name for s in library.article_authors[source] if s in theirs]
-            words = "shared authors: " + ", ".join(shared)
-            reasons.append(once(words, words))
-        whole = int(round(days))
-        if self.settings.time and whole <= self.settings.time_scale_days:
-            words = "same day" if whole == 0 else f"{whole} day{'s' if whole != 1 else ''} apart"
-            reasons.append(once(words, words))
+            shared = [name for slug, name in self.author_names[source] if slug in theirs]
+            reasons.append(self._once("shared authors: " + ", ".join(shared)))
+        words = self._days.get(days, "")
+        if words == "":
+            words = self._days[days] = self._apart(days)
+        if words is not None:
+            reasons.append(words)
         return reasons
+
+    def _apart(self, days: int) -> str | None:
+        if not self.settings.time or days > self.settings.time_scale_days:
+            return None
+        return self._once("same day" if days == 0 else f"{days} day{'s' if days != 1 else ''} apart")
+
+    def _once(self, words: str) -> str:
+        return self._words.setdefault(words, words)
 
 
 def find_article(library: Library, reference: str) -> str | None:

@@ -255,18 +255,36 @@ def _content_terms(counts: sp.csr_matrix, max_df: float) -> np.ndarray:
     return np.flatnonzero(df <= max(_SMALL_ARCHIVE, int(max_df * counts.shape[0])))
 
 
-def tfidf_vectors(counts: TermCounts, max_df: float = 0.5) -> sp.csr_matrix:
-    """One L2-normalised TF-IDF row per text (sublinear tf, smoothed idf).
+def tfidf_vectors(counts: TermCounts, max_df: float = 0.5) -> tuple[sp.csr_matrix, np.ndarray]:
+    """One L2-normalised TF-IDF row per text (sublinear tf, smoothed idf), and the word of each
+    column.
 
     The title is written `1 + title_weight` times: a headline word is worth more than a body word.
     Terms of a single text count in its length, then leave: they can't make two texts alike, but
     dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
-    matrix = counts.matrix[:, _content_terms(counts.matrix, max_df)]
+    content = _content_terms(counts.matrix, max_df)
+    matrix = counts.matrix[:, content]
     shared = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2)
     if len(shared) == 0:  # no two texts share a content word: no text signal at all
-        return sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32)
-    return _tfidf(matrix)[:, shared].tocsr()
+        return sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32), np.asarray([""], dtype=object)
+    return _tfidf(matrix)[:, shared].tocsr(), counts.vocabulary[content[shared]]
+
+
+def row_prints(vectors: sp.csr_matrix, words: np.ndarray) -> bytes:
+    """A digest of each row as words and weights (DIGEST_SIZE bytes a row, in row order): equal
+    for two rows, of this build or the last, exactly when their words and weights are, whatever
+    the columns' numbers (a new word anywhere in the archive renumbers the columns after it)."""
+    used = np.unique(vectors.indices)
+    word_prints = np.zeros((len(words), DIGEST_SIZE), dtype=np.uint8)
+    for column, word in zip(used.tolist(), words[used].tolist(), strict=True):
+        word_prints[column] = np.frombuffer(digest_of(word.encode("utf-8", "surrogatepass")), dtype=np.uint8)
+    indptr, indices, data = vectors.indptr.tolist(), vectors.indices, vectors.data
+    prints = []
+    for row in range(vectors.shape[0]):
+        start, stop = indptr[row], indptr[row + 1]
+        prints.append(digest_of(word_prints[indices[start:stop]].tobytes() + data[start:stop].tobytes()))
+    return b"".join(prints)
 
 
 def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:

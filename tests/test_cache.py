@@ -48,6 +48,7 @@ def test_cache_is_written_and_git_ignored(make_site):
         "templates",
         "bytecode",
         "terms",
+        "dots",
     }
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 

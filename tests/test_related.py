@@ -443,3 +443,82 @@ def test_pieces_cover_the_pairs_and_cut_only_between_articles():
         rows = set((keys[piece] // n).tolist())
         assert not rows & set((keys[: piece.start] // n).tolist())
     assert [list(keys[p]) for p in _pieces(keys, n, 100)] == [list(keys)]
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_text_scores_of_unchanged_texts_are_reused_and_the_lists_are_those_made_afresh(
+    make_site, tmp_path, monkeypatch, share
+):
+    """The last build's text scores are kept (see related.TextDots): after an edit that adds a
+    word no other text has, only pairs with the edited text are scored again, and the lists,
+    scores and reasons are those of a related stage with nothing kept (also when half the pairs
+    are scored in a forked process). An edit that adds words other texts have moves their
+    weights in each of those texts: their pairs are scored again too."""
+    import numpy as np
+
+    import generator.related as related_module
+    from generator.cache import Shelf
+
+    site_dir = make_site(FILES)
+    site = load(site_dir, Options(jobs=1, cache=False)).site
+    assert site is not None
+    settings = site.config.related
+    shelf_dir = tmp_path / "dots"
+    monkeypatch.setattr(related_module, "_SPLIT_PAIRS", 1 if share else 10**9)
+    related_module.related(site.library, site.bodies, settings, share=share, shelf=Shelf(shelf_dir))
+    scored: list[int] = []  # pairs given to pair_dots for their texts, in this process
+    real = related_module.pair_dots
+
+    def counted(vectors, i, j, *rest):
+        if rest:  # the texts' (with how to gather their rows), not the tags' or authors'
+            scored.append(len(i))
+        return real(vectors, i, j, *rest)
+
+    monkeypatch.setattr(related_module, "pair_dots", counted)
+    edited = site_dir / "content" / FOLLOW_UP_ID
+    for words, elsewhere in (("Zanzibarian quokkas.", False), ("Chess olympiad, budget.", True)):
+        edited.write_text(edited.read_text() + f"\n{words}\n")
+        site = load(site_dir, Options(jobs=1, cache=False)).site
+        assert site is not None
+        fresh = related_module.related(site.library, site.bodies, settings, share=False)
+        scored.clear()
+        kept = related_module.related(
+            site.library, site.bodies, settings, share=share, shelf=Shelf(shelf_dir)
+        )
+        assert kept == fresh and any(kept.values())
+        if share:
+            continue  # half the pairs were scored in the forked process, uncounted
+        keys = related_module.candidates(site.library, site.bodies, settings).keys
+        n = len(site.library.articles)
+        row = site.library.articles.index(site.library.by_id[FOLLOW_UP_ID])
+        with_edited = int(np.count_nonzero((keys // n == row) | (keys % n == row)))
+        # Pairs with the edited text, and a few more: two texts with one vector (the story filed
+        # twice) are found under one of them, so the other's pairs are scored again.
+        assert 0 < with_edited <= sum(scored) < len(keys)
+        if not elsewhere:
+            alone = sum(scored)
+        else:
+            assert sum(scored) > alone
+
+
+def test_row_prints_know_a_row_by_its_words_and_weights_not_its_columns():
+    """A new word anywhere renumbers the columns after it: a row keeps its print; another word
+    or another weight gives another print."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from generator.cache import DIGEST_SIZE
+    from generator.similarity import row_prints
+
+    def prints(words: list[str], rows: list[dict[str, float]]) -> list[bytes]:
+        dense = np.asarray([[row.get(w, 0.0) for w in words] for row in rows], dtype=np.float32)
+        made = row_prints(sp.csr_matrix(dense), np.asarray(words, dtype=object))
+        return [made[at : at + DIGEST_SIZE] for at in range(0, len(made), DIGEST_SIZE)]
+
+    before = prints(["alpha", "beta", "gamma"], [{"alpha": 0.6, "gamma": 0.8}, {"beta": 1.0}])
+    after = prints(
+        ["aardvark", "alpha", "beta", "gamma"],
+        [{"alpha": 0.6, "gamma": 0.8}, {"beta": 1.0}, {"aardvark": 1.0}, {"alpha": 0.6, "beta": 0.8}],
+    )
+    assert after[:2] == before and len(set(after)) == 4
+    assert prints(["alpha", "gamma"], [{"alpha": 0.6, "gamma": 0.7}])[0] != before[0]
