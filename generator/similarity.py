@@ -9,6 +9,7 @@ Nothing here knows about articles; it sees a list of texts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from array import array
@@ -272,18 +273,23 @@ def tfidf_vectors(counts: TermCounts, max_df: float = 0.5) -> tuple[sp.csr_matri
 
 
 def row_prints(vectors: sp.csr_matrix, words: np.ndarray) -> bytes:
-    """A digest of each row as words and weights (DIGEST_SIZE bytes a row, in row order): equal
-    for two rows, of this build or the last, exactly when their words and weights are, whatever
-    the columns' numbers (a new word anywhere in the archive renumbers the columns after it)."""
-    used = np.unique(vectors.indices)
-    word_prints = np.zeros((len(words), DIGEST_SIZE), dtype=np.uint8)
-    for column, word in zip(used.tolist(), words[used].tolist(), strict=True):
-        word_prints[column] = np.frombuffer(digest_of(word.encode("utf-8", "surrogatepass")), dtype=np.uint8)
-    indptr, indices, data = vectors.indptr.tolist(), vectors.indices, vectors.data
+    """A digest of each row (DIGEST_SIZE bytes a row, in row order): of its columns and weights,
+    and of the words of every column (`words`). Two rows, of this build or the last, have one
+    print exactly when they have the same words and weights in the same columns: a word that
+    joins or leaves the columns anywhere renumbers the ones after it, and no row keeps its print
+    (a print of each entry's word kept more across such an edit, but took ten times as long:
+    0.22 s against 0.02 s at 10,000 articles)."""
+    columns = digest_of("\0".join(words.tolist()).encode("utf-8", "surrogatepass"))
+    base = hashlib.blake2b(columns, digest_size=DIGEST_SIZE)
+    indptr = vectors.indptr.tolist()
+    indices, data = memoryview(vectors.indices.tobytes()), memoryview(vectors.data.tobytes())
+    wide, weight = vectors.indices.itemsize, vectors.data.itemsize
     prints = []
-    for row in range(vectors.shape[0]):
-        start, stop = indptr[row], indptr[row + 1]
-        prints.append(digest_of(word_prints[indices[start:stop]].tobytes() + data[start:stop].tobytes()))
+    for start, stop in zip(indptr, indptr[1:], strict=False):  # indptr is one longer
+        one = base.copy()
+        one.update(indices[start * wide : stop * wide])
+        one.update(data[start * weight : stop * weight])
+        prints.append(one.digest())
     return b"".join(prints)
 
 
