@@ -458,10 +458,9 @@ def _edges(
     ids = [a.id for a in library.articles]
     explain = Reasons(library, settings)
     edges = []
-    texts = []
+    texts = np.empty(len(keys))  # filled a piece at a time: joined, the pieces were copied once more
     for piece in _pieces(keys, found.n, _PAIRS_AT_ONCE):
-        pairs, text = score_pairs(found, keys[piece], settings, known)
-        texts.append(text)
+        pairs, texts[piece] = score_pairs(found, keys[piece], settings, known)
         kept = rank(pairs, groups, settings.k, settings.min_score)
         columns = [
             getattr(pairs, name)[kept].tolist() for name in ("i", "j", "score", "text", "tags", "authors")
@@ -470,7 +469,7 @@ def _edges(
         del pairs, kept  # the candidate pairs; only the kept edges go on
         for i, j, score, *signals in zip(*columns, strict=True):
             edges.append((ids[i], ids[j], score, explain(ids[i], ids[j], *signals)))
-    return edges, np.concatenate(texts) if texts else np.zeros(0)
+    return edges, texts
 
 
 _PAIRS_AT_ONCE = 500_000
