@@ -282,7 +282,9 @@ def row_prints(vectors: sp.csr_matrix, words: np.ndarray) -> bytes:
     columns = digest_of("\0".join(words.tolist()).encode("utf-8", "surrogatepass"))
     base = hashlib.blake2b(columns, digest_size=DIGEST_SIZE)
     indptr = vectors.indptr.tolist()
-    indices, data = memoryview(vectors.indices.tobytes()), memoryview(vectors.data.tobytes())
+    # Read in place (as bytes, not copied: 0.1 GB at 100,000 articles, in the text process).
+    indices = memoryview(np.ascontiguousarray(vectors.indices)).cast("B")
+    data = memoryview(np.ascontiguousarray(vectors.data)).cast("B")
     wide, weight = vectors.indices.itemsize, vectors.data.itemsize
     prints = []
     for start, stop in zip(indptr, indptr[1:], strict=False):  # indptr is one longer
