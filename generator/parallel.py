@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from typing import Any, Generic, TypeVar
@@ -232,7 +233,7 @@ class EarlyWorkers:
     never read. Close them if no work comes."""
 
     def __init__(self, count: int) -> None:
-        self._workers: list[tuple[Any, Any, Any]] = []  # process, its tasks' end, its results' end
+        self._workers: list[_Worker] = []
         if count < 1 or not can_fork():
             return
         context = multiprocessing.get_context("fork")
@@ -240,12 +241,12 @@ class EarlyWorkers:
             tasks, send = multiprocessing.Pipe(duplex=False)
             receive, results = multiprocessing.Pipe(duplex=False)
             # Each closes this process's ends, its own and the others' (see _early_worker).
-            theirs = [end for _p, *ends in self._workers for end in ends]
+            theirs = [end for worker in self._workers for end in (worker.send, worker.receive)]
             process = context.Process(target=_early_worker, args=(tasks, results, send, receive, *theirs))
             process.start()
             tasks.close()
             results.close()
-            self._workers.append((process, send, receive))
+            self._workers.append(_Worker(process, send, receive))
         atexit.register(self.close)
 
     def __len__(self) -> int:
@@ -261,8 +262,8 @@ class EarlyWorkers:
         workers, self._workers = self._workers, []
         atexit.unregister(self.close)
         try:
-            for _process, send, _receive in workers:
-                send.send((func, state))
+            for worker in workers:
+                worker.send.send((func, state))
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             _end_workers(workers, busy=True)
             workers = []
@@ -275,8 +276,20 @@ class EarlyWorkers:
         _end_workers(workers, busy=False)
 
 
+@dataclass
+class _Worker:
+    """One early worker: its process, this process's ends of its pipes, and the batches in its
+    hands (numbers, in the order sent: its results come back in that order)."""
+
+    process: Any
+    send: Any  # its tasks' end
+    receive: Any  # its results' end
+    sent: deque[int] = field(default_factory=deque)
+    alive: bool = True
+
+
 def _mapped(
-    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[tuple[Any, Any, Any]], ahead: int
+    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[_Worker], ahead: int
 ) -> Iterator[B]:
     end = partial(_end_workers, workers, True)  # if Python exits before the map is done
     atexit.register(end)
@@ -291,68 +304,59 @@ def _mapped(
 
 
 def _ordered(
-    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[tuple[Any, Any, Any]], ahead: int
+    func: Callable[[Any, A], B], state: Any, batches: list[A], workers: list[_Worker], ahead: int
 ) -> Iterator[B]:
     pending = deque(range(len(batches)))
-    sent: list[deque[int]] = [deque() for _ in workers]  # batch numbers in each worker's hands
-    alive = [True] * len(workers)
-    owner: dict[int, int] = {}
+    owner: dict[int, _Worker] = {}  # batch number → the worker it was sent to
     done: dict[int, B] = {}
     for wanted in range(len(batches)):
         while wanted not in done:
-            for w, (_process, send, _receive) in enumerate(workers):
-                while alive[w] and pending and len(sent[w]) < ahead:
+            for worker in workers:
+                while worker.alive and pending and len(worker.sent) < ahead:
                     number = pending.popleft()
-                    send.send(batches[number])
-                    sent[w].append(number)
-                    owner[number] = w
-            w = owner.get(wanted, -1)
-            if w < 0:  # the next batch to send: done here
+                    worker.send.send(batches[number])
+                    worker.sent.append(number)
+                    owner[number] = worker
+            holder = owner.get(wanted)
+            if holder is None:  # the next batch to send: done here
                 done[pending.popleft()] = func(state, batches[wanted])
-            elif pending and len(done) < ahead and not workers[w][2].poll():
+            elif pending and len(done) < ahead and not holder.receive.poll():
                 number = pending.popleft()  # meanwhile, the next batch not yet sent
                 done[number] = func(state, batches[number])
             else:
-                _take_result(func, state, batches, workers[w][2], sent[w], done, alive, w)
+                _take_result(func, state, batches, holder, done)
         yield done.pop(wanted)
 
 
 def _take_result(
-    func: Callable[[Any, A], B],
-    state: Any,
-    batches: list[A],
-    receive: Any,
-    sent: deque[int],
-    done: dict[int, B],
-    alive: list[bool],
-    w: int,
+    func: Callable[[Any, A], B], state: Any, batches: list[A], worker: _Worker, done: dict[int, B]
 ) -> None:
     """The worker's next result (they come in the order sent); if it died, its batches done here."""
     try:
-        ok, value = receive.recv()
+        ok, value = worker.receive.recv()
     except (EOFError, OSError):
-        alive[w] = False
-        while sent:
-            number = sent.popleft()
+        worker.alive = False
+        while worker.sent:
+            number = worker.sent.popleft()
             done[number] = func(state, batches[number])
         return
-    number = sent.popleft()
+    number = worker.sent.popleft()
     if not ok:
         raise value
     done[number] = value
 
 
-def _end_workers(workers: list[tuple[Any, Any, Any]], busy: bool) -> None:
+def _end_workers(workers: list[_Worker], busy: bool) -> None:
     """Tell each worker to end, or stop it (`busy`: it may be blocked sending a result)."""
-    for process, send, receive in workers:
+    for worker in workers:
         if busy:
-            process.terminate()
+            worker.process.terminate()
         else:
             with contextlib.suppress(OSError):
-                send.send(None)
-        send.close()
-        receive.close()
-        process.join()
+                worker.send.send(None)
+        worker.send.close()
+        worker.receive.close()
+        worker.process.join()
 
 
 def _early_worker(tasks: Any, results: Any, *others: Any) -> None:

@@ -75,7 +75,7 @@ def test_texts_in_a_memory_file_made_after_the_fork_reach_the_workers():
 
 def test_an_error_in_a_batch_is_raised_here_and_the_workers_end():
     workers = EarlyWorkers(1)
-    process = workers._workers[0][0]
+    process = workers._workers[0].process
     with pytest.raises(ValueError, match="batch seven is broken"):
         list(workers.map(_fails_on_seven, None, list(range(40))))
     process.join(timeout=10)
@@ -89,7 +89,7 @@ def test_a_worker_that_dies_has_its_batches_done_here():
 
 def test_workers_given_no_work_end_when_closed():
     workers = EarlyWorkers(2)
-    processes = [process for process, *_ends in workers._workers]
+    processes = [worker.process for worker in workers._workers]
     workers.close()
     for process in processes:
         process.join(timeout=10)
@@ -103,7 +103,7 @@ def test_early_workers_end_when_their_parent_dies_without_closing_them():
         import os
         from generator.parallel import EarlyWorkers
         workers = EarlyWorkers(2)
-        print(*(process.pid for process, *_ in workers._workers), flush=True)
+        print(*(worker.process.pid for worker in workers._workers), flush=True)
         os._exit(0)  # no atexit: the workers are never told
         """
     )
