@@ -211,6 +211,13 @@ class Shelf:
         """Forget the entries (saved, or given to another process to save); counts stay."""
         self.new, self._old = {}, {}
 
+    def keep_only(self, entry_key: str, value: Any) -> None:
+        """Put the entry, save, and let go of the entries: for a detached shelf that carries one
+        large value (term counts, text scores) from a build to the next."""
+        self.put(entry_key, value)
+        self.save()
+        self.let_go()
+
     def save_elsewhere(self) -> Changes | None:
         """What `save` would write and delete, for another process to do (see Cache.save_beside);
         this shelf then counts as saved. None when there is no folder."""
