@@ -518,8 +518,8 @@ class Reasons:
         self._texts: dict[float, str | None] = {}
         self._days: dict[int, str | None] = {}
 
-    @classmethod
-    def kinds(cls, pairs: Pairs, kept: np.ndarray) -> list[int]:
+    @staticmethod
+    def kinds(pairs: Pairs, kept: np.ndarray) -> list[int]:
         """The editorial kinds of the kept pairs, one number each (bit n: KINDS[n])."""
         flags = (pairs.picks, pairs.picked_by, pairs.links_to, pairs.linked_by)
         code = np.zeros(len(kept), dtype=np.int64)
