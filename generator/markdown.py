@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import posixpath
 import re
 from collections.abc import Callable, Mapping
@@ -17,12 +18,12 @@ from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown as md
-from markdown.extensions import Extension
+from markdown.extensions import Extension, extra
 from markdown.treeprocessors import Treeprocessor
 
 from generator import blockpass, inline, linkpass, prepass
 
-EXTENSIONS = ["extra", "sane_lists"]
+EXTENSIONS = (*extra.extensions, "sane_lists")  # Python-Markdown's `extra`, as it lists them, and one more
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<[^>]+>")
 _BLANK = re.compile(r"\n[ \t]*\n")
@@ -101,12 +102,19 @@ class _LinkExtension(Extension):
         parser.treeprocessors.register(_Rewriter(parser, self.holder), "press-links", 5)
 
 
+def extensions() -> list[Extension]:
+    """The EXTENSIONS, made here: named by a string, an extension is first looked up among the
+    entry points of every installed package (importlib.metadata), 10 ms of each process that
+    converts Markdown. Made afresh for each Markdown instance: some keep per-document state."""
+    return [importlib.import_module(f"markdown.extensions.{name}").makeExtension() for name in EXTENSIONS]
+
+
 class MarkdownRenderer:
     """One configured Python-Markdown instance, reused (building one costs more than a short article)."""
 
     def __init__(self, sanitize: Callable[[str], str] | None = None):
         self._holder = _Holder()
-        self._md = md.Markdown(extensions=[*EXTENSIONS, _LinkExtension(self._holder)], output_format="html")
+        self._md = md.Markdown(extensions=[*extensions(), _LinkExtension(self._holder)], output_format="html")
         prepass.install(self._md)
         inline.install(self._md)
         linkpass.install(self._md)
