@@ -81,9 +81,14 @@ class SkippingInlineProcessor(InlineProcessor):
         super().__init__(parser)
         self._known: tuple[int, list[tuple[str, ...] | None], dict[int, Defined]] | None = None
         self._needs: list[tuple[str, ...] | None] = []
+        self._patterns: list[Any] = []
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
         self._needs = self._plan()
+        # The registry's patterns in order, as a list: the loop below asks for one 800,000 times
+        # at 2,083 articles, and the registry's length and items are Python calls (8% of the pass).
+        patterns = self.inlinePatterns
+        self._patterns = [patterns[at] for at in range(len(patterns))]
         return super().run(tree, ancestors)
 
     def _plan(self) -> list[tuple[str, ...] | None]:
@@ -106,10 +111,11 @@ class SkippingInlineProcessor(InlineProcessor):
         """Python-Markdown's loop (same signature and name, so its recursion lands here too)."""
         if isinstance(data, util.AtomicString):
             return data
-        patterns, needs = self.inlinePatterns, self._needs
+        patterns, needs = self._patterns, self._needs
         apply = getattr(self, _APPLY)
         start = 0
-        while patternIndex < len(patterns):
+        count = len(patterns)
+        while patternIndex < count:
             need = needs[patternIndex]
             if need is not None:
                 for string in need:
