@@ -158,7 +158,6 @@ class ViewMaker:
     _cards: dict[str, tuple[str, str, str]] = field(default_factory=Kept, repr=False, compare=False)
     _neighbours: dict[str, dict[str, str]] = field(default_factory=Kept, repr=False, compare=False)
     _bylines: dict[str, list[dict[str, str]]] = field(default_factory=Kept, repr=False, compare=False)
-    _indexes: dict[str, list[dict[str, Any]]] = field(default_factory=Kept, repr=False, compare=False)
     _teaser_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
@@ -417,13 +416,12 @@ class ViewMaker:
         }
 
     def _page_links(self, page: IndexPage) -> list[dict[str, Any]]:
-        """Links to every page of an index, the same on each of them: made once per index (a tag
-        with a hundred pages would otherwise make ten thousand)."""
-        if page.first_url not in self._indexes:
-            href = self.urls.href
-            links = [{"number": n, "url": href(u)} for n, u in enumerate(page.page_urls, start=1)]
-            self._indexes[page.first_url] = shared(links)
-        return self._indexes[page.first_url]
+        """Links to the pages of an index around this one (see indexes.elided); a number of None
+        stands for the pages left out."""
+        return [
+            {"number": n, "url": None if n is None else self.urls.href(Urls.paginated(page.first_url, n))}
+            for n in page.page_numbers()
+        ]
 
     def archive(self, months: list[MonthCount]) -> dict[str, Any]:
         years: dict[int, dict[str, Any]] = {}

@@ -1,6 +1,7 @@
 """The whole pipeline on small sites: what a reader gets, and what a failed build must not touch."""
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -72,6 +73,22 @@ def test_date_indexes_paginated_newest_first_with_neighbours(small):
     assert '<a href="/news/2012/12/">December 2012 →</a>' in month
     assert '<a href="/news/2012/11/">← November 2012</a>' in read(small, "2012/12/index.html")
     assert "Harbour Reopens" in read(small, "2012/11/20/index.html")
+
+
+def test_a_long_index_links_the_pages_around_each_page_not_all(make_site):
+    files = {
+        f"content/articles/2012/12/a{n:02d}.md": article(f"A{n}", f"2012-12-{1 + n % 28:02d}", tags=["Port"])
+        for n in range(30)
+    }
+    site = make_site(files, 'title = "Test"\nper_page = 2\n')
+    assert build(site, Options()).ok
+    page = read(site / "output", "tags/port/page/8/index.html")
+    nav = page[page.index('<nav class="pagination"') :]
+    nav = nav[: nav.index("</nav>")]
+    linked = [int(n) for n in re.findall(r'<a href="/tags/port/(?:page/\d+/)?">(\d+)</a>', nav)]
+    assert linked == [1, 2, 5, 6, 7, 9, 10, 11, 14, 15]
+    assert '<span aria-current="page">8</span>' in nav and nav.count('<span class="gap">…</span>') == 2
+    assert '<a href="/tags/port/page/4/">' not in nav and '<a href="/tags/port/page/12/">' not in nav
 
 
 def test_archive_lists_months_and_draws_svg_chart(small):

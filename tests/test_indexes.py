@@ -2,7 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from generator.config import Config
-from generator.indexes import Group, all_index_pages, date_groups, month_counts, paginate
+from generator.indexes import Group, all_index_pages, date_groups, elided, month_counts, paginate
 from generator.library import make_library
 from generator.models import Article
 from generator.urls import Urls
@@ -26,6 +26,24 @@ def test_paginate_splits_and_links_pages():
     assert [p.article_ids for p in pages] == [("0", "1"), ("2", "3"), ("4",)]
     assert (pages[0].prev_page, pages[0].next_page) == (None, "/tags/t/page/2/")
     assert (pages[2].prev_page, pages[2].next_page) == ("/tags/t/page/2/", None)
+
+
+def test_page_links_are_elided_around_the_current_page_and_at_the_ends():
+    assert elided(1, 1) == [1]
+    assert elided(4, 10) == list(range(1, 11))  # few pages: all of them
+    assert elided(1, 11) == [1, 2, 3, 4, None, 10, 11]
+    assert elided(7, 20) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, None, 19, 20]  # no gap of one page
+    assert elided(8, 20) == [1, 2, None, 5, 6, 7, 8, 9, 10, 11, None, 19, 20]
+    assert elided(20, 20) == [1, 2, None, 17, 18, 19, 20]
+    for pages in range(1, 40):
+        for number in range(1, pages + 1):
+            shown = elided(number, pages)
+            numbers = [n for n in shown if n is not None]
+            assert numbers == sorted(set(numbers)) and {1, number, pages} <= set(numbers)
+            assert len(shown) <= 13  # never grows with the index
+            for at, n in enumerate(shown):  # a gap hides two pages or more
+                if n is None:
+                    assert shown[at + 1] - shown[at - 1] > 2
 
 
 def test_empty_group_still_has_one_page():
