@@ -95,6 +95,21 @@ Edges = dict[str, list[tuple[str, float]]]  # article id → its related ids and
 Cards = dict[str, tuple[str, str, str]]  # article id → title, date (ISO), URL as linked
 
 
+def drawn_edges(article_id: str, edges_of: Callable[[str], list[tuple[str, float]]]) -> Edges:
+    """The edges `neighbourhood` draws: the article's, and for each related article the first
+    _SECOND_HOP of its own that are not drawn already. Everything the drawing reads, and no more:
+    a page's fingerprint holds its drawing's inputs, and the whole lists of its related articles
+    were half of an article page's (and re-rendered it when a score far down one moved)."""
+    first = edges_of(article_id)
+    drawn = {article_id: first}
+    shown = {article_id, *(other for other, _ in first)}
+    for other, _ in first:
+        seconds = [(o, s) for o, s in edges_of(other) if o not in shown][:_SECOND_HOP]
+        shown.update(o for o, _ in seconds)
+        drawn[other] = seconds
+    return drawn
+
+
 def neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]:
     """Geometry of a small drawing: the article in the middle, its related ones around it, and the
     closest of theirs on an outer ring; line width follows the score. Drawn without JavaScript.

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator.config import Config
-from generator.graph import Cards, Edges, neighbourhood
+from generator.graph import Cards, Edges, drawn_edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
 from generator.models import Article, Author, Related
@@ -314,13 +314,11 @@ class ViewMaker:
         and how each article they name is shown (see graph.neighbourhood)."""
         if not self.related.get(article_id):
             return None
-        edges: Edges = {article_id: self._edges_of(article_id)}
-        for other, _ in edges[article_id]:
-            edges.setdefault(other, self._edges_of(other))
-        cards: Cards = {}
-        for aid in [article_id, *(o for listed in edges.values() for o, _ in listed)]:
-            if aid not in cards:
-                cards[aid] = self._card(aid)
+        edges = drawn_edges(article_id, self._edges_of)
+        cards: Cards = {article_id: self._card(article_id)}
+        for listed in edges.values():
+            for other, _ in listed:
+                cards[other] = self._card(other)
         return Deferred(drawn_neighbourhood, (article_id, edges, cards))
 
     def _edges_of(self, article_id: str) -> list[tuple[str, float]]:

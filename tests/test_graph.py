@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from generator.graph import drawn_edges, neighbourhood
 from tests.conftest import article
 
 
@@ -76,3 +79,23 @@ def test_a_theme_that_shows_the_data_twice_gets_it_twice(make_site, press):
     data = (site_dir / "output/graph.json").read_bytes()
     page = (site_dir / "output/graph/index.html").read_bytes()
     assert page == b"<script>" + data + b"</script><pre>" + data + b"</pre>\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=2, max_value=30), st.integers(min_value=0, max_value=12), st.randoms())
+def test_a_drawing_of_its_drawn_edges_is_the_drawing_of_all_edges(count, most, rng):
+    """An article page's fingerprint holds only the edges its drawing shows (drawn_edges): drawn
+    from those, it must be the drawing of the whole related lists, whatever the lists."""
+    ids = [f"a{n}" for n in range(count)]
+    edges = {}
+    for aid in ids:
+        others = rng.sample([o for o in ids if o != aid], min(rng.randint(0, most), count - 1))
+        edges[aid] = [(o, round(rng.random(), 3)) for o in others]
+    cards = {aid: (f"Title {aid}", "2012-12-03", f"/{aid}/") for aid in ids}
+    for aid in ids:
+        if not edges[aid]:
+            continue
+        drawn = drawn_edges(aid, edges.__getitem__)
+        shown = {aid, *(o for listed in drawn.values() for o, _ in listed)}
+        assert neighbourhood(aid, drawn, {a: cards[a] for a in shown}) == neighbourhood(aid, edges, cards)
+        assert all(len(listed) <= 2 for other, listed in drawn.items() if other != aid)
