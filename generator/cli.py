@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import json
 import os
 import sys
@@ -258,6 +259,12 @@ def run() -> None:
     a 4-second build at 2,083 articles. The exit handlers still run (the cache's writers are
     waited for), and the output streams are flushed. With threads still running (they would be
     waited for), the ordinary exit is taken."""
+    # The collector's youngest generation is collected every 700 net allocations by default; a
+    # build allocates millions of short-lived dicts and tuples (views, fingerprints, drafts), and
+    # each of those collections also walks whatever survived the last one. Every 10,000: a one-edit
+    # build of 10,000 articles took 3.79 s against 3.95 s (means of six, alternated). Forked
+    # workers inherit it.
+    gc.set_threshold(10_000, 10, 10)
     code = main()
     if threading.active_count() > 1:
         sys.exit(code)
