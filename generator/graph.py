@@ -96,10 +96,11 @@ Cards = dict[str, tuple[str, str, str]]  # article id → title, date (ISO), URL
 
 
 def drawn_edges(article_id: str, edges_of: Callable[[str], list[tuple[str, float]]]) -> Edges:
-    """The edges `neighbourhood` draws: the article's, and for each related article the first
-    _SECOND_HOP of its own that are not drawn already. Everything the drawing reads, and no more:
-    a page's fingerprint holds its drawing's inputs, and the whole lists of its related articles
-    were half of an article page's (and re-rendered it when a score far down one moved)."""
+    """The edges `neighbourhood` draws (it places what this picks): the article's, and for each
+    related article the first _SECOND_HOP of its own that are not drawn already. Everything the
+    drawing reads, and no more: a page's fingerprint holds its drawing's inputs, and the whole
+    lists of its related articles were half of an article page's (and re-rendered it when a
+    score far down one moved)."""
     first = edges_of(article_id)
     drawn = {article_id: first}
     shown = {article_id, *(other for other, _ in first)}
@@ -118,7 +119,8 @@ def neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]
     edit that moves scores a little re-renders only the drawings it changes): positions depend
     only on how many related articles there are, and are worked out once per count."""
     centre = (round(_SIZE / 2, 1), round(_SIZE / 2, 1))
-    first = edges[article_id]
+    drawn_ones = drawn_edges(article_id, edges.__getitem__)
+    first = drawn_ones[article_id]
     inner, outer = _layout(len(first))
     placed: dict[str, tuple[tuple[float, float], int]] = {article_id: (centre, 0)}
     lines: list[tuple[tuple[float, float], tuple[float, float], float]] = []
@@ -126,8 +128,7 @@ def neighbourhood(article_id: str, edges: Edges, cards: Cards) -> dict[str, Any]
         placed[other] = (inner[n], 1)
         lines.append((centre, inner[n], score))
     for n, (other, _) in enumerate(first):
-        seconds = [(o, s) for o, s in edges[other] if o not in placed]
-        for m, (second, score) in enumerate(seconds[:_SECOND_HOP]):
+        for m, (second, score) in enumerate(drawn_ones[other]):
             placed[second] = (outer[n][m], 2)
             lines.append((inner[n], outer[n][m], score))
     top = max((score for _, _, score in lines), default=1.0) or 1.0

@@ -99,3 +99,5 @@ def test_a_drawing_of_its_drawn_edges_is_the_drawing_of_all_edges(count, most, r
         shown = {aid, *(o for listed in drawn.values() for o, _ in listed)}
         assert neighbourhood(aid, drawn, {a: cards[a] for a in shown}) == neighbourhood(aid, edges, cards)
         assert all(len(listed) <= 2 for other, listed in drawn.items() if other != aid)
+        outer = [o for other, listed in drawn.items() if other != aid for o, _ in listed]
+        assert len(outer) == len(set(outer)) and not set(outer) & {aid, *(o for o, _ in edges[aid])}
