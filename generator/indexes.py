@@ -36,10 +36,6 @@ class IndexPage:
     older: Link | None = None  # the neighbouring group before this one
     newer: Link | None = None
 
-    @property
-    def page_urls(self) -> list[str]:
-        return [Urls.paginated(self.first_url, n) for n in range(1, self.pages + 1)]
-
     def page_numbers(self) -> list[int | None]:
         """The numbers of the pages this one links to, None where a run of them is left out
         (see elided)."""
