@@ -32,8 +32,8 @@ from generator.errors import Problem, error
 from generator.graph import graph_json
 from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
-from generator.models import Output, Unchanged
-from generator.pagememo import PageMemo
+from generator.models import Article, Output, Unchanged
+from generator.pagememo import PageMemo, site_fingerprint
 from generator.urls import Urls, output_file
 from generator.views import ViewMaker, made, script_json
 
@@ -289,6 +289,12 @@ def _made_article(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, "article": made(context["article"])}
 
 
+def _article_context(
+    views: ViewMaker, article: Article, prev_id: str | None, next_id: str | None, _context: dict[str, Any]
+) -> dict[str, Any]:
+    return _made_article({"article": views.article(article, prev_id, next_id)})
+
+
 def _made_feed(context: dict[str, Any]) -> dict[str, Any]:
     feed = context["feed"]
     return {**context, "feed": {**feed, "entries": [made(entry) for entry in feed["entries"]]}}
@@ -302,6 +308,9 @@ class Renderer:
         self.views = views
         self.site = views.site()
         self.memo = memo  # when set, pages whose inputs are unchanged aren't rendered
+        # What every page's inputs hold (the URL settings, the site's fields), hashed once.
+        shared = (views.urls, self.site)
+        self._shared_inputs = site_fingerprint("shared inputs", *shared) or shared
         self._neighbours: dict[str, tuple[str | None, str | None]] | None = None
 
     def page(
@@ -320,7 +329,9 @@ class Renderer:
         context, and `finish` makes the context only if the page is rendered."""
         path = output_file(url)
         if self.memo is not None:
-            known = {**context, "site": self.site} if inputs is None else ("inputs", inputs, self.site)
+            known = (
+                {**context, "site": self.site} if inputs is None else ("inputs", inputs, self._shared_inputs)
+            )
             fingerprint = self.memo.fingerprint(template, url, known)
             if fingerprint is not None:
                 if self.memo.unchanged(path, fingerprint):
@@ -342,9 +353,14 @@ class Renderer:
             if only is not None and article.id not in only:
                 continue
             prev_id, next_id = neighbours[article.id]
-            view = self.views.article(article, prev_id, next_id)
             url = self.views.library.url[article.id]
-            yield self.page("article.html", url, "article", finish=_made_article, article=view)
+            inputs = None if self.memo is None else self.views.article_inputs(article.id, prev_id, next_id)
+            if inputs is None:  # no memo, or something that can't be hashed: the view is fingerprinted
+                view = self.views.article(article, prev_id, next_id)
+                yield self.page("article.html", url, "article", finish=_made_article, article=view)
+                continue
+            make = partial(_article_context, self.views, article, prev_id, next_id)
+            yield self.page("article.html", url, "article", inputs=inputs, finish=make)
 
     def indexes(self, pages: list[IndexPage]) -> Iterator[Output]:
         """Index pages; one whose inputs (its articles' teasers' inputs, not the teasers) are
@@ -356,7 +372,7 @@ class Renderer:
                 yield self.page("list.html", index.url, index.kind, index=views.index(index))
                 continue
             made = partial(_index_context, views, index)
-            yield self.page("list.html", index.url, index.kind, inputs=(views.urls, inputs), finish=made)
+            yield self.page("list.html", index.url, index.kind, inputs=inputs, finish=made)
 
     def overviews(self, home_only: bool = False) -> Iterator[Output]:
         """Home, archive, authors, tags, 404 and pages; only the home page when that is all that changed."""

@@ -498,26 +498,28 @@ INDEX_CHANGES = [
 ]
 
 
+def _views(site: Path):
+    """A site loaded without the cache, and the views of a build of it."""
+    from generator.build import Options, load
+    from generator.views import ViewMaker
+
+    loaded = load(site, Options(cache=False)).site
+    assert loaded is not None
+    bodies = loaded.bodies
+    return loaded, ViewMaker(
+        loaded.config, loaded.urls, loaded.library, bodies.html, bodies.summaries, loaded.related
+    )
+
+
 @pytest.mark.parametrize("change", INDEX_CHANGES)
 def test_an_index_page_is_rendered_again_whenever_its_view_changes(make_site, change):
     """Index pages are checked by the inputs of their views (views.index_inputs), not the views:
     whenever an index page's view changes, its inputs' fingerprint must change too."""
-    from generator.build import Options, load
     from generator.indexes import all_index_pages
     from generator.pagememo import site_fingerprint
-    from generator.views import ViewMaker
 
     def prints(site: Path) -> dict[str, tuple[str | None, str | None]]:
-        loaded = load(site, Options(cache=False)).site
-        assert loaded is not None
-        views = ViewMaker(
-            loaded.config,
-            loaded.urls,
-            loaded.library,
-            loaded.bodies.html,
-            loaded.bodies.summaries,
-            loaded.related,
-        )
+        loaded, views = _views(site)
         return {
             page.url: (
                 site_fingerprint("view", views.index(page)),
@@ -603,6 +605,40 @@ ARTICLE_CHANGES = [
     "base url",
     "site title",
 ]
+
+
+@pytest.mark.parametrize("change", ARTICLE_CHANGES)
+def test_an_article_page_is_rendered_again_whenever_its_view_changes(make_site, change):
+    """Article pages are checked by their inputs (views.article_inputs: the prints of the article
+    and of its related ones) and the site's fields, not their views: whenever an article page's
+    view changes, drawing included, its inputs' fingerprint must change too."""
+    from generator.pagememo import site_fingerprint
+    from generator.views import made
+
+    def prints(site: Path) -> dict[str, tuple[str | None, str | None]]:
+        loaded, views = _views(site)
+        neighbours = loaded.library.neighbours()
+        return {
+            article.id: (
+                site_fingerprint("view", made(views.article(article, *neighbours[article.id]))),
+                site_fingerprint(
+                    "inputs",
+                    views.urls,
+                    views.site(),
+                    views.article_inputs(article.id, *neighbours[article.id]),
+                ),
+            )
+            for article in loaded.library.articles
+        }
+
+    site = make_site(ARTICLE_SITE)
+    before = prints(site)
+    _edit_article_site(site, change)
+    after = prints(site)
+    changed_views = {aid for aid in after if before.get(aid, (None,))[0] != after[aid][0]}
+    assert changed_views, "the edit must change some article page"
+    for aid in changed_views:
+        assert aid not in before or before[aid][1] != after[aid][1], aid
 
 
 @pytest.mark.parametrize("change", ARTICLE_CHANGES)
