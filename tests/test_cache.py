@@ -498,6 +498,20 @@ INDEX_CHANGES = [
 ]
 
 
+def _assert_inputs_follow_views(
+    site: Path, prints: Callable, edit: Callable[[Path, str], None], change: str
+) -> None:
+    """`prints(site)`: page → (its view's fingerprint, its inputs'). After the edit, every page
+    whose view changed (and that existed before) must have changed inputs."""
+    before = prints(site)
+    edit(site, change)
+    after = prints(site)
+    changed_views = {page for page in after if before.get(page, (None,))[0] != after[page][0]}
+    assert changed_views, "the edit must change some page"
+    for page in changed_views:
+        assert page not in before or before[page][1] != after[page][1], page
+
+
 def _views(site: Path):
     """A site loaded without the cache, and the views of a build of it."""
     from generator.build import Options, load
@@ -528,14 +542,7 @@ def test_an_index_page_is_rendered_again_whenever_its_view_changes(make_site, ch
             for page in all_index_pages(loaded.library, loaded.config.per_page)
         }
 
-    site = make_site(INDEX_SITE)
-    before = prints(site)
-    _edit_index_site(site, change)
-    after = prints(site)
-    changed_views = {url for url in after if before.get(url, (None,))[0] != after[url][0]}
-    assert changed_views, "the edit must change some index page"
-    for url in changed_views:
-        assert url not in before or before[url][1] != after[url][1], url
+    _assert_inputs_follow_views(make_site(INDEX_SITE), prints, _edit_index_site, change)
 
 
 @pytest.mark.parametrize("change", INDEX_CHANGES)
@@ -631,14 +638,7 @@ def test_an_article_page_is_rendered_again_whenever_its_view_changes(make_site, 
             for article in loaded.library.articles
         }
 
-    site = make_site(ARTICLE_SITE)
-    before = prints(site)
-    _edit_article_site(site, change)
-    after = prints(site)
-    changed_views = {aid for aid in after if before.get(aid, (None,))[0] != after[aid][0]}
-    assert changed_views, "the edit must change some article page"
-    for aid in changed_views:
-        assert aid not in before or before[aid][1] != after[aid][1], aid
+    _assert_inputs_follow_views(make_site(ARTICLE_SITE), prints, _edit_article_site, change)
 
 
 @pytest.mark.parametrize("change", ARTICLE_CHANGES)
