@@ -104,12 +104,18 @@ def _metadata_version(name: str) -> dict[str, str]:
 
 def key(*parts: str | bytes) -> str:
     """A cache key: the hash of the generator fingerprint and every part, unambiguously separated."""
-    digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
+    digest = _keyed().copy()
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
+
+
+@cache
+def _keyed() -> Any:
+    """The hash every key starts from (a build makes two keys per content file)."""
+    return hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
 
 
 def files_fingerprint(folders: Iterable[Path]) -> str:

@@ -100,10 +100,21 @@ class Stager:
         staged = os.path.join(self._staging_root, output.path)
         folder = os.path.dirname(staged)
         if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self._made.add(folder)
         stat = _write_file(staged, output.data)
         return Staged(output.url, output.path, True, digest=hashed, stat=(stat.st_size, stat.st_mtime_ns))
+
+
+def _make_folder(folder: str) -> None:
+    """A page's own folder, whose parent mostly exists already: made with one mkdir, where
+    os.makedirs first stats the parent (a cold build makes a folder for each of its pages)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _write_file(path: str, data: bytes) -> os.stat_result:
