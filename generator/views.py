@@ -20,7 +20,7 @@ from generator.config import Config
 from generator.graph import Cards, Edges, drawn_edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
-from generator.models import Article, Author, Image, Related
+from generator.models import Article, Author, Edge, Image, Related
 from generator.pagememo import shared, site_fingerprint
 from generator.texts import PackedTexts, unpack
 from generator.urls import Urls
@@ -143,7 +143,7 @@ def safe_json(data: Any) -> Markup:
     return Markup(script_json(data))
 
 
-# The fields of an article its page can show (see ViewMaker.article_print): not its Markdown or
+# The fields of an article its page can show (see ViewMaker.article_inputs): not its Markdown or
 # line numbers, which the HTML stands for.
 _SHOWN_FIELDS = tuple(f.name for f in fields(Article) if f.name not in {"body", "body_line", "lines"})
 
@@ -174,7 +174,7 @@ class ViewMaker:
     _neighbours: dict[str, dict[str, str]] = field(default_factory=Kept, repr=False, compare=False)
     _bylines: dict[str, list[dict[str, str]]] = field(default_factory=Kept, repr=False, compare=False)
     _teaser_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
-    _article_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
+    _related_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
     _links_in: dict[str, tuple[Any, ...]] = field(default_factory=Kept, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
@@ -317,48 +317,59 @@ class ViewMaker:
 
     def article_inputs(self, article_id: str, prev_id: str | None, next_id: str | None) -> list[Any] | None:
         """What an article's page (see `article`) is made from, besides `urls` and the site's fields:
-        the previous and next articles' links, and the article print of the article and of each
-        related one (see article_print). A build hashes these to decide whether the page changed,
-        without making its view (see Renderer.articles); None when a print can't be made.
-
-        The related articles' prints stand for the neighbourhood drawing, which shows their
-        related lists and how each article on those is linked."""
+        the previous and next articles' links, the article's own inputs, and the print of each
+        related article (see related_print), which stands for the neighbourhood drawing. A build
+        hashes these to decide whether the page changed, without making its view (see
+        Renderer.articles); None when a print can't be made. Kept in step with `article` and
+        what it reads of other articles (_linked, _edges_of, _card)."""
         by_id = self.library.by_id
-        shown = [article_id, *(other for other, _, _ in self.related.get(article_id, []) if other in by_id)]
-        prints = [self.article_print(aid) for aid in shown]
+        related = [
+            (other, score, why) for other, score, why in self.related.get(article_id, []) if other in by_id
+        ]
+        prints = [self.related_print(other) for other, _, _ in related]
         if None in prints:
             return None
-        return [self._link_inputs(prev_id), self._link_inputs(next_id), shown, prints]
+        return [
+            self._link_inputs(prev_id),
+            self._link_inputs(next_id),
+            self._own_inputs(article_id, related),
+            prints,
+        ]
 
-    def article_print(self, article_id: str) -> str | None:
-        """A hash of everything an article page can show of one article, on its own page or on
-        a page whose drawing holds it: its fields, date, URL, names, summary, HTML and editorial
-        picks, and its related list as shown (scores to three places) with each related
-        article's link. Made once per article (an article is drawn on a dozen pages). Kept in
-        step with `article` and what it reads of other articles (_linked, _edges_of, _card)."""
-        if article_id not in self._article_prints:
-            article = self.library.by_id[article_id]
+    def _own_inputs(self, article_id: str, related: list[Edge]) -> list[Any]:
+        """What an article page shows of its own article: its fields, date, URL, names, summary,
+        HTML and editorial picks, and its related list as shown (scores to three places) with
+        each related article's link."""
+        article = self.library.by_id[article_id]
+        return [
+            [_plain(getattr(article, name)) for name in _SHOWN_FIELDS],
+            _plain(self.when(article_id)),
+            self.library.url[article_id],
+            [(slug, self.library.authors[slug].name) for slug in self.library.article_authors[article_id]],
+            [(slug, self.library.tags[slug].name) for slug in self.library.article_tags[article_id]],
+            self.summaries.get(article_id, ""),
+            self._stored_html(article_id),
+            [(ref.text, self._link_inputs(ref.article_id)) for ref in self.library.editorial[article_id]],
+            [(round(score, 3), why, self._link_inputs(other)) for other, score, why in related],
+        ]
+
+    def related_print(self, article_id: str) -> str | None:
+        """A hash of what an article page shows of one of its related articles: its link, and
+        its related list as the neighbourhood drawing shows it (scores to three places, each
+        article's link). Made once per article: an article is drawn on a dozen pages, and
+        related coverage is often far apart in time, in other render processes' batches."""
+        if article_id not in self._related_prints:
             by_id = self.library.by_id
-            self._article_prints[article_id] = site_fingerprint(
-                "article",
-                [_plain(getattr(article, name)) for name in _SHOWN_FIELDS],
-                _plain(self.when(article_id)),
-                self.library.url[article_id],
+            self._related_prints[article_id] = site_fingerprint(
+                "related",
+                self._link_inputs(article_id),
                 [
-                    (slug, self.library.authors[slug].name)
-                    for slug in self.library.article_authors[article_id]
-                ],
-                [(slug, self.library.tags[slug].name) for slug in self.library.article_tags[article_id]],
-                self.summaries.get(article_id, ""),
-                self._stored_html(article_id),
-                [(ref.text, self._link_inputs(ref.article_id)) for ref in self.library.editorial[article_id]],
-                [
-                    (round(score, 3), reasons, self._link_inputs(other))
-                    for other, score, reasons in self.related.get(article_id, [])
+                    (round(score, 3), self._link_inputs(other))
+                    for other, score, _ in self.related.get(article_id, [])
                     if other in by_id
                 ],
             )
-        return self._article_prints[article_id]
+        return self._related_prints[article_id]
 
     def _link_inputs(self, article_id: str | None) -> tuple[Any, ...] | None:
         """What an article's link and drawing card are made from (see _link, _card)."""
