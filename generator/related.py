@@ -36,10 +36,12 @@ from generator.sparserows import SparseRows, pair_dots
 # rebuild at 2,083 articles. The text process imports it while that process reads (see
 # build._import_similarity); the process that scores the pairs only for a large archive (see
 # candidates).
-# From this many articles the pairs' rows are gathered by scipy (see pair_dots): numpy's gather
-# costs 0.4 µs more a pair, some 40 pairs an article, and importing scipy 0.17 s (at 10,000
-# articles: 0.18 s against 0.17 s, measured 0.15 s faster with scipy).
-_SCIPY_FROM = 5_000
+# From this many pairs to score, their rows are gathered by scipy (see pair_dots): numpy's
+# gather costs 0.4 µs more a pair, some 40 pairs an article, and importing scipy 0.17 s (at
+# 10,000 articles: 0.18 s against 0.17 s, measured 0.15 s faster with scipy). A rebuild scores
+# only the pairs whose texts changed (see TextDots), 3% of them after one edit: importing scipy
+# for those was a fifth of the related stage of a one-edit build at 10,000 articles.
+_SCIPY_PAIRS = 200_000
 
 _TEXT_FLOOR = 0.02  # cosines below this are noise between unrelated texts
 # Text similarity is scored on each text's heaviest terms: a very long text's tail of minor words
@@ -234,20 +236,20 @@ class Candidates:
     authors: SparseRows
     stamps: np.ndarray
 
-    @property
-    def by_scipy(self) -> bool:
-        """Whether the texts' rows are gathered by scipy (see sparserows.pair_dots)."""
-        return self.n >= _SCIPY_FROM
-
 
 def candidates(
-    library: Library, bodies: Bodies, settings: RelatedConfig, matches: Matches | None = None
+    library: Library,
+    bodies: Bodies,
+    settings: RelatedConfig,
+    matches: Matches | None = None,
+    scoring_all: bool = True,
 ) -> Candidates:
-    """Each article's nearest texts and its editorial links and picks, in either direction."""
+    """Each article's nearest texts and its editorial links and picks, in either direction.
+    `scoring_all`: every pair's text is to be scored (no last build's scores to reuse)."""
     ids = [a.id for a in library.articles]
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
-    if n >= _SCIPY_FROM:  # as Candidates.by_scipy
+    if scoring_all and n * _PAIRS_PER_ARTICLE >= _SCIPY_PAIRS:  # see _text_dots
         import scipy.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
     text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
@@ -362,13 +364,22 @@ def _text_dots(found: Candidates, i: np.ndarray, j: np.ndarray, known: KnownDots
     vectors (the same ordered pair: the sum runs over the second row's terms, so its last bit
     depends on the order), the others scored now."""
     if known is None:
-        return pair_dots(found.vectors, i, j, found.by_scipy)
+        return pair_dots(found.vectors, i, j, _by_scipy(len(i)))
     reused, scores = known.find(i, j)
     text = np.empty(len(i))
     text[reused] = scores
     todo = ~reused
-    text[todo] = pair_dots(found.vectors, i[todo], j[todo], found.by_scipy)
+    text[todo] = pair_dots(found.vectors, i[todo], j[todo], _by_scipy(int(todo.sum())))
     return text
+
+
+def _by_scipy(pairs: int) -> bool:
+    """Whether the rows of this many pairs are gathered by scipy (see sparserows.pair_dots); the
+    scores are the same either way, to the bit."""
+    return pairs >= _SCIPY_PAIRS
+
+
+_PAIRS_PER_ARTICLE = 40  # candidate pairs of an article, about (for _SCIPY_PAIRS before they are found)
 
 
 def rank(pairs: Pairs, groups: np.ndarray, k: int, min_score: float) -> np.ndarray:
@@ -408,11 +419,11 @@ def related(
     result: Related = {aid: [] for aid in ids}
     if len(ids) < 2 or settings.k < 1:
         return result
-    found = candidates(library, bodies, settings, matches)
-    groups = _duplicate_groups(library)
-    keys = found.keys
     entry = key("text dots")  # one entry: its rows are matched by their vectors (see KnownDots)
     last = shelf.get(entry) if shelf is not None else None
+    found = candidates(library, bodies, settings, matches, scoring_all=not isinstance(last, TextDots))
+    groups = _duplicate_groups(library)
+    keys = found.keys
     known = KnownDots.of(last if isinstance(last, TextDots) else None, found.prints)
     del last
     if share and len(keys) >= _SPLIT_PAIRS:
