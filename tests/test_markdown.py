@@ -64,10 +64,11 @@ Term
 
 
 def _both(text: str) -> tuple[str, str]:
-    """Python-Markdown as shipped, and with press's passes (prepass, inline, linkpass, blockpass)."""
+    """Python-Markdown as shipped, and with press's passes (prepass, inline, linkpass, blockpass,
+    blocktags)."""
     import markdown as md
 
-    from generator import blockpass, inline, linkpass, prepass
+    from generator import blockpass, blocktags, inline, linkpass, prepass
     from generator.markdown import extensions
 
     plain = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")  # by name, as documented
@@ -76,6 +77,9 @@ def _both(text: str) -> tuple[str, str]:
     assert inline.install(skipping), "this Python-Markdown changed the inline loop inline.py replaces"
     assert linkpass.install(skipping), "this Python-Markdown changed the link parsing linkpass.py replaces"
     assert blockpass.install(skipping), "this Python-Markdown changed the block loop blockpass.py replaces"
+    assert blocktags.install(skipping), (
+        "this Python-Markdown changed the block-level check blocktags.py replaces"
+    )
     return plain.convert(text), skipping.convert(text)
 
 
