@@ -308,8 +308,10 @@ class Renderer:
         self.views = views
         self.site = views.site()
         self.memo = memo  # when set, pages whose inputs are unchanged aren't rendered
-        # What every page's inputs hold (the URL settings, the site's fields), hashed once.
-        shared = (views.urls, self.site)
+        # What every page's inputs hold, hashed once: the settings (the time zone, say, shows in
+        # how an update's time is given, beyond the dates the inputs hold), the URL settings and
+        # the site's fields.
+        shared = (views.config, views.urls, self.site)
         self._shared_inputs = site_fingerprint("shared inputs", *shared) or shared
         self._neighbours: dict[str, tuple[str | None, str | None]] | None = None
 

@@ -617,7 +617,7 @@ ARTICLE_CHANGES = [
 @pytest.mark.parametrize("change", ARTICLE_CHANGES)
 def test_an_article_page_is_rendered_again_whenever_its_view_changes(make_site, change):
     """Article pages are checked by their inputs (views.article_inputs: the prints of the article
-    and of its related ones) and the site's fields, not their views: whenever an article page's
+    and of its related ones) and the settings, not their views: whenever an article page's
     view changes, drawing included, its inputs' fingerprint must change too."""
     from generator.pagememo import site_fingerprint
     from generator.views import made
@@ -630,6 +630,7 @@ def test_an_article_page_is_rendered_again_whenever_its_view_changes(make_site, 
                 site_fingerprint("view", made(views.article(article, *neighbours[article.id]))),
                 site_fingerprint(
                     "inputs",
+                    views.config,
                     views.urls,
                     views.site(),
                     views.article_inputs(article.id, *neighbours[article.id]),
@@ -647,6 +648,26 @@ def test_article_pages_after_an_edit_are_those_of_a_fresh_build(make_site, chang
     article's, names, settings): the cached rebuild writes what a fresh build writes."""
     cached, fresh = _cached_and_fresh(make_site(ARTICLE_SITE), _edit_article_site, change)
     assert cached == fresh
+
+
+def test_an_update_time_follows_a_new_time_zone_that_agrees_on_the_publication_date(make_site):
+    """New York and Panama are both EST (-05:00) in January and part in July: moving the site from
+    one to the other leaves a January article's date as it was and changes how its July update
+    is shown. Its page must be rendered again (an article page's inputs hold the settings, not
+    only the dates as they came out)."""
+    files = {
+        "content/articles/2020/01/a.md": article(
+            "Winter story", "2020-01-15T10:00:00-05:00", "Snow.", updated="2020-07-01T12:00:00-04:00"
+        ),
+        "content/articles/2020/01/b.md": article("Another story", "2020-01-16T10:00:00-05:00", "Ice."),
+    }
+    site = make_site(files, site_toml='title = "Test"\ntimezone = "America/New_York"\n')
+    page = site / "output/2020/01/15/a/index.html"
+    _build(site)
+    assert 'datetime="2020-07-01T12:00:00-04:00"' in page.read_text()
+    (site / "site.toml").write_text('title = "Test"\ntimezone = "America/Panama"\n')
+    _build(site)
+    assert 'datetime="2020-07-01T11:00:00-05:00"' in page.read_text()
 
 
 def test_saving_the_cache_leaves_no_utf8_copy_of_the_bodies_in_the_building_process(make_site):
