@@ -188,6 +188,7 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     the process that counts (a background one, see build.py), not in the one that renders."""
     from generator.similarity import (
         TermCounts,
+        content_counts,
         heaviest,
         nearest,
         prune,
@@ -205,8 +206,10 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     # Counting made and freed the tallies of every text; the allocator would keep that memory
     # through the matrix work, beside the Markdown stage's processes.
     release_freed_memory()
-    full, words = tfidf_vectors(counts)
-    del counts
+    matrix, words = content_counts(counts)
+    del counts  # before the weighted copy is made (see content_counts)
+    full, words = tfidf_vectors(matrix, words)
+    del matrix
     vectors = heaviest(full, _SCORED_TERMS)
     prints = row_prints(vectors, words)
     del words

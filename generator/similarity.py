@@ -222,8 +222,9 @@ def _share_of(previous: TermCounts, rows: np.ndarray) -> _Tally:
 def _counts(shares: list[_Tally], texts: int) -> tuple[np.ndarray, sp.csr_matrix]:
     """Shares merged into one matrix, rows in share order, columns in alphabetical order."""
     shares = [share for share in shares if len(share.sizes)]
-    if not shares:
-        return np.asarray([], dtype=object), sp.csr_matrix((texts, 1), dtype=np.float32)
+    if not any(len(share.hashes) for share in shares):  # no text has a word
+        # One empty column, as a matrix has one at least: its word is blank (a word per column).
+        return np.asarray([""], dtype=object), sp.csr_matrix((texts, 1), dtype=np.float32)
     every = np.concatenate([share.hashes for share in shares])
     unique, first = np.unique(every, return_index=True)
     spelled = [word for share in shares for word in share.words]
@@ -256,20 +257,27 @@ def _content_terms(counts: sp.csr_matrix, max_df: float) -> np.ndarray:
     return np.flatnonzero(df <= max(_SMALL_ARCHIVE, int(max_df * counts.shape[0])))
 
 
-def tfidf_vectors(counts: TermCounts, max_df: float = 0.5) -> tuple[sp.csr_matrix, np.ndarray]:
+def content_counts(counts: TermCounts, max_df: float = 0.5) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The counts of the terms that carry content (see _content_terms), and the word of each
+    column: what tfidf_vectors weighs. A copy, so the caller can let go of the whole counts
+    before the weighted one is made (three matrices of 0.2 GB each were held at once at
+    100,000 articles, at the text process's largest)."""
+    content = _content_terms(counts.matrix, max_df)
+    return counts.matrix[:, content], counts.vocabulary[content]
+
+
+def tfidf_vectors(matrix: sp.csr_matrix, words: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
     """One L2-normalised TF-IDF row per text (sublinear tf, smoothed idf), and the word of each
-    column.
+    column, from content counts (see content_counts; weighted in place).
 
     The title is written `1 + title_weight` times: a headline word is worth more than a body word.
     Terms of a single text count in its length, then leave: they can't make two texts alike, but
     dropping them first would make a text of mostly unique words look like any text it overlaps.
     """
-    content = _content_terms(counts.matrix, max_df)
-    matrix = counts.matrix[:, content]
     shared = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.shape[1]) >= 2)
     if len(shared) == 0:  # no two texts share a content word: no text signal at all
         return sp.csr_matrix((matrix.shape[0], 1), dtype=np.float32), np.asarray([""], dtype=object)
-    return _tfidf(matrix)[:, shared].tocsr(), counts.vocabulary[content[shared]]
+    return _tfidf(matrix)[:, shared].tocsr(), words[shared]
 
 
 def row_prints(vectors: sp.csr_matrix, words: np.ndarray) -> bytes:
