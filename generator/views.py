@@ -355,19 +355,14 @@ class ViewMaker:
 
     def related_print(self, article_id: str) -> str | None:
         """A hash of what an article page shows of one of its related articles: its link, and
-        its related list as the neighbourhood drawing shows it (scores to three places, each
-        article's link). Made once per article: an article is drawn on a dozen pages, and
+        its related list as the neighbourhood drawing reads it (_edges_of), each article on it by
+        its link. Made once per article: an article is drawn on a dozen pages, and
         related coverage is often far apart in time, in other render processes' batches."""
         if article_id not in self._related_prints:
-            by_id = self.library.by_id
             self._related_prints[article_id] = site_fingerprint(
                 "related",
                 self._link_inputs(article_id),
-                [
-                    (round(score, 3), self._link_inputs(other))
-                    for other, score, _ in self.related.get(article_id, [])
-                    if other in by_id
-                ],
+                [(score, self._link_inputs(other)) for other, score in self._edges_of(article_id)],
             )
         return self._related_prints[article_id]
 
