@@ -42,6 +42,7 @@ from generator.parallel import (
 from generator.read import read_article, read_author, read_page
 from generator.render import (
     PageFailed,
+    ShelvedBytecode,
     compiled_environment,
     template_problem,
     template_problems,
@@ -161,11 +162,15 @@ def read_all(
     )
 
 
-def _checked_templates(site_dir: Path, theme: str, theme_print: str, shelf: Shelf) -> list[Problem]:
+def _checked_templates(
+    site_dir: Path, theme: str, theme_print: str, shelf: Shelf, bytecode: Shelf
+) -> list[Problem]:
     """Compiling every template takes a tenth of a second, a third of a no-op build: the verdict is
-    kept for the theme's exact files (names and bytes, the site's theme and the default one)."""
+    kept for the theme's exact files (names and bytes, the site's theme and the default one). The
+    code compiled to reach it goes to the `bytecode` shelf, which the render stage loads from."""
     entry = key("templates", theme_print)
-    problems = shelf.get_or(entry, lambda: template_problems(site_dir, theme))
+    code = ShelvedBytecode(bytecode)
+    problems = shelf.get_or(entry, lambda: template_problems(site_dir, theme, code))
     shelf.save()
     return list(problems)
 
@@ -258,7 +263,9 @@ def _load(
     problems += theme_problems(site_dir, config.theme)
     theme_print = files_fingerprint(theme_dirs(site_dir, config.theme))
     if not problems:
-        problems += _checked_templates(site_dir, config.theme, theme_print, cache.shelf("templates"))
+        problems += _checked_templates(
+            site_dir, config.theme, theme_print, cache.shelf("templates"), cache.shelf("bytecode")
+        )
     result.problems = problems
     if any(p.is_error for p in problems):
         return result, None

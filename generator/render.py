@@ -77,19 +77,27 @@ def _templates(env: jinja2.Environment) -> list[str]:
     return env.list_templates(filter_func=lambda name: name.endswith(TEMPLATE_SUFFIXES))
 
 
-def template_problems(site_dir: Path, theme: str) -> list[Problem]:
+def template_problems(
+    site_dir: Path, theme: str, bytecode: jinja2.BytecodeCache | None = None
+) -> list[Problem]:
     """Every template of the theme compiled, and every template it names found, before rendering:
-    so `press check` reports a broken theme with its file and line, not the first page that hits it."""
+    so `press check` reports a broken theme with its file and line, not the first page that hits it.
+
+    `bytecode`: where the code compiled here is kept, so the build's environment (see
+    compiled_environment) loads it instead of compiling every template a second time."""
     env = environment(site_dir, theme)
+    env.bytecode_cache = bytecode
     problems = []
     for name in _templates(env):
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         try:
             tree = env.parse(source, name, filename)
-            env.compile(tree, name, filename)
+            code = env.compile(tree, name, filename)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(template_problem(exc, site_dir))
             continue
+        if bytecode is not None:
+            _keep_code(env, bytecode, name, filename, source, code)
         for node in tree.find_all(_REFERENCES):
             target = node.template
             if not isinstance(target, nodes.Const) or getattr(node, "ignore_missing", False):
@@ -188,6 +196,22 @@ def compiled_environment(site_dir: Path, theme: str, shelf: Shelf | None = None)
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
     return env
+
+
+def _keep_code(
+    env: jinja2.Environment,
+    bytecode: jinja2.BytecodeCache,
+    name: str,
+    filename: str | None,
+    source: str,
+    code: Any,
+) -> None:
+    """Stores a template's code as Jinja's own loader would after compiling it (same bucket, same
+    checksum of the source)."""
+    bucket = bytecode.get_bucket(env, name, filename, source)
+    if bucket.code is None:
+        bucket.code = code
+        bytecode.set_bucket(bucket)
 
 
 class ShelvedBytecode(jinja2.BytecodeCache):
