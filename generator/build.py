@@ -22,6 +22,7 @@ from generator.bodies import Bodies, Markdown, markdown_of, render_bodies
 from generator.cache import Cache, Shelf, digest_of, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
+from generator.earlyread import EarlyReader, reads_everything
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
@@ -140,16 +141,18 @@ def read_all(
     jobs: int = 1,
     digests: dict[str, bytes] | None = None,
     keys: list[str | None] | None = None,
+    early: EarlyReader | None = None,
 ) -> tuple[list[Article], list[Author], list[Page]]:
     """`digests`: content files' digests already taken (lastbuild.inputs_fingerprint), so the
     cache is looked up without reading each file again. `keys` receives each source's cache key
-    (what its read result is a function of), in a fixed order."""
+    (what its read result is a function of), in a fixed order. `early`: the articles read since
+    the build started, by another process (see earlyread.py)."""
     sources = discover(site_dir / "content")
     problems += sources.problems
     content = sources.content_dir
     shelf = Files(cache.shelf("read"), content, digests or {}, keys if keys is not None else [])
     articles = _cached(
-        shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs
+        shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs, early
     )
     authors = _cached(shelf, sources.authors, "author", lambda i: read_author(content, i))
     pages = _cached(shelf, sources.pages, "page", lambda i: read_page(content, i))
@@ -184,38 +187,65 @@ class Files:
     digests: dict[str, bytes]
     keys: list[str | None] = field(default_factory=list)  # every source's key, as looked up
 
-    def entry(self, setting: str, source_id: str) -> str | None:
-        """The cache key of a file read with a setting; None when it can't be read (reading
-        reports that, with the reason)."""
+    def digest(self, source_id: str) -> bytes | None:
+        """The digest of a file's bytes; None when it can't be read (reading reports that, with
+        the reason)."""
         found = self.digests.get(source_id)
         if found is None:
             try:
                 found = digest_of((self.content_dir / source_id).read_bytes())
             except OSError:
                 return None
-        return key("read", setting, source_id, found)
+        return found
+
+    def entry(self, setting: str, source_id: str, digest: bytes | None) -> str | None:
+        """The cache key of a file read with a setting."""
+        return key("read", setting, source_id, digest) if digest is not None else None
 
 
-def _cached(files: Files, ids: list[str], setting: str, read: Callable[[str], T], jobs: int = 1) -> list[T]:
+def _cached(
+    files: Files,
+    ids: list[str],
+    setting: str,
+    read: Callable[[str], T],
+    jobs: int = 1,
+    early: EarlyReader | None = None,
+) -> list[T]:
     """Read results keyed by the file's bytes and the settings reading depends on; the files not
-    in the cache are read by `jobs` forked processes (YAML and the checks are Python per file)."""
+    in the cache are read by `jobs` forked processes (YAML and the checks are Python per file),
+    but those the early reader claimed, whose results it gives for the same bytes."""
     results: list[T | None] = []
     entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
+    digests: dict[int, bytes | None] = {}
     for at, source_id in enumerate(ids):
-        entry = files.entry(setting, source_id)
+        digest = files.digest(source_id)
+        entry = files.entry(setting, source_id, digest)
         files.keys.append(entry)
         found = files.shelf.get(entry) if entry is not None else None
         if found is None:
-            entries[at] = entry
+            entries[at], digests[at] = entry, digest
         results.append(found)
-    todo = list(entries)
-    batches = list(batched((ids[at] for at in todo), READ_BATCH))
-    done = ordered_map(_read_batch, read, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
-    for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
-        results[at] = value
-        entry = entries[at]
+    if early is None:
+        todo = list(entries)
+        batches = list(batched((ids[at] for at in todo), READ_BATCH))
+        done = ordered_map(_read_batch, read, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
+        for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
+            results[at] = value
+    else:
+
+        def read_here(at: int) -> None:
+            if at in entries:
+                results[at] = read(ids[at])
+
+        theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
+        given = early.results(setting)
+        for at in entries:
+            if ids[at] in theirs:
+                digest, value = given.get(ids[at], (None, None))
+                results[at] = value if digest is not None and digest == digests[at] else read(ids[at])  # type: ignore[assignment]
+    for at, entry in entries.items():
         if entry is not None:
-            files.shelf.put(entry, value)
+            files.shelf.put(entry, results[at])
     return results  # type: ignore[return-value] (every None was filled in)
 
 
@@ -250,6 +280,7 @@ def _load(
     timings: dict[str, float] | None = None,
     digests: dict[str, bytes] | None = None,
     let_go: bool = False,
+    early: EarlyReader | None = None,
 ) -> tuple[Result, PendingRelated | None]:
     """All of `load` but the related lists when they aren't cached: those come with the result,
     to be computed by the caller (the site's `related` is empty until then).
@@ -285,7 +316,7 @@ def _load(
     if texts_file is not None and digests and len(digests) >= SHARED_MARKDOWN_FROM:
         converters = EarlyWorkers(jobs - 1)
     sources: list[str | None] = []
-    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources)
+    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources, early)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -519,11 +550,31 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     """Load, then render and write; nothing is written unless the whole site rendered.
 
     First, if every input and output/ are exactly as the last successful build left them, its
-    warnings are reported again and nothing else happens (see lastbuild.py).
+    warnings are reported again and nothing else happens (see lastbuild.py). A build that will
+    read every article (no read cache) has them read from the start by another process (see
+    earlyread.py).
     """
     site_dir = site_dir.resolve()
     out_dir = (options.out_dir or site_dir / "output").resolve()
     started = time.perf_counter()
+    early = None
+    if (options.jobs or default_jobs()) > 1 and reads_everything(site_dir, options.cache):
+        early = EarlyReader.start(site_dir, options.base_url)
+    try:
+        return _build(site_dir, out_dir, options, progress, started, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _build(
+    site_dir: Path,
+    out_dir: Path,
+    options: Options,
+    progress: Progress | None,
+    started: float,
+    early: EarlyReader | None,
+) -> Result:
     digests: dict[str, bytes] = {}  # content files' digests, taken once for both uses
     settings = _settings(options, out_dir)
     inputs = lastbuild.inputs_fingerprint(site_dir, settings, digests) if options.cache else None
@@ -542,7 +593,7 @@ def build(site_dir: Path, options: Options, progress: Progress | None = None) ->
     # before the last page is made (see write.Stager).
     listing = in_background(list_output, out_dir, spare=Spare()) if out_dir.is_dir() else None
     timings: dict[str, float] = {}
-    result, pending = _load(site_dir, options, timings, digests, let_go=True)
+    result, pending = _load(site_dir, options, timings, digests, let_go=True, early=early)
     result.out_dir = out_dir
     unsafe = check_out_dir(out_dir, site_dir)
     if unsafe:

@@ -219,9 +219,13 @@ def _convert(
     return known, extra
 
 
-def read_article(content_dir: Path, article_id: str, tz: tzinfo) -> tuple[Article | None, list[Problem]]:
+def read_article(
+    content_dir: Path, article_id: str, tz: tzinfo, data: bytes | None = None
+) -> tuple[Article | None, list[Problem]]:
+    """`data`: the file's bytes, when the caller read them already (to know their digest, see
+    earlyread.py)."""
     path = f"content/{article_id}"
-    src, problems = _load(content_dir / article_id, path)
+    src, problems = _load(content_dir / article_id, path, data)
     if src is None:
         return None, problems
     values, extra = _convert(src.meta, _article_converters(tz), src, path, problems)
@@ -268,14 +272,15 @@ def _canonical_lines(key_lines: dict[str, int]) -> dict[str, int]:
     return lines
 
 
-def _load(file: Path, path: str) -> tuple[SourceText | None, list[Problem]]:
-    try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            return None, [too_big(path, size)]
-        data = file.read_bytes()
-    except OSError as exc:
-        return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
+def _load(file: Path, path: str, data: bytes | None = None) -> tuple[SourceText | None, list[Problem]]:
+    if data is None:
+        try:
+            size = file.stat().st_size
+            if size > MAX_BYTES:
+                return None, [too_big(path, size)]
+            data = file.read_bytes()
+        except OSError as exc:
+            return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
     text, problems = decode(data, path)
     if text is None:
         return None, problems

@@ -1,0 +1,114 @@
+"""Articles read by the early reader (see earlyread.py) are those reading them here gives, and a
+file or time zone that changed after it read them is read again."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import lastbuild
+from generator.build import read_all
+from generator.cache import Cache
+from generator.config import load_config
+from generator.earlyread import EARLY_FROM, EarlyReader
+from tests.conftest import article, run_press
+
+COUNT = EARLY_FROM + 40  # enough that the reader reads at all
+
+
+def _site(make_site, site_toml: str = 'title = "Test"\n', broken: bool = True) -> Path:
+    files = {
+        f"content/articles/2020/{1 + n % 12:02d}/story-{n:03d}.md": article(
+            f"Story {n}", f"2020-{1 + n % 12:02d}-{1 + n % 28:02d}", f"Body of story {n}.", tags=[f"T{n % 7}"]
+        )
+        for n in range(COUNT)
+    }
+    if broken:
+        files["content/articles/2020/05/broken.md"] = "---\ntitle: [unclosed\n---\nBody.\n"
+    return make_site(files, site_toml)
+
+
+def _read(site: Path, early: EarlyReader | None = None, digests: dict[str, bytes] | None = None):
+    config, _ = load_config(site)
+    problems: list = []
+    articles, _, _ = read_all(site, config, problems, Cache(None), 1, digests, None, early)
+    return articles, sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
+
+
+def _finished(reader: EarlyReader) -> EarlyReader:
+    """Wait until the reader has read every article (nobody meets it from the start)."""
+    deadline = time.monotonic() + 60
+    while reader.reading() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return reader
+
+
+def test_what_the_early_reader_read_is_what_reading_here_gives(make_site):
+    site = _site(make_site)
+    reader = _finished(EarlyReader.start(site, None))
+    assert _read(site, reader) == _read(site)
+    assert reader.stop() == COUNT + 1, "every article, the broken one too, was the early reader's"
+
+
+def test_an_article_changed_after_the_early_reader_read_it_is_read_again(make_site):
+    site = _site(make_site)
+    reader = _finished(EarlyReader.start(site, None))
+    changed = site / "content/articles/2020/03/story-002.md"
+    changed.write_text(changed.read_text().replace('"Story 2"', '"Story 2, corrected"'))
+    digests: dict[str, bytes] = {}
+    lastbuild.inputs_fingerprint(site, "", digests)  # what the build knows the files by: now
+    articles, _ = _read(site, reader, digests)
+    titles = {a.id: a.title for a in articles}
+    assert titles["articles/2020/03/story-002.md"] == "Story 2, corrected"
+    assert titles["articles/2020/04/story-003.md"] == "Story 3"
+    assert reader.stop() == COUNT + 1
+
+
+def test_a_time_zone_changed_after_the_early_reader_read_is_read_in(make_site):
+    site = _site(make_site)
+    reader = _finished(EarlyReader.start(site, None))
+    (site / "site.toml").write_text('title = "Test"\ntimezone = "Europe/Moscow"\n')
+    articles, _ = _read(site, reader)
+    assert {a.date.utcoffset().total_seconds() for a in articles} == {3 * 3600}
+    assert articles == _read(site)[0]
+
+
+def test_reading_from_both_ends_at_once_gives_every_article_once(make_site):
+    """The build's reading meets the early reader somewhere in the list: wherever that is,
+    each article is read by one of the two and the result is that of reading them all here."""
+    site = _site(make_site)
+    reader = EarlyReader.start(site, None)
+    assert reader is not None
+    assert _read(site, reader) == _read(site)
+    assert 0 <= reader.stop() <= COUNT + 1
+
+
+@pytest.mark.parametrize(
+    ("site_toml", "broken", "error"),
+    [
+        ('title = "Test"\n', False, None),
+        ('title = "Test"\ntimezone = "Mars/Olympus"\n', False, "unknown time zone 'Mars/Olympus'"),
+        ('title = "Test"\n', True, "broken.md:2: invalid YAML"),
+    ],
+)
+def test_builds_leave_no_early_reader_behind(make_site, tmp_path: Path, site_toml, broken, error):
+    """A cold build, a no-op build, builds stopped by a bad site.toml or a bad article: no
+    answer file is left behind."""
+    site = _site(make_site, site_toml, broken)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp)}
+    first = run_press("build", str(site), "--jobs", "2", env=env)
+    again = run_press("build", str(site), "--jobs", "2", env=env)
+    if error:
+        assert first.returncode == again.returncode == 1
+        assert error in first.stderr
+    else:
+        assert first.returncode == again.returncode == 0, first.stderr[-2000:]
+        assert f"Built {COUNT} articles" in first.stdout
+        assert "0 files written" in again.stdout
+    assert list(temp.iterdir()) == []
+    assert tempfile.gettempdir() != str(temp)
