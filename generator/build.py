@@ -154,7 +154,7 @@ def read_all(
     articles = _cached(
         shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs, early
     )
-    authors = _cached(shelf, sources.authors, "author", lambda i: read_author(content, i))
+    authors = _cached(shelf, sources.authors, "author", lambda i: read_author(content, i), early=early)
     pages = _cached(shelf, sources.pages, "page", lambda i: read_page(content, i))
     for _item, found in (*articles, *authors, *pages):
         problems += found
@@ -232,13 +232,15 @@ def _cached(
         for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
             results[at] = value
     else:
+        theirs = set(ids)  # author profiles: the early reader read all it could first
+        if setting != "author":
 
-        def read_here(at: int) -> None:
-            if at in entries:
-                results[at] = read(ids[at])
+            def read_here(at: int) -> None:
+                if at in entries:
+                    results[at] = read(ids[at])
 
-        theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
-        given = early.results(setting)
+            theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
+        given = early.results("author" if setting == "author" else "article", setting)
         for at in entries:
             if ids[at] in theirs:
                 digest, value = given.get(ids[at], (None, None))
@@ -280,7 +282,7 @@ def _load(
     timings: dict[str, float] | None = None,
     digests: dict[str, bytes] | None = None,
     let_go: bool = False,
-    early: EarlyReader | None = None,
+    reader: EarlyReader | None = None,
 ) -> tuple[Result, PendingRelated | None]:
     """All of `load` but the related lists when they aren't cached: those come with the result,
     to be computed by the caller (the site's `related` is empty until then).
@@ -316,7 +318,7 @@ def _load(
     if texts_file is not None and digests and len(digests) >= SHARED_MARKDOWN_FROM:
         converters = EarlyWorkers(jobs - 1)
     sources: list[str | None] = []
-    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources, early)
+    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources, reader)
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -593,7 +595,7 @@ def _build(
     # before the last page is made (see write.Stager).
     listing = in_background(list_output, out_dir, spare=Spare()) if out_dir.is_dir() else None
     timings: dict[str, float] = {}
-    result, pending = _load(site_dir, options, timings, digests, let_go=True, early=early)
+    result, pending = _load(site_dir, options, timings, digests, let_go=True, reader=early)
     result.out_dir = out_dir
     unsafe = check_out_dir(out_dir, site_dir)
     if unsafe:

@@ -2,13 +2,14 @@
 
 A cold build spends its first tenths of a second on one core: checking every input against the
 last build, the theme check, importing what the related lists need and forking the processes
-that wait for work. When nothing of the read stage is cached, every article will be read, so a
-process forked at the very start reads them meanwhile, from the end of the list, and leaves what
-it read in a file, a few dozen articles at a time. When the read stage begins, this process
-reads from the start of the list until the two meet, taking in the other's results as they
-come. A result counts only for a file whose bytes had the digest the build knows it by (the
-input check hashed them) and for the time zone the build reads in; any other article is read
-again here, so the result is that of reading every file in this process.
+that wait for work. When nothing of the read stage is cached, every source will be read, so a
+process forked at the very start reads them meanwhile: the author profiles, then the articles
+from the end of the list. It leaves what it read in a file, a few dozen sources at a time. When
+the read stage begins, this process reads articles from the start of the list until the two
+meet, taking in the other's results as they come. A result counts only for a file whose bytes
+had the digest the build knows it by (the input check hashed them) and, for an article, the time
+zone the build reads in; any other source is read again here, so the result is that of reading
+every file in this process.
 """
 
 from __future__ import annotations
@@ -27,18 +28,20 @@ from generator.cache import CACHE_DIR, digest_of
 from generator.config import load_config
 from generator.discover import discover
 from generator.errors import Problem
-from generator.models import Article
 from generator.parallel import can_fork
-from generator.read import read_article
+from generator.read import read_article, read_author
 from generator.source import MAX_BYTES
 
-ReadResult = tuple[Article | None, list[Problem]]
+ReadResult = tuple[Any, list[Problem]]  # an Article or Author (None when unreadable), problems
+Found = dict[str, tuple[bytes, ReadResult]]  # content id → digest of the bytes read, result
 EARLY_FROM = 200  # fewer articles read in a blink: not worth a process
 EARLY_BELOW = 20_000  # a larger archive's build starts its processes on its own plan (see build.py)
+# Where each number lives in the shared array.
+CLAIMED_FROM_END, STOPPED, CLAIMED_FROM_START, WRITTEN = range(4)
 
 
 def reads_everything(site_dir: Path, cache: bool) -> bool:
-    """Whether this build will read every article: no read cache to take them from."""
+    """Whether this build will read every source: no read cache to take them from."""
     if not cache:
         return True
     folder = site_dir / CACHE_DIR / "read"
@@ -50,13 +53,13 @@ class EarlyReader:
 
     def __init__(self, process: Any, shared: Any, answer: str):
         self._process = process
-        # [articles claimed from the end, stopped, claimed from the start, bytes of answer written]
-        self._shared = shared
+        self._shared = shared  # see CLAIMED_FROM_END...
         self._answer = answer
         self._claimed: int | None = None
         self._file: Any = None  # the answer, read as it is written
         self._zone: str | None = None  # the time zone the reader read in
-        self._found: dict[str, tuple[bytes, ReadResult]] = {}
+        self._found: dict[str, Found] = {"author": {}, "article": {}}
+        self._ended = False  # every result taken in
         atexit.register(self.close)  # a build that stops early (an error in site.toml, say)
 
     @classmethod
@@ -68,7 +71,7 @@ class EarlyReader:
         shared = context.Array("q", 4)
         handle, answer = tempfile.mkstemp(prefix="press-early-read-", suffix=".pickle")
         os.close(handle)
-        process = context.Process(target=_read_from_the_end, args=(site_dir, base_url, shared, answer))
+        process = context.Process(target=_read_early, args=(site_dir, base_url, shared, answer))
         try:
             process.start()
         except OSError:
@@ -83,13 +86,13 @@ class EarlyReader:
         shared = self._shared
         while self._claimed is None:
             with shared.get_lock():
-                at = shared[2]
-                if shared[1] or at + shared[0] >= count:
-                    shared[1] = 1
-                    self._claimed = int(shared[0])
+                at = shared[CLAIMED_FROM_START]
+                if shared[STOPPED] or at + shared[CLAIMED_FROM_END] >= count:
+                    shared[STOPPED] = 1
+                    self._claimed = int(shared[CLAIMED_FROM_END])
                     break
-                shared[2] = at + 1
-                written = int(shared[3])
+                shared[CLAIMED_FROM_START] = at + 1
+                written = int(shared[WRITTEN])
             work(at)
             self._take(written)
         return self._claimed
@@ -102,35 +105,38 @@ class EarlyReader:
         """Stop reading: how many articles, counted from the end of the list, are the reader's."""
         if self._claimed is None:
             with self._shared.get_lock():
-                self._shared[1] = 1
-                self._claimed = int(self._shared[0])
+                self._shared[STOPPED] = 1
+                self._claimed = int(self._shared[CLAIMED_FROM_END])
         return self._claimed
 
-    def results(self, timezone: str) -> dict[str, tuple[bytes, ReadResult]]:
-        """What it read (content id → digest of the bytes read, result), once it has stopped;
-        nothing when it read in another time zone or its answer can't be read (it died, say)."""
+    def results(self, kind: str, timezone: str | None = None) -> Found:
+        """What it read of a kind ("article", "author"), once it has stopped; articles only when
+        read in `timezone`; nothing when its answer can't be read (it died, say)."""
         self.stop()
-        self._process.join()
-        found = self._take(None)
-        self.close()
-        return found if self._zone == timezone else {}
+        if not self._ended:
+            self._ended = True
+            self._process.join()
+            if self._process.exitcode == 0:
+                self._take(os.path.getsize(self._answer))
+            else:
+                self._zone = None
+        if self._zone is None or (kind == "article" and self._zone != timezone):
+            return {}
+        return self._found[kind]
 
-    def _take(self, written: int | None) -> dict[str, tuple[bytes, ReadResult]]:
-        """Take in the answer's chunks written so far (`written` bytes; None: all of it, the
-        reader has ended)."""
+    def _take(self, written: int) -> None:
+        """Take in the answer's chunks written so far (`written` bytes of it)."""
         try:
             if self._file is None:
                 if written == 0:
-                    return self._found
+                    return
                 self._file = open(self._answer, "rb")  # noqa: SIM115 (closed by close)
                 self._zone = pickle.load(self._file)
-            while written is None or self._file.tell() < written:
-                self._found.update(pickle.load(self._file))
-        except EOFError:
-            pass
-        except Exception:  # noqa: BLE001 (a damaged answer: every article is read here)
+            while self._file.tell() < written:
+                kind, chunk = pickle.load(self._file)
+                self._found[kind].update(chunk)
+        except Exception:  # noqa: BLE001 (a damaged answer: every source is read here)
             self._zone = None
-        return self._found
 
     def close(self) -> None:
         """End the process if it still runs and remove its answer."""
@@ -144,40 +150,61 @@ class EarlyReader:
             os.unlink(self._answer)
 
 
-CHUNK = 32  # articles a chunk of the answer
+CHUNK = 32  # sources a chunk of the answer
 
 
-def _read_from_the_end(site_dir: Path, base_url: str | None, shared: Any, answer: str) -> None:
-    """In the forked process: the articles from the last one back, until the two meet."""
+def _read_early(site_dir: Path, base_url: str | None, shared: Any, answer: str) -> None:
+    """In the forked process: the author profiles, then the articles from the last one back
+    until the two meet."""
     config, problems = load_config(site_dir, base_url)
     content = site_dir / "content"
-    ids = [] if any(p.is_error for p in problems) else discover(content).articles
-    if not EARLY_FROM <= len(ids) < EARLY_BELOW:
-        ids = []
-    tz = config.tz if ids else None
+    sources = discover(content)
+    if any(p.is_error for p in problems) or not EARLY_FROM <= len(sources.articles) < EARLY_BELOW:
+        sources.articles, sources.authors = [], []
     with open(answer, "wb") as file:
         pickle.dump(config.timezone, file)
-        chunk: dict[str, tuple[bytes, ReadResult]] = {}
-        for article_id in reversed(ids):
-            with shared.get_lock():
-                if shared[1] or shared[0] + shared[2] >= len(ids):
-                    break
-                shared[0] += 1
-            try:
-                data = (content / article_id).read_bytes()
-            except OSError:
-                continue  # read again by the build, which reports why it can't be
-            if len(data) <= MAX_BYTES:
-                chunk[article_id] = (digest_of(data), read_article(content, article_id, tz, data))
-            if len(chunk) >= CHUNK:
-                _write(file, chunk, shared)
-                chunk = {}
-        _write(file, chunk, shared)
+        authors = {}
+        for author_id in sources.authors:
+            found = _read(content, author_id, read_author)
+            if found is not None:
+                authors[author_id] = found
+        _write(file, "author", authors, shared)
+        tz = config.tz if sources.articles else None
+        _read_articles(file, content, sources.articles, tz, shared)
 
 
-def _write(file: Any, chunk: dict[str, tuple[bytes, ReadResult]], shared: Any) -> None:
+def _read(content: Path, source_id: str, read: Callable[..., ReadResult], *args: Any) -> Any:
+    """One source's digest and result; None when it can't be read here (the build reads it
+    again and reports why)."""
+    try:
+        data = (content / source_id).read_bytes()
+    except OSError:
+        return None
+    if len(data) > MAX_BYTES:
+        return None
+    return digest_of(data), read(content, source_id, *args, data=data)
+
+
+def _read_articles(file: Any, content: Path, ids: list[str], tz: Any, shared: Any) -> None:
+    """The articles from the last one back, until the two meet."""
+    chunk: Found = {}
+    for article_id in reversed(ids):
+        with shared.get_lock():
+            if shared[STOPPED] or shared[CLAIMED_FROM_END] + shared[CLAIMED_FROM_START] >= len(ids):
+                break
+            shared[CLAIMED_FROM_END] += 1
+        found = _read(content, article_id, read_article, tz)
+        if found is not None:
+            chunk[article_id] = found
+        if len(chunk) >= CHUNK:
+            _write(file, "article", chunk, shared)
+            chunk = {}
+    _write(file, "article", chunk, shared)
+
+
+def _write(file: Any, kind: str, chunk: dict[str, Any], shared: Any) -> None:
     """One chunk of the answer, written through, and its end made known."""
-    pickle.dump(chunk, file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump((kind, chunk), file, protocol=pickle.HIGHEST_PROTOCOL)
     file.flush()
     with shared.get_lock():
-        shared[3] = file.tell()
+        shared[WRITTEN] = file.tell()

@@ -319,9 +319,12 @@ def _links(value: Any) -> tuple[tuple[str, str], ...]:
     raise Invalid("must be a mapping of name: url or a list of urls")
 
 
-def read_author(content_dir: Path, author_id: str) -> tuple[Author | None, list[Problem]]:
+def read_author(
+    content_dir: Path, author_id: str, data: bytes | None = None
+) -> tuple[Author | None, list[Problem]]:
+    """`data`: as for read_article."""
     path = f"content/{author_id}"
-    src, problems = _load(content_dir / author_id, path)
+    src, problems = _load(content_dir / author_id, path, data)
     if src is None:
         return None, problems
     converters: dict[str, Callable[[Any], Any]] = {

@@ -26,6 +26,8 @@ def _site(make_site, site_toml: str = 'title = "Test"\n', broken: bool = True) -
         )
         for n in range(COUNT)
     }
+    for n in range(5):
+        files[f"content/authors/writer-{n}.md"] = f"---\nname: Writer {n}\nbio: Writes.\n---\nLonger bio.\n"
     if broken:
         files["content/articles/2020/05/broken.md"] = "---\ntitle: [unclosed\n---\nBody.\n"
     return make_site(files, site_toml)
@@ -34,8 +36,8 @@ def _site(make_site, site_toml: str = 'title = "Test"\n', broken: bool = True) -
 def _read(site: Path, early: EarlyReader | None = None, digests: dict[str, bytes] | None = None):
     config, _ = load_config(site)
     problems: list = []
-    articles, _, _ = read_all(site, config, problems, Cache(None), 1, digests, None, early)
-    return articles, sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
+    articles, authors, _ = read_all(site, config, problems, Cache(None), 1, digests, None, early)
+    return articles, authors, sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
 
 
 def _finished(reader: EarlyReader) -> EarlyReader:
@@ -49,21 +51,26 @@ def _finished(reader: EarlyReader) -> EarlyReader:
 def test_what_the_early_reader_read_is_what_reading_here_gives(make_site):
     site = _site(make_site)
     reader = _finished(EarlyReader.start(site, None))
-    assert _read(site, reader) == _read(site)
+    read = _read(site, reader)
+    assert read == _read(site)
+    assert len(read[0]) == COUNT and len(read[1]) == 5
     assert reader.stop() == COUNT + 1, "every article, the broken one too, was the early reader's"
 
 
-def test_an_article_changed_after_the_early_reader_read_it_is_read_again(make_site):
+def test_a_source_changed_after_the_early_reader_read_it_is_read_again(make_site):
     site = _site(make_site)
     reader = _finished(EarlyReader.start(site, None))
     changed = site / "content/articles/2020/03/story-002.md"
     changed.write_text(changed.read_text().replace('"Story 2"', '"Story 2, corrected"'))
+    profile = site / "content/authors/writer-3.md"
+    profile.write_text(profile.read_text().replace("Writer 3", "Writer Three"))
     digests: dict[str, bytes] = {}
     lastbuild.inputs_fingerprint(site, "", digests)  # what the build knows the files by: now
-    articles, _ = _read(site, reader, digests)
+    articles, authors, _ = _read(site, reader, digests)
     titles = {a.id: a.title for a in articles}
     assert titles["articles/2020/03/story-002.md"] == "Story 2, corrected"
     assert titles["articles/2020/04/story-003.md"] == "Story 3"
+    assert sorted(a.name for a in authors) == [f"Writer {n}" for n in (0, 1, 2, 4)] + ["Writer Three"]
     assert reader.stop() == COUNT + 1
 
 
@@ -71,7 +78,7 @@ def test_a_time_zone_changed_after_the_early_reader_read_is_read_in(make_site):
     site = _site(make_site)
     reader = _finished(EarlyReader.start(site, None))
     (site / "site.toml").write_text('title = "Test"\ntimezone = "Europe/Moscow"\n')
-    articles, _ = _read(site, reader)
+    articles, _, _ = _read(site, reader)
     assert {a.date.utcoffset().total_seconds() for a in articles} == {3 * 3600}
     assert articles == _read(site)[0]
 
