@@ -225,22 +225,25 @@ def _cached(
         if found is None:
             entries[at], digests[at] = entry, digest
         results.append(found)
-    if early is None:
+    kind = "author" if setting == "author" else "article"
+    if early is not None and kind == "author":
+        theirs = set(ids)  # the early reader read all it could first
+    elif early is not None and early.reads():
+
+        def read_here(at: int) -> None:
+            if at in entries:
+                results[at] = read(ids[at])
+
+        theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
+    else:
+        theirs = set()
         todo = list(entries)
         batches = list(batched((ids[at] for at in todo), READ_BATCH))
         done = ordered_map(_read_batch, read, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
         for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
             results[at] = value
-    else:
-        theirs = set(ids)  # author profiles: the early reader read all it could first
-        if setting != "author":
-
-            def read_here(at: int) -> None:
-                if at in entries:
-                    results[at] = read(ids[at])
-
-            theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
-        given = early.results("author" if setting == "author" else "article", setting)
+    if early is not None:
+        given = early.results(kind, setting)
         for at in entries:
             if ids[at] in theirs:
                 digest, value = given.get(ids[at], (None, None))

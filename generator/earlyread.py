@@ -10,6 +10,9 @@ meet, taking in the other's results as they come. A result counts only for a fil
 had the digest the build knows it by (the input check hashed them) and, for an article, the time
 zone the build reads in; any other source is read again here, so the result is that of reading
 every file in this process.
+
+It reads archives of EARLY_FROM to EARLY_BELOW articles; for others it says it declines as soon
+as it has listed them, and the read stage reads in its worker processes as without it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,8 @@ Found = dict[str, tuple[bytes, ReadResult]]  # content id → digest of the byte
 EARLY_FROM = 200  # fewer articles read in a blink: not worth a process
 EARLY_BELOW = 20_000  # a larger archive's build starts its processes on its own plan (see build.py)
 # Where each number lives in the shared array.
-CLAIMED_FROM_END, STOPPED, CLAIMED_FROM_START, WRITTEN = range(4)
+CLAIMED_FROM_END, STOPPED, CLAIMED_FROM_START, WRITTEN, DECIDED = range(5)
+READS, DECLINES = 1, 2  # what the reader decided, once it has listed the articles
 
 
 def reads_everything(site_dir: Path, cache: bool) -> bool:
@@ -68,7 +73,7 @@ class EarlyReader:
         if not can_fork():
             return None
         context = multiprocessing.get_context("fork")
-        shared = context.Array("q", 4)
+        shared = context.Array("q", 5)
         handle, answer = tempfile.mkstemp(prefix="press-early-read-", suffix=".pickle")
         os.close(handle)
         process = context.Process(target=_read_early, args=(site_dir, base_url, shared, answer))
@@ -96,6 +101,13 @@ class EarlyReader:
             work(at)
             self._take(written)
         return self._claimed
+
+    def reads(self) -> bool:
+        """Whether it reads articles at all (a large archive's build reads them on its own plan,
+        see EARLY_BELOW); waits, if need be, for it to have listed them."""
+        while not self._shared[DECIDED] and self._process.is_alive():
+            time.sleep(0.001)
+        return bool(self._shared[DECIDED] == READS)
 
     def reading(self) -> bool:
         """Whether the process still runs (it ends once it has read all it will)."""
@@ -161,6 +173,7 @@ def _read_early(site_dir: Path, base_url: str | None, shared: Any, answer: str) 
     sources = discover(content)
     if any(p.is_error for p in problems) or not EARLY_FROM <= len(sources.articles) < EARLY_BELOW:
         sources.articles, sources.authors = [], []
+    shared[DECIDED] = READS if sources.articles else DECLINES
     with open(answer, "wb") as file:
         pickle.dump(config.timezone, file)
         authors = {}

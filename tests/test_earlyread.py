@@ -119,3 +119,20 @@ def test_builds_leave_no_early_reader_behind(make_site, tmp_path: Path, site_tom
         assert "0 files written" in again.stdout
     assert list(temp.iterdir()) == []
     assert tempfile.gettempdir() != str(temp)
+
+
+def test_an_archive_the_early_reader_declines_is_read_as_usual(make_site, monkeypatch):
+    """From EARLY_BELOW articles the reader reads nothing (the build's own processes read them,
+    as without it): the read stage then reads in parallel as usual."""
+    import generator.earlyread as earlyread
+
+    site = _site(make_site)
+    monkeypatch.setattr(earlyread, "EARLY_BELOW", COUNT // 2)  # inherited by the forked reader
+    reader = EarlyReader.start(site, None)
+    assert reader is not None
+    assert not reader.reads()
+    config, _ = load_config(site)
+    problems: list = []
+    articles, authors, _ = read_all(site, config, problems, Cache(None), 2, None, None, reader)
+    assert (articles, authors) == _read(site)[:2]
+    assert reader.stop() == 0
