@@ -22,7 +22,7 @@ from generator.markdown import (
     resolve_links,
 )
 from generator.models import Article
-from generator.parallel import EarlyWorkers, ordered_map, spans
+from generator.parallel import EarlyWorkers, finer_tail, ordered_map, quarters, spans
 from generator.texts import PackedTexts, SharedTexts, level_for, pack, unpack
 from generator.urls import Urls
 
@@ -191,7 +191,8 @@ def _converted(
     # Eight batches a process in flight, not three: this process takes back every batch no worker
     # has started, and with three it often left the worker none queued (it idled 0.1 s in all at
     # 2,083 articles). Drafts are small; so is the window.
-    state, batches = (texts, todo, level), spans(len(todo), size)
+    batches = list(finer_tail(spans(len(todo), size), lambda span: quarters(*span), 2 * workers))
+    state = (texts, todo, level)
     if early is not None and len(early) and workers > 1:
         done = early.map(_convert, state, batches, ahead=8)
     else:

@@ -662,7 +662,8 @@ def _write_site(
         clock.lap("related")
     let_go_of_markdown(site.library)
     try:
-        batches = chain(rendered(site, memo, stager, RELATED, unrelated.leftover, env), unrelated.done())
+        made = rendered(site, memo, stager, RELATED, unrelated.leftover, env, fine_end=True)
+        batches = chain(made, unrelated.done())
         pages = _remember(batches, memo, fingerprints)
         counted = _counted(pages, len(site.library.articles), progress)
         result.report = write(counted, out_dir, stager, listing)

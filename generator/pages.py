@@ -20,7 +20,14 @@ import jinja2
 from generator.indexes import IndexPage
 from generator.models import Output
 from generator.pagememo import PageMemo
-from generator.parallel import Background, in_background, ordered_map, release_freed_memory
+from generator.parallel import (
+    Background,
+    finer_tail,
+    in_background,
+    ordered_map,
+    quarters,
+    release_freed_memory,
+)
 from generator.render import PageFailed, Renderer, environment, static_files, template_problem
 from generator.views import ViewMaker
 from generator.write import Staged, Stager
@@ -54,11 +61,14 @@ def rendered(
     parts: tuple[str, ...] = EVERY_PART,
     more: Callable[[int], Iterable[Task]] | None = None,
     env: jinja2.Environment | None = None,
+    fine_end: bool = False,
 ) -> Iterator[Batch]:
     """Batches of pages with the fingerprints of those rendered; with a stager, each worker stages
     its own pages and sends back `Staged` records instead of the bytes. `more`, given the number of
     index pages, gives tasks to do after those of `parts`, asked for once those are under way
-    (see UnrelatedPages). `env`: the build's, templates compiled (see render.compiled_environment)."""
+    (see UnrelatedPages). `env`: the build's, templates compiled (see render.compiled_environment).
+    `fine_end`: the last tasks are cut smaller (see parallel.finer_tail); not for the process of
+    UnrelatedPages, whose tasks are counted against page_tasks."""
     env = env or environment(site.site_dir, site.config.theme, auto_reload=False)
     views = ViewMaker(
         site.config, site.urls, site.library, site.bodies.html, site.bodies.summaries, site.related
@@ -71,7 +81,10 @@ def rendered(
     jobs = site.jobs if articles >= RENDER_BATCH else 1
     state = (renderer, index_pages, stager, site.site_dir)
     ahead = RENDER_AHEAD if stager is not None else 3  # without a stager, results carry the pages
-    yield from ordered_map(_render_task, state, _then(tasks, more, len(index_pages)), jobs, ahead=ahead)
+    todo = _then(tasks, more, len(index_pages))
+    if fine_end and jobs > 1:
+        todo = finer_tail(todo, _quartered, 2 * jobs)
+    yield from ordered_map(_render_task, state, todo, jobs, ahead=ahead)
     if "static" in parts:
         static = list(static_files(site.site_dir, site.config.theme))
         yield ([stager.stage(o) for o in static] if stager else static), {}
@@ -86,6 +99,14 @@ def page_tasks(parts: tuple[str, ...], articles: int, index_pages: int) -> list[
     if "indexes" in parts:
         tasks += [("indexes", i, i + RENDER_BATCH) for i in range(0, index_pages, RENDER_BATCH)]
     return tasks
+
+
+def _quartered(task: Task) -> list[Task]:
+    """A batch of pages as four (the overview pages and the graph are one task each)."""
+    part, start, stop = task
+    if part not in ("articles", "indexes"):
+        return [task]
+    return [(part, first, last) for first, last in quarters(start, stop)]
 
 
 def _then(

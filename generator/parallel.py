@@ -44,10 +44,29 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def spans(length: int, size: int) -> list[tuple[int, int]]:
-    """(start, stop) of each run of `size` (the last may be shorter) over range(length): what a
-    worker is sent instead of what it inherited."""
-    return [(start, min(start + size, length)) for start in range(0, length, size)]
+def spans(length: int, size: int, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, stop) of each run of `size` (the last may be shorter) over range(length), shifted
+    by `offset`: what a worker is sent instead of what it inherited."""
+    return [(offset + start, offset + min(start + size, length)) for start in range(0, length, size)]
+
+
+def finer_tail(items: Iterable[A], split: Callable[[A], list[A]], last: int) -> Iterator[A]:
+    """The items in order, the `last` of them each split in smaller ones (`split`): a map's final
+    batches run on one process while the others have none left, and smaller ones end the stage
+    sooner (at 2,083 articles the main process waited 0.08 s for a worker's last 200 pages).
+    Given `last` behind as they come: which items are the last is known only at the end."""
+    held: deque[A] = deque()
+    for item in items:
+        held.append(item)
+        if len(held) > last:
+            yield held.popleft()
+    for item in held:
+        yield from split(item)
+
+
+def quarters(start: int, stop: int) -> list[tuple[int, int]]:
+    """A span cut in four (fewer when it is shorter)."""
+    return spans(stop - start, max(1, -(-(stop - start) // 4)), start)
 
 
 def batched(items: Iterable[A], size: int) -> Iterator[list[A]]:
