@@ -154,8 +154,12 @@ def read_all(
     articles = _cached(
         shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs, early
     )
-    authors = _cached(shelf, sources.authors, "author", lambda i: read_author(content, i), early=early)
+    authors = _cached(
+        shelf, sources.authors, "author", lambda i: read_author(content, i), early=early, kind="author"
+    )
     pages = _cached(shelf, sources.pages, "page", lambda i: read_page(content, i))
+    if early is not None:
+        early.close()  # all it read is taken: its answer file goes now
     for _item, found in (*articles, *authors, *pages):
         problems += found
     return (
@@ -210,10 +214,12 @@ def _cached(
     read: Callable[[str], T],
     jobs: int = 1,
     early: EarlyReader | None = None,
+    kind: str = "article",
 ) -> list[T]:
     """Read results keyed by the file's bytes and the settings reading depends on; the files not
     in the cache are read by `jobs` forked processes (YAML and the checks are Python per file),
-    but those the early reader claimed, whose results it gives for the same bytes."""
+    but those the early reader claimed, whose results it gives for the same bytes (`kind`: of
+    its results, "article" or "author")."""
     results: list[T | None] = []
     entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
     digests: dict[int, bytes | None] = {}
@@ -225,7 +231,6 @@ def _cached(
         if found is None:
             entries[at], digests[at] = entry, digest
         results.append(found)
-    kind = "author" if setting == "author" else "article"
     if early is not None and kind == "author":
         theirs = set(ids)  # the early reader read all it could first
     elif early is not None and early.reads():

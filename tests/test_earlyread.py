@@ -19,6 +19,15 @@ from tests.conftest import article, run_press
 COUNT = EARLY_FROM + 40  # enough that the reader reads at all
 
 
+@pytest.fixture(autouse=True)
+def own_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary folder of the test's own, where the reader's answer file goes."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 def _site(make_site, site_toml: str = 'title = "Test"\n', broken: bool = True) -> Path:
     files = {
         f"content/articles/2020/{1 + n % 12:02d}/story-{n:03d}.md": article(
@@ -37,6 +46,9 @@ def _read(site: Path, early: EarlyReader | None = None, digests: dict[str, bytes
     config, _ = load_config(site)
     problems: list = []
     articles, authors, _ = read_all(site, config, problems, Cache(None), 1, digests, None, early)
+    if early is not None:  # read_all took everything from it: it has ended, its answer is gone
+        assert not early.reading()
+        assert list(Path(tempfile.gettempdir()).iterdir()) == []
     return articles, authors, sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
 
 
