@@ -34,7 +34,6 @@ from generator.discover import discover
 from generator.errors import Problem
 from generator.parallel import can_fork
 from generator.read import read_article, read_author
-from generator.source import MAX_BYTES
 
 ReadResult = tuple[Any, list[Problem]]  # an Article or Author (None when unreadable), problems
 Found = dict[str, tuple[bytes, ReadResult]]  # content id → digest of the bytes read, result
@@ -187,13 +186,11 @@ def _read_early(site_dir: Path, base_url: str | None, shared: Any, answer: str) 
 
 
 def _read(content: Path, source_id: str, read: Callable[..., ReadResult], *args: Any) -> Any:
-    """One source's digest and result; None when it can't be read here (the build reads it
-    again and reports why)."""
+    """One source's digest and result (a file over the size limit is refused by `read`, as the
+    build refuses it); None when it can't be read here (the build reads it again and reports why)."""
     try:
         data = (content / source_id).read_bytes()
     except OSError:
-        return None
-    if len(data) > MAX_BYTES:
         return None
     return digest_of(data), read(content, source_id, *args, data=data)
 

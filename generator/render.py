@@ -86,7 +86,6 @@ def template_problems(
     `bytecode`: where the code compiled here is kept, so the build's environment (see
     compiled_environment) loads it instead of compiling every template a second time."""
     env = environment(site_dir, theme)
-    env.bytecode_cache = bytecode
     problems = []
     for name in _templates(env):
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]

@@ -148,3 +148,16 @@ def test_an_archive_the_early_reader_declines_is_read_as_usual(make_site, monkey
     articles, authors, _ = read_all(site, config, problems, Cache(None), 2, None, None, reader)
     assert (articles, authors) == _read(site)[:2]
     assert reader.stop() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_as_reading_here_refuses_it(make_site):
+    from generator.source import MAX_BYTES
+
+    site = _site(make_site, broken=False)
+    huge = site / "content/articles/2020/12/huge.md"
+    huge.write_text("---\ntitle: Huge\ndate: 2020-12-01\n---\n" + "x" * MAX_BYTES + "\n")
+    reader = _finished(EarlyReader.start(site, None))
+    articles, authors, problems = _read(site, reader)
+    assert (articles, authors, problems) == _read(site)
+    assert [p.message for p in problems] == ["file is 5.0 MB, over the 5 MB limit for one article"]
+    assert reader.stop() == COUNT + 1, "the early reader read it, and refused it"
