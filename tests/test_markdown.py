@@ -1,3 +1,6 @@
+from typing import Any
+
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -63,16 +66,17 @@ Term
 """
 
 
-def _both(text: str) -> tuple[str, str]:
+def _both(text: str, *more: Any) -> tuple[str, str]:
     """Python-Markdown as shipped, and with press's passes (prepass, inline, linkpass, blockpass,
-    blocktags)."""
+    blocktags); `more`: extensions added to both."""
     import markdown as md
 
     from generator import blockpass, blocktags, inline, linkpass, prepass
     from generator.markdown import extensions
 
-    plain = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")  # by name, as documented
-    skipping = md.Markdown(extensions=extensions(), output_format="html")
+    # by name, as documented
+    plain = md.Markdown(extensions=["extra", "sane_lists", *more], output_format="html")
+    skipping = md.Markdown(extensions=[*extensions(), *more], output_format="html")
     assert prepass.install(skipping), "this Python-Markdown changed the preprocessors prepass.py replaces"
     assert inline.install(skipping), "this Python-Markdown changed the inline loop inline.py replaces"
     assert linkpass.install(skipping), "this Python-Markdown changed the link parsing linkpass.py replaces"
@@ -146,6 +150,36 @@ def test_skipping_block_pass_matches_python_markdown_on_every_processor():
     pieces = ("<h1", "<h2", "<hr", "<ol>", "<ul>", "<blockquote", "<dl>", "<table>", "<pre><code>")
     for piece in (*pieces, "footnote", "<abbr", 'href="http://example.org"', "<em>markdown inside"):
         assert piece in plain, piece  # the document really exercises each processor
+    assert skipping == plain
+
+
+@pytest.mark.parametrize(
+    ("priority", "heading"),
+    [(200, "<h1>Heading</h1>"), (55, "<p># Heading</p>")],  # before every processor; after the headers
+)
+def test_skipping_block_pass_offers_a_block_a_declining_processor_changed_as_python_markdown(
+    priority, heading
+):
+    # A processor may decline a block after putting another in its place: Python-Markdown offers
+    # the new block to the processors after that one (the first block, "@@# Heading", gave no
+    # reason to try the header's: no line opens with "#"), and not to those before it.
+    from markdown.blockprocessors import BlockProcessor
+    from markdown.extensions import Extension
+
+    class Unmark(BlockProcessor):
+        def test(self, parent: Any, block: str) -> bool:
+            return block.startswith("@@")
+
+        def run(self, parent: Any, blocks: list[str]) -> bool:
+            blocks.insert(0, blocks.pop(0)[2:])
+            return False
+
+    class Unmarking(Extension):
+        def extendMarkdown(self, md: Any) -> None:  # noqa: N802 (Python-Markdown's name)
+            md.parser.blockprocessors.register(Unmark(md.parser), "unmark", priority)
+
+    plain, skipping = _both("@@# Heading\n\n@@> quoted\n", Unmarking())
+    assert heading in plain and "<blockquote>" in plain
     assert skipping == plain
 
 
