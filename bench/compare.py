@@ -462,11 +462,11 @@ def run(
 
 
 def medians(runs: list[dict[str, float | int]]) -> dict[str, float | int | list[float]]:
-    """One line for several rounds of a scenario: the median of each figure (the failure, if any
-    round failed; the count of files of the last round, which every round writes alike), and
-    every round's seconds."""
+    """One line for several rounds of a scenario: the median of each time and size, the failure if
+    any round failed, the file counts of the first round (the one a single run has: later rounds
+    edit an article edited already), and every round's seconds."""
     figures: dict[str, float | int | list[float]] = {}
-    for name in runs[-1]:
+    for name in runs[0]:
         values = sorted(run[name] for run in runs)
         if name == "exit":
             figures[name] = next((v for v in values if v != 0), 0)
@@ -475,7 +475,7 @@ def medians(runs: list[dict[str, float | int]]) -> dict[str, float | int | list[
         elif name in ("peak_mb", "max_process_rss_mb"):
             figures[name] = round(statistics.median(values))
         else:
-            figures[name] = runs[-1][name]
+            figures[name] = runs[0][name]
     figures["seconds_each"] = [run["seconds"] for run in runs]
     return figures
 

@@ -55,7 +55,8 @@ def test_rounds_alternate_the_tools_and_report_each_scenario_median(
             order.append((self.name, self.scenario))
             self.scenario = "noop"
             exit_code = 1 if self.name == "hugo" and len(order) == 4 else 0  # hugo's first cold fails
-            return {"seconds": next(seconds[self.name]), "peak_mb": len(order), "exit": exit_code}
+            figures = {"seconds": next(seconds[self.name]), "peak_mb": len(order), "exit": exit_code}
+            return {**figures, "files_differing": len(order)}
 
     (tmp_path / "archive-10").mkdir()
     monkeypatch.setattr(compare, "tools", lambda *args: [Scripted("press"), Scripted("hugo")])
@@ -68,5 +69,6 @@ def test_rounds_alternate_the_tools_and_report_each_scenario_median(
     assert press["cold"]["seconds"] == 2.5 and press["cold"]["seconds_each"] == [3.0, 2.0, 2.5]
     assert press["edit"]["seconds"] == 0.8 and press["noop"]["seconds"] == 0.2
     assert press["cold"]["peak_mb"] == 7  # the median of 1, 7 and 13
+    assert press["edit"]["files_differing"] == 3  # the first round's (later ones edit again)
     hugo = {line["scenario"]: line for line in lines if line["tool"] == "hugo"}
     assert hugo["cold"]["exit"] == 1 and hugo["noop"]["exit"] == 0
