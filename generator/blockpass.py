@@ -43,6 +43,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 Step = tuple[Any, tuple[str, ...]]  # a processor and its strings (empty: always tried)
+_COMBINATIONS = 4096  # combinations of strings a plan remembers the processors of, at most
 
 
 def supported() -> bool:
@@ -116,6 +117,8 @@ class _Plan:
         longer = tuple([s for s, chars, held in self.longer if chars <= present and held(block, present)])
         offers = self.offers.get((present, longer))
         if offers is None:
+            if len(self.offers) >= _COMBINATIONS:  # odd text can hold any mix: kept bounded
+                self.offers.clear()
             held = present.union(longer)
             offers = [p for p, needs in self.steps if not needs or not held.isdisjoint(needs)]
             self.offers[present, longer] = offers

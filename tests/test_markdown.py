@@ -183,6 +183,18 @@ def test_skipping_block_pass_offers_a_block_a_declining_processor_changed_as_pyt
     assert skipping == plain
 
 
+def test_block_pass_keeps_few_combinations_and_still_matches(monkeypatch: pytest.MonkeyPatch):
+    from generator import blockpass
+
+    monkeypatch.setattr(blockpass, "_COMBINATIONS", 2)
+    plain, skipping = _both(EVERY_BLOCK_PROCESSOR)
+    assert skipping == plain
+    renderer = MarkdownRenderer()
+    renderer.draft(EVERY_BLOCK_PROCESSOR)
+    plan = renderer._md.parser._press_plan  # the plan of press's own parser
+    assert 0 < len(plan.offers) <= 2
+
+
 def test_skipping_inline_pass_matches_python_markdown_on_every_pattern():
     plain, skipping = _both(EVERY_INLINE_PATTERN)
     for piece in ("<code>", "<a href", "<img", "<em>", "<strong>", "&amp;", "<br", "footnote", "<abbr"):
