@@ -24,9 +24,9 @@ For no-op and one-edit builds, `files_differing` counts output files whose bytes
 `files_rewritten` those whose mtime changed (what rsync or `aws s3 sync` would upload).
 The machine may be shared: numbers are noisy, so compare tools within one run; `--repeat` runs
 several rounds, the tools taking turns, and prints each scenario's median (and every round's
-seconds, `seconds_each`). Each tool runs from
-compiled code, as installed: Hugo is a binary, pip compiles Pelican's bytecode when it installs it,
-and press's is compiled (compileall) before anything is timed.
+seconds, `seconds_each`). Each tool runs from compiled code, as installed: Hugo is a binary, pip
+compiles Pelican's bytecode when it installs it, and press's is compiled (compileall) before
+anything is timed.
 
 A cold build starts right after the last output (and the last tool's site) was deleted. On ext4
 without a journal (this benchmark's machine: /sys/fs/ext4/<disk>/journal_task says <none>), the kernel
@@ -81,9 +81,16 @@ def compile_press() -> None:
     """Press's bytecode, written before anything is timed, as pip writes Pelican's when it installs
     it (and would write press's): run from a fresh checkout, press's first build, the cold one,
     otherwise compiled every module of press first (0.35 s of a 2,083-article cold build)."""
-    environ = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     command = [sys.executable, "-m", "compileall", "-q", "--invalidation-mode", "timestamp"]
-    subprocess.run([*command, str(ROOT / "generator")], env=environ, check=True)
+    subprocess.run([*command, str(ROOT / "generator")], env=_writing_bytecode(), check=True)
+
+
+def _writing_bytecode() -> dict[str, str]:
+    """This environment with bytecode writing on. As installed on a user's machine, Python code
+    runs from cached bytecode (pip compiles installed packages; an editable install or a checkout
+    compiles on first run); an environment that turns the cache off would charge press, run from
+    its checkout, for compiling itself on every build."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def versions(bin_dir: Path | None) -> dict[str, str]:
@@ -272,10 +279,7 @@ def measure(
     cmd: list[str], cwd: Path, env: dict[str, str] | None = None, settle: float = 0.0
 ) -> dict[str, float | int]:
     """Wall seconds and peak tree RSS of one whole-process build."""
-    # As installed on a user's machine, Python code runs from cached bytecode (pip compiles installed
-    # packages; an editable install or a checkout compiles on first run); an environment that turns
-    # the cache off would charge press, run from its checkout, for compiling itself on every build.
-    environ = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environ = _writing_bytecode()
     _settle(settle)
     started = time.perf_counter()
     proc = subprocess.Popen(
