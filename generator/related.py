@@ -256,7 +256,7 @@ def candidates(
     n = len(ids)
     index = {aid: r for r, aid in enumerate(ids)}
     if scoring_all and n * _PAIRS_PER_ARTICLE >= _SCIPY_PAIRS:  # see _text_dots
-        import scipy.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
+        import generator.sparse  # noqa: F401 (before waiting for the text process: loaded meanwhile)
     text_part = matches() if matches else text_matches(documents(library), settings)
     links = _directed(bodies.links, index)
     picks = _directed({aid: [r.article_id for r in refs] for aid, refs in library.editorial.items()}, index)

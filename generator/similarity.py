@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import scipy.sparse as sp
-from sparse_dot_topn import sp_matmul_topn
 
 from generator.cache import DIGEST_SIZE, digest_of
 from generator.parallel import ordered_map, spans
+from generator.sparse import sp, sp_matmul_topn
 
 # Link targets, HTML tags and bare URLs are markup, not words: a link's target must not leak the
 # slug of the article it points at into the text signal (it is a signal of its own).

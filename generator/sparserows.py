@@ -108,7 +108,7 @@ def _numpy_gather(vectors: SparseRows) -> Gather:
 
 def _scipy_gather(vectors: SparseRows) -> Gather:
     """As _numpy_gather, by scipy's row indexing (the same arrays)."""
-    import scipy.sparse as sp
+    from generator.sparse import sp
 
     matrix = sp.csr_matrix(
         (vectors.data, vectors.indices, vectors.indptr), shape=(vectors.rows, vectors.width)
