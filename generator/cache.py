@@ -19,6 +19,7 @@ import pickle
 import re
 import sys
 import tempfile
+import weakref
 import zlib
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -214,6 +215,7 @@ class Shelf:
         self.hits = 0
         self.misses = 0
         self._dirty: set[int] = set()
+        self._taken: dict[str, weakref.ref[Any]] = {}  # see take
 
     @property
     def old(self) -> dict[str, Any]:
@@ -242,10 +244,28 @@ class Shelf:
         self.new[entry_key] = value
         return value
 
+    def take(self, entry_key: str) -> Any | None:
+        """The entry, which the shelf then holds no more, so that its user can let go of it part
+        way (the last build's term counts, 150 MB at 100,000 articles, once their rows are
+        reused). Put back as it was, the very object, it counts as unchanged and isn't rewritten."""
+        value = self.get(entry_key)
+        if value is not None:
+            self._old.pop(entry_key, None)
+            del self.new[entry_key]
+            try:
+                self._taken[entry_key] = weakref.ref(value)
+            except TypeError:  # a value without weak references: written again when put back
+                self._dirty.add(bucket(entry_key))
+        return value
+
     def put(self, entry_key: str, value: Any) -> None:
         number = bucket(entry_key)
         self._read(number)
-        if self._old.get(entry_key) != value:
+        old = self._old.get(entry_key)
+        taken = self._taken.pop(entry_key, None)
+        if old is None and taken is not None:
+            old = taken()
+        if old is None or old != value:
             self._dirty.add(number)
         self.new[entry_key] = value
 

@@ -198,9 +198,12 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
     )
 
     entry = key("term counts")  # one entry: its rows are checked text by text (see TermCounts)
-    previous = shelf.get(entry) if shelf is not None else None
-    counts = term_counts(texts, settings.title_weight, previous if isinstance(previous, TermCounts) else None)
-    del previous
+
+    def last() -> TermCounts | None:
+        found = shelf.take(entry) if shelf is not None else None
+        return found if isinstance(found, TermCounts) else None
+
+    counts = term_counts(texts, settings.title_weight, last)
     if shelf is not None:
         shelf.keep_only(entry, counts)  # and lets go: counts are dropped below (150 MB at 100,000 articles)
     # Counting made and freed the tallies of every text; the allocator would keep that memory

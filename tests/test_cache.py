@@ -817,3 +817,43 @@ def test_saving_beside_writes_a_few_buckets_here_and_many_in_a_forked_writer(
     cache.wait()
     again = Cache(tmp_path).shelf("markdown")
     assert all(again.get(f"key {n}") == f"draft {n}" for n in range(entries))
+
+
+def test_a_taken_entry_is_let_go_of_and_put_back_as_it_was_is_not_rewritten(tmp_path: Path):
+    """`take` hands a large entry over (the term counts: reused, then let go of part way): the
+    shelf holds it no more. Put back as the very object, its bucket isn't written again; a new
+    value is written."""
+    import gc
+    import weakref
+
+    from generator.cache import Shelf, bucket
+
+    folder = tmp_path / "terms"
+    Shelf(folder).keep_only("counts", TakenCounts(1))
+    path = folder / f"{bucket('counts'):02d}.pickle"
+    written = path.stat().st_mtime_ns
+
+    shelf = Shelf(folder)
+    taken = shelf.take("counts")
+    assert taken.n == 1
+    alive = weakref.ref(taken)
+    del taken
+    gc.collect()
+    assert alive() is None, "the shelf still held the entry it handed over"
+
+    shelf = Shelf(folder)
+    same = shelf.take("counts")
+    shelf.keep_only("counts", same)
+    assert path.stat().st_mtime_ns == written
+
+    shelf = Shelf(folder)
+    shelf.take("counts")
+    shelf.keep_only("counts", TakenCounts(2))
+    assert Shelf(folder).get("counts").n == 2
+
+
+class TakenCounts:
+    """A shelf entry that can be weakly referenced, as the term counts can."""
+
+    def __init__(self, n: int):
+        self.n = n

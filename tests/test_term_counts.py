@@ -68,7 +68,7 @@ def test_reused_rows_give_the_counts_of_a_fresh_count(edit, tallied):
     before = term_counts(DOCS, 1)
     after = EDITS[edit](DOCS)
     tallied.clear()
-    reused = term_counts(after, 1, before)
+    reused = term_counts(after, 1, lambda: before)
     recounted = set(tallied)
     _same(reused, term_counts(after, 1))
     assert recounted == {d.title for d in after} - {d.title for d in DOCS if d in after}
@@ -78,7 +78,7 @@ def test_reused_rows_give_the_counts_of_a_fresh_count(edit, tallied):
 def test_a_changed_title_weight_counts_every_text_again(tallied):
     before = term_counts(DOCS, 1)
     tallied.clear()
-    reused = term_counts(DOCS, 2, before)
+    reused = term_counts(DOCS, 2, lambda: before)
     assert sorted(tallied) == sorted(d.title for d in DOCS)
     _same(reused, term_counts(DOCS, 2))
 
