@@ -17,8 +17,10 @@ press builds its related list when the related stage exists in this checkout; Pe
 in. Pelican gets every date in UTC (it aborts on a day whose articles mix UTC offsets).
 
 `peak_mb` is the largest sum of the proportional set sizes (PSS: a page shared by n processes counts
-1/n in each) over the build's process tree, sampled every 50 ms: the memory the build really holds,
-whether in one process with threads (Hugo) or forked workers (press). `max_process_rss_mb` is the
+1/n in each) over the build's process tree, sampled every 100 ms: the memory the build really holds,
+whether in one process with threads (Hugo) or forked workers (press). A sample during which the tree
+changed (a process forked or ended) is read again: a fork splits the parent's pages with its child,
+and a parent read before it and a child after counted them one and a half times. `max_process_rss_mb` is the
 largest resident size of any single process of the tree (from wait4), counting shared pages in full.
 For no-op and one-edit builds, `files_differing` counts output files whose bytes changed and
 `files_rewritten` those whose mtime changed (what rsync or `aws s3 sync` would upload).
@@ -260,19 +262,34 @@ def _memory(pid: int) -> int:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _tree_memory(pid: int) -> int:
-    """Memory of a process and all its descendants, from /proc."""
-    total, todo = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants, from /proc."""
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
         try:
-            total += _memory(current)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     todo += [int(c) for c in handle.read().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return sorted(found)
+
+
+def _tree_memory(pid: int) -> int | None:
+    """Memory of a process and all its descendants; None when the tree changed while it was read.
+
+    A fork halves the parent's PSS at once (its pages are shared from then on): a parent read
+    just before a fork and its child just after counted the shared pages one and a half times.
+    A process of 0.8 GB forking children was sampled at up to 1.2 GB so. Such a sample is not
+    taken: the tree is listed before and after its processes are read, and must not change."""
+    before = _tree(pid)
+    try:
+        total = sum(_memory(member) for member in before)
+    except OSError:  # a process ended meanwhile
+        return None
+    return total if _tree(pid) == before else None
 
 
 def measure(
@@ -297,7 +314,11 @@ def measure(
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_memory(proc.pid))
+            sampled = _tree_memory(proc.pid)
+            if sampled is None:  # the tree changed as it was read: read it again, in a moment
+                done.wait(0.005)
+                continue
+            peak[0] = max(peak[0], sampled)
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -72,3 +72,34 @@ def test_rounds_alternate_the_tools_and_report_each_scenario_median(
     assert press["edit"]["files_differing"] == 3  # the first round's (later ones edit again)
     hugo = {line["scenario"]: line for line in lines if line["tool"] == "hugo"}
     assert hugo["cold"]["exit"] == 1 and hugo["noop"]["exit"] == 0
+
+
+def test_a_process_tree_that_changes_while_it_is_read_is_not_a_sample(monkeypatch: pytest.MonkeyPatch):
+    """A fork halves the parent's PSS at once: the parent read before it and the child after
+    counted the shared pages one and a half times. Here this very test process is the tree, and a
+    real child starts while its memory is being read."""
+    import os
+    import subprocess
+
+    compare = _compare_module()
+    children: list[subprocess.Popen[bytes]] = []
+    real = compare._memory
+
+    def read_then_fork(pid: int) -> int:
+        found = real(pid)
+        if not children:
+            children.append(subprocess.Popen(["sleep", "30"]))
+        return found
+
+    try:
+        steady = compare._tree_memory(os.getpid())
+        assert steady is not None and steady > 0  # nothing started: a sample
+        monkeypatch.setattr(compare, "_memory", read_then_fork)
+        assert compare._tree_memory(os.getpid()) is None
+        monkeypatch.setattr(compare, "_memory", real)
+        assert children[0].pid in compare._tree(os.getpid())
+        assert compare._tree_memory(os.getpid()) is not None  # the child stays: a steady tree again
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
