@@ -60,10 +60,6 @@ def install(parser: md.Markdown) -> bool:
     return True
 
 
-def _holds(block: str, string: str) -> bool:
-    return string in block or (string[0] == "\n" and block.startswith(string[1:]))
-
-
 def _finder(strings: list[str]) -> Callable[[str, frozenset[str]], bool]:
     """Whether a block holds one of `strings` (of two characters or more, all opening with one
     character; one opening with a newline also at the block's start), given the characters it
@@ -128,9 +124,9 @@ class _Plan:
         """Python-Markdown's loop from the processor after `after` on, the first block read again
         for each (a processor that declined left another one first)."""
         at = next(n for n, (processor, _) in enumerate(self.steps) if processor is after) + 1
-        for processor, needs in self.steps[at:]:
+        for processor, _ in self.steps[at:]:
             block = blocks[0]
-            if needs and not any(_holds(block, string) for string in needs):
+            if processor not in self.processors(block):  # as the main loop finds them (remembered)
                 continue
             if processor.test(parent, block) and processor.run(parent, blocks) is not False:
                 return
