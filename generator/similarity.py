@@ -30,6 +30,8 @@ from generator.sparse import sp, sp_matmul_topn
 # slug of the article it points at into the text signal (it is a signal of its own).
 _MARKUP = re.compile(r"\]\([^)]*\)|<[^>]*>|https?://\S+")
 # Words of two letters or more; digits and underscores split words (years and ids are not topics).
+# What a word is, said as a regex: _tokens finds the same words without running it (the tests
+# compare the two on random text).
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _PARALLEL_TEXTS = 5000  # from this many texts on, tokenising is shared among processes
 _MAX_WORKERS = 4  # processes sharing it, at most (and at most the machine's cores)
