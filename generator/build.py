@@ -22,7 +22,7 @@ from generator.bodies import Bodies, Markdown, markdown_of, render_bodies
 from generator.cache import Cache, Shelf, digest_of, files_fingerprint, key
 from generator.config import Config, load_config
 from generator.discover import discover
-from generator.earlyread import EarlyReader, reads_everything
+from generator.earlyread import EarlyReader, begin
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
@@ -556,20 +556,22 @@ def check(site_dir: Path, options: Options) -> Result:
     return result
 
 
-def build(site_dir: Path, options: Options, progress: Progress | None = None) -> Result:
+def build(
+    site_dir: Path, options: Options, progress: Progress | None = None, early: EarlyReader | None = None
+) -> Result:
     """Load, then render and write; nothing is written unless the whole site rendered.
 
     First, if every input and output/ are exactly as the last successful build left them, its
     warnings are reported again and nothing else happens (see lastbuild.py). A build that will
     read every article (no read cache) has them read from the start by another process (see
-    earlyread.py).
+    earlyread.py): `early`, when the caller started it already (for the same site and options),
+    else started here.
     """
     site_dir = site_dir.resolve()
     out_dir = (options.out_dir or site_dir / "output").resolve()
     started = time.perf_counter()
-    early = None
-    if (options.jobs or default_jobs()) > 1 and reads_everything(site_dir, options.cache):
-        early = EarlyReader.start(site_dir, options.base_url)
+    if early is None:
+        early = begin(site_dir, options.jobs, options.cache, options.base_url)
     try:
         return _build(site_dir, out_dir, options, progress, started, early)
     finally:

@@ -12,13 +12,18 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.build import Options, Result, build, check, load
 from generator.errors import Problem
-from generator.hooks import install_hook
 from generator.importers import FORMATS, import_archive
-from generator.scaffold import Created, init_site, new_article
+
+# The build's modules (Jinja, Markdown, the pipeline: two thirds of the command's imports) are
+# imported by the commands that use them: a cold build's early reader is forked before them (see
+# cmd_build), and `press new` or `press hook install` start sooner.
+if TYPE_CHECKING:
+    from generator.build import Options, Result
+    from generator.scaffold import Created
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +115,8 @@ def _positive(text: str) -> int:
 
 
 def _options(args: argparse.Namespace, out: Path | None = None) -> Options:
+    from generator.build import Options
+
     return Options(
         out_dir=out,
         base_url=args.base_url,
@@ -151,8 +158,15 @@ def _summary(result: Result, seconds: float) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from generator.earlyread import begin
+
     started = time.perf_counter()
-    result = build(args.site, _options(args, args.out), _progress())  # type: ignore[arg-type]
+    # Forked before this process imports the rest of the build: the reader needs none of it, and
+    # reads while it is imported (see earlyread.py).
+    early = begin(args.site, args.jobs, not args.no_cache, args.base_url)
+    from generator.build import build
+
+    result = build(args.site, _options(args, args.out), _progress(), early)  # type: ignore[arg-type]
     if sys.stderr.isatty():
         print("\r", end="", file=sys.stderr)
     _report(result.problems)
@@ -171,6 +185,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from generator.build import check
+
     started = time.perf_counter()
     # drafts and future articles too: a problem in one breaks the build on the day it goes live
     result = check(args.site, replace(_options(args), drafts=True, future=True))
@@ -189,12 +205,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from generator.build import Options
     from generator.serve import serve
 
     return serve(args.site, Options(drafts=args.drafts), args.host, args.port)
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from generator.build import load
     from generator.related import explain
 
     result = load(args.site.resolve(), _options(args))
@@ -219,14 +237,20 @@ def _created(created: Created) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from generator.scaffold import init_site
+
     return _created(init_site(args.dir))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from generator.scaffold import new_article
+
     return _created(new_article(args.site, args.headline, args.author, args.tag, args.date))
 
 
 def cmd_hook_install(args: argparse.Namespace) -> int:
+    from generator.hooks import install_hook
+
     hook, problems = install_hook(args.site)
     _report(problems)
     if hook:

@@ -3,7 +3,8 @@
 A cold build spends its first tenths of a second on one core: checking every input against the
 last build, the theme check, importing what the related lists need and forking the processes
 that wait for work. When nothing of the read stage is cached, every source will be read, so a
-process forked at the very start reads them meanwhile: the author profiles, then the articles
+process forked at the very start (by `press build` before it imports the rest of the build,
+see cli.cmd_build) reads them meanwhile: the author profiles, then the articles
 from the end of the list. It leaves what it read in a file, a few dozen sources at a time. When
 the read stage begins, this process reads articles from the start of the list until the two
 meet, taking in the other's results as they come. A result counts only for a file whose bytes
@@ -32,7 +33,7 @@ from generator.cache import CACHE_DIR, digest_of
 from generator.config import load_config
 from generator.discover import discover
 from generator.errors import Problem
-from generator.parallel import can_fork
+from generator.parallel import can_fork, default_jobs
 from generator.read import read_article, read_author
 
 ReadResult = tuple[Any, list[Problem]]  # an Article or Author (None when unreadable), problems
@@ -42,6 +43,14 @@ EARLY_BELOW = 20_000  # a larger archive's build starts its processes on its own
 # Where each number lives in the shared array.
 CLAIMED_FROM_END, STOPPED, CLAIMED_FROM_START, WRITTEN, DECIDED = range(5)
 READS, DECLINES = 1, 2  # what the reader decided, once it has listed the articles
+
+
+def begin(site_dir: Path, jobs: int | None, cache: bool, base_url: str | None) -> EarlyReader | None:
+    """The reader of a build about to start, forked now; None when the build won't read every
+    source (a read cache), has one core (`jobs`: None is all of them) or can't fork."""
+    if (jobs or default_jobs()) > 1 and reads_everything(site_dir, cache):
+        return EarlyReader.start(site_dir.resolve(), base_url)
+    return None
 
 
 def reads_everything(site_dir: Path, cache: bool) -> bool:

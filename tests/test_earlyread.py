@@ -161,3 +161,32 @@ def test_a_file_over_the_size_limit_is_refused_as_reading_here_refuses_it(make_s
     assert (articles, authors, problems) == _read(site)
     assert [p.message for p in problems] == ["file is 5.0 MB, over the 5 MB limit for one article"]
     assert reader.stop() == COUNT + 1, "the early reader read it, and refused it"
+
+
+def test_press_build_forks_the_reader_before_importing_the_build(make_site):
+    """`press build` starts the reader before it imports Jinja, Markdown and the pipeline (a tenth
+    of a second of a cold build on one core, with the reader reading meanwhile), and the build
+    reads with that reader, not a second one. Run in a fresh interpreter, whose imports are those
+    of the command alone."""
+    import subprocess
+    import sys
+
+    site = _site(make_site, broken=False)
+    probe = (
+        "import sys\n"
+        "import generator.earlyread as e\n"
+        "started = []\n"
+        "real = e.EarlyReader.start.__func__\n"
+        "def start(cls, *args):\n"
+        "    heavy = ('generator.build', 'jinja2', 'markdown')\n"
+        "    started.append(sorted(m for m in heavy if m in sys.modules))\n"
+        "    return real(cls, *args)\n"
+        "e.EarlyReader.start = classmethod(start)\n"
+        "from generator.cli import main\n"
+        "code = main(['build', sys.argv[1], '--jobs', '2'])\n"
+        "print('code', code, 'starts', started)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(site)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == "code 0 starts [[]]", done.stderr[-2000:]
