@@ -18,7 +18,7 @@ from generator import __version__
 from generator.errors import Problem
 from generator.importers import FORMATS, import_archive
 
-# The build's modules (Jinja, Markdown, the pipeline: two thirds of the command's imports) are
+# The build's modules (Jinja, Markdown, the pipeline: half of the command's imports) are
 # imported by the commands that use them: a cold build's early reader is forked before them (see
 # cmd_build), and `press new` or `press hook install` start sooner.
 if TYPE_CHECKING:
