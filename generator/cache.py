@@ -30,7 +30,7 @@ import generator
 from generator.parallel import Background, in_background
 
 CACHE_DIR = ".cache"
-_FORMAT = 1
+_FORMAT = 2  # 2: digests are SHA-256's, not blake2b's
 # The libraries whose versions can change what a build writes: parsing, rendering, sanitizing,
 # and the related lists' arithmetic (a sum's last bit can move with numpy's or scipy's version).
 _LIBRARIES = (
@@ -121,10 +121,10 @@ def _keyed() -> Any:
 
 def files_fingerprint(folders: Iterable[Path]) -> str:
     """Names and bytes of every file under the given folders (a theme's templates, say)."""
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hasher()
     for folder in folders:
         hash_tree(digest, folder)
-    return digest.hexdigest()
+    return digest.hexdigest()[: 2 * DIGEST_SIZE]
 
 
 def hash_tree(
@@ -167,18 +167,26 @@ def hash_tree(
 DIGEST_SIZE = 16
 
 
+def hasher(data: bytes = b"") -> Any:
+    """The hash of press's digests and fingerprints: SHA-256, whose first DIGEST_SIZE bytes are
+    kept. On a processor with SHA instructions (x86 and ARM since about 2017) it hashes twice as
+    fast as blake2b past a kilobyte, and a cold build at 2,083 articles hashes some 120 MB (every
+    page's inputs, the sources, the texts): blake2b took 2% of its CPU."""
+    return hashlib.sha256(data)
+
+
 def digest_of(data: bytes) -> bytes:
     """What some bytes (a file, a text, a page) are known by in the cache and the page records."""
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).digest()
+    return hashlib.sha256(data).digest()[:DIGEST_SIZE]
 
 
 def stream_digest(path: str) -> bytes:
     """digest_of a file, read a chunk at a time (a file may be large)."""
-    one = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    one = hasher()
     with open(path, "rb") as file:
         while chunk := file.read(_CHUNK):
             one.update(chunk)
-    return one.digest()
+    return one.digest()[:DIGEST_SIZE]
 
 
 _CHUNK = 1 << 20

@@ -127,7 +127,7 @@ class MarkdownRenderer:
 
     def draft(self, text: str) -> Draft:
         """Markdown → HTML with placeholders for internal links (the slow, cacheable part)."""
-        token = f"press-link-{hashlib.blake2b(text.encode(), digest_size=6).hexdigest()}-"  # see _PLACEHOLDER
+        token = f"press-link-{hashlib.sha256(text.encode()).hexdigest()[:12]}-"  # see _PLACEHOLDER
         self._holder.hrefs, self._holder.token = [], token
         try:
             out = self._md.reset().convert(text)

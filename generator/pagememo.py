@@ -9,13 +9,12 @@ give the same bytes, so it isn't rendered. Anything that can't be fingerprinted 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.cache import Shelf, key
+from generator.cache import DIGEST_SIZE, Shelf, hasher, key
 from generator.write import list_output
 
 Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
@@ -83,10 +82,10 @@ class PageMemo:
 def site_fingerprint(salt: str, *parts: Any) -> str | None:
     """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
     (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""
-    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+    digest = hasher(salt.encode())
     if not _dump(digest, parts):
         return None
-    return digest.hexdigest()
+    return digest.hexdigest()[: 2 * DIGEST_SIZE]
 
 
 class SharedDict(dict):  # type: ignore[type-arg]
@@ -112,8 +111,8 @@ def shared(value: Shareable) -> Shareable:
     """The value as a SharedDict or SharedList, its digest taken from its content (two equal
     values have one digest, whichever pages show them); None digest when it can't be pickled."""
     made: SharedDict | SharedList = SharedDict(value) if isinstance(value, dict) else SharedList(value)
-    digest = hashlib.blake2b(digest_size=16)
-    made.digest = digest.digest() if _dump(digest, value) else b""
+    digest = hasher()
+    made.digest = digest.digest()[:DIGEST_SIZE] if _dump(digest, value) else b""
     return made if made.digest else value  # type: ignore[return-value]
 
 
