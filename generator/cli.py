@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.errors import Problem
-from generator.importers import FORMATS, import_archive
+from generator.importers import FORMATS
 
 # The build's modules (Jinja, Markdown, the pipeline: half of the command's imports) are
 # imported by the commands that use them: a cold build's early reader is forked before them (see
-# cmd_build), and `press new` or `press hook install` start sooner.
+# cmd_build), and `press new` or `press hook install` start sooner. So are the importers' (YAML
+# writing, the site's existing articles): `press import` alone uses them.
 if TYPE_CHECKING:
     from generator.build import Options, Result
     from generator.scaffold import Created
@@ -259,6 +260,8 @@ def cmd_hook_install(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from generator.importers.archive import import_archive
+
     report = import_archive(args.src, args.into, args.fmt, args.force)
     print("\n".join(report.lines()))
     print(f"Import {'OK' if report.ok else 'FAILED'} ({args.fmt}): {report.counts()}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import Config
-from generator.importers import Document, Harvest, render_document, write_documents
+from generator.importers.archive import Document, Harvest, render_document, write_documents
 from generator.source import split
 from generator.urls import Urls
 from tests.conftest import ROOT, article, run_press

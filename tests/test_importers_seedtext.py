@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.importers import import_archive, seedtext
+from generator.importers import seedtext
+from generator.importers.archive import import_archive
 from tests.conftest import ROOT, SITES, run_press
 
 FIXTURES = SITES / "import" / "seedtext"

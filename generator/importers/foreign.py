@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from generator.errors import Problem, error, warning
-from generator.importers import Document, Harvest, relative_link, unique
+from generator.importers.archive import Document, Harvest, relative_link, unique
 from generator.read import Invalid, to_aliases, to_datetime, to_image, to_text, to_text_list, to_url
 from generator.slugs import clean_slug, slug_problem, slugify
 from generator.source import decode, split

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Problem
-from generator.importers import Document, Harvest, unique
+from generator.importers.archive import Document, Harvest, unique
 from generator.importers.foreign import (
     BodyRewrite,
     Links,

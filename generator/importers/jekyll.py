@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from generator.errors import Problem, error
-from generator.importers import Document, Harvest, unique
+from generator.importers.archive import Document, Harvest, unique
 from generator.importers.foreign import (
     BodyRewrite,
     Links,

@@ -22,7 +22,7 @@ from generator.read import Invalid, read_article, to_datetime
 from generator.urls import Urls
 
 if TYPE_CHECKING:  # a type only: the package's __init__ imports this module
-    from generator.importers import Document
+    from generator.importers.archive import Document
 
 
 def own_url(doc: Document, urls: Urls, tz: Any) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import Problem, error
-from generator.importers import Document, Harvest, unique
+from generator.importers.archive import Document, Harvest, unique
 from generator.slugs import slugify
 from generator.source import decode
 
