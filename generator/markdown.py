@@ -21,7 +21,7 @@ import markdown as md
 from markdown.extensions import Extension, extra
 from markdown.treeprocessors import Treeprocessor
 
-from generator import blockpass, blocktags, inline, linkpass, prepass
+from generator import blockpass, blocktags, inline, linkpass, prepass, treepass
 
 EXTENSIONS = (*extra.extensions, "sane_lists")  # Python-Markdown's `extra`, as it lists them, and one more
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -120,6 +120,7 @@ class MarkdownRenderer:
         linkpass.install(self._md)
         blockpass.install(self._md)
         blocktags.install(self._md)
+        treepass.install(self._md)
         self._sanitize = sanitize
 
     def render(self, text: str, context: LinkContext | None = None) -> str:

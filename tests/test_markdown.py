@@ -68,10 +68,10 @@ Term
 
 def _both(text: str, *more: Any) -> tuple[str, str]:
     """Python-Markdown as shipped, and with press's passes (prepass, inline, linkpass, blockpass,
-    blocktags); `more`: extensions added to both."""
+    blocktags, treepass); `more`: extensions added to both."""
     import markdown as md
 
-    from generator import blockpass, blocktags, inline, linkpass, prepass
+    from generator import blockpass, blocktags, inline, linkpass, prepass, treepass
     from generator.markdown import extensions
 
     # by name, as documented
@@ -84,6 +84,7 @@ def _both(text: str, *more: Any) -> tuple[str, str]:
     assert blocktags.install(skipping), (
         "this Python-Markdown changed the block-level check blocktags.py replaces"
     )
+    assert treepass.install(skipping), "this Python-Markdown changed the tree processors treepass.py wraps"
     return plain.convert(text), skipping.convert(text)
 
 
@@ -224,6 +225,7 @@ PIECES = [
     *("[", "]", "(", ")", "`", "```", "~~~", "<", "&", "\\", "\t", "\r", "\r\n"),
     *(" ", "  ", "   ", "\n", "\n\n", "a", "word", "http://x.org", "&amp;", "&copy", "&#169"),
     *("<div>", "</div>", "<b>", "</b>", "<!-- c -->", "[^1]", "[^1]: note", "[r]", "[r]: /u", "*[A]: b"),
+    *("{", "}", "{: .c}", "{#i}", "{: title=t}", "\\*", "\\[", "\\{", "&#123;", "&#92;"),
 ]
 
 
@@ -235,3 +237,35 @@ PIECES = [
 def test_skipping_passes_match_python_markdown_on_random_text(text):
     plain, skipping = _both(text)
     assert skipping == plain
+
+
+def test_tree_pass_matches_python_markdown_where_attribute_lists_and_escapes_are():
+    text = (
+        "# Title {: #top .lead}\n\nWith \\*no em\\*, a \\{brace\\} and a [link](/l){: rel=nofollow}.\n"
+        "{: .note}\n\n- item {: .i}\n- `code {: .c} \\*`\n"
+    )
+    plain, skipping = _both(text)
+    for piece in ('id="top"', 'class="note"', 'rel="nofollow"', "*no em*", "{brace}"):
+        assert piece in plain  # the document really exercises both processors
+    assert skipping == plain
+
+
+def test_tree_pass_walks_the_tree_only_for_documents_with_its_characters(monkeypatch: pytest.MonkeyPatch):
+    from markdown.extensions.attr_list import AttrListTreeprocessor
+    from markdown.treeprocessors import UnescapeTreeprocessor
+
+    from generator.markdown import MarkdownRenderer
+
+    walked: list[str] = []
+    for kind, name in ((AttrListTreeprocessor, "attr_list"), (UnescapeTreeprocessor, "unescape")):
+        real = kind.run
+        monkeypatch.setattr(
+            kind, "run", lambda self, root, real=real, name=name: walked.append(name) or real(self, root)
+        )
+    renderer = MarkdownRenderer()
+    renderer.render("Plain *words* and a [link](/l).\n")
+    assert walked == []
+    renderer.render("An attribute list.\n{: .c}\n")
+    renderer.render("An \\*escape\\*.\n")
+    renderer.render("Both \\* and {: .c}.\n")
+    assert walked == ["attr_list", "unescape", "attr_list", "unescape"]
