@@ -121,10 +121,10 @@ def _keyed() -> Any:
 
 def files_fingerprint(folders: Iterable[Path]) -> str:
     """Names and bytes of every file under the given folders (a theme's templates, say)."""
-    digest = hasher()
+    digest = Hasher()
     for folder in folders:
         hash_tree(digest, folder)
-    return digest.hexdigest()[: 2 * DIGEST_SIZE]
+    return digest.hexdigest()
 
 
 def hash_tree(
@@ -167,27 +167,42 @@ def hash_tree(
 DIGEST_SIZE = 16
 
 
-def hasher(data: bytes = b"") -> Any:
-    """The hash of press's digests and fingerprints: SHA-256, whose first DIGEST_SIZE bytes are
-    kept. On a processor with SHA instructions (AMD's since 2017, Intel's since Ice Lake, ARMv8)
-    OpenSSL's SHA-256 hashes 1.4 times as fast as blake2b at a kilobyte and 1.8 times from ten,
-    and a cold build at 2,083 articles hashes some 120 MB (every page's inputs, the sources, the
-    texts): hashing went from 2.4% to 1.8% of its CPU. (Without them it is the slower of the two.)"""
-    return hashlib.sha256(data)
+class Hasher:
+    """The hash of press's digests and fingerprints: SHA-256, cut to its first DIGEST_SIZE bytes
+    here, once, for every caller. On a processor with SHA instructions (AMD's since 2017, Intel's
+    since Ice Lake, ARMv8) OpenSSL's SHA-256 hashes 1.4 times as fast as blake2b at a kilobyte and
+    1.8 times from ten, and a cold build at 2,083 articles hashes some 120 MB (every page's
+    inputs, the sources, the texts): hashing went from 2.4% to 1.8% of its CPU. (Without them it
+    is the slower of the two.) Cache keys, made from a few short strings, keep blake2b (see key).
+
+    `update` is SHA-256's own bound method, so what pickles straight into the hash (pagememo.py)
+    calls no Python code."""
+
+    __slots__ = ("_hash", "update")
+
+    def __init__(self, data: bytes = b""):
+        self._hash = hashlib.sha256(data)
+        self.update = self._hash.update
+
+    def digest(self) -> bytes:
+        return self._hash.digest()[:DIGEST_SIZE]
+
+    def hexdigest(self) -> str:
+        return self.digest().hex()
 
 
 def digest_of(data: bytes) -> bytes:
     """What some bytes (a file, a text, a page) are known by in the cache and the page records."""
-    return hashlib.sha256(data).digest()[:DIGEST_SIZE]
+    return Hasher(data).digest()
 
 
 def stream_digest(path: str) -> bytes:
     """digest_of a file, read a chunk at a time (a file may be large)."""
-    one = hasher()
+    one = Hasher()
     with open(path, "rb") as file:
         while chunk := file.read(_CHUNK):
             one.update(chunk)
-    return one.digest()[:DIGEST_SIZE]
+    return one.digest()
 
 
 _CHUNK = 1 << 20

@@ -14,7 +14,7 @@ import pickle
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.cache import DIGEST_SIZE, Shelf, hasher, key
+from generator.cache import Hasher, Shelf, key
 from generator.write import list_output
 
 Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
@@ -82,10 +82,10 @@ class PageMemo:
 def site_fingerprint(salt: str, *parts: Any) -> str | None:
     """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
     (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""
-    digest = hasher(salt.encode())
+    digest = Hasher(salt.encode())
     if not _dump(digest, parts):
         return None
-    return digest.hexdigest()[: 2 * DIGEST_SIZE]
+    return digest.hexdigest()
 
 
 class SharedDict(dict):  # type: ignore[type-arg]
@@ -111,8 +111,8 @@ def shared(value: Shareable) -> Shareable:
     """The value as a SharedDict or SharedList, its digest taken from its content (two equal
     values have one digest, whichever pages show them); None digest when it can't be pickled."""
     made: SharedDict | SharedList = SharedDict(value) if isinstance(value, dict) else SharedList(value)
-    digest = hasher()
-    made.digest = digest.digest()[:DIGEST_SIZE] if _dump(digest, value) else b""
+    digest = Hasher()
+    made.digest = digest.digest() if _dump(digest, value) else b""
     return made if made.digest else value  # type: ignore[return-value]
 
 
