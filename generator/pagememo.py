@@ -82,10 +82,20 @@ class PageMemo:
 def site_fingerprint(salt: str, *parts: Any) -> str | None:
     """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
     (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""
+    digest = _hashed(salt, parts)
+    return digest.hexdigest() if digest is not None else None
+
+
+def input_digest(salt: str, *parts: Any) -> bytes | None:
+    """site_fingerprint as its DIGEST_SIZE bytes: what a page's inputs hold of each article they
+    name (see views.ViewMaker.teaser_print), a whole archive's worth kept in each render process."""
+    digest = _hashed(salt, parts)
+    return digest.digest() if digest is not None else None
+
+
+def _hashed(salt: str, parts: tuple[Any, ...]) -> Hasher | None:
     digest = Hasher(salt.encode())
-    if not _dump(digest, parts):
-        return None
-    return digest.hexdigest()
+    return digest if _dump(digest, parts) else None
 
 
 class SharedDict(dict):  # type: ignore[type-arg]

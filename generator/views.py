@@ -21,7 +21,7 @@ from generator.graph import Cards, Edges, drawn_edges, neighbourhood
 from generator.indexes import IndexPage, MonthCount
 from generator.library import Library
 from generator.models import Article, Author, Edge, Image, Related
-from generator.pagememo import shared, site_fingerprint
+from generator.pagememo import input_digest, shared
 from generator.texts import PackedTexts, unpack
 from generator.urls import Urls
 
@@ -186,8 +186,13 @@ class ViewMaker:
     _cards: dict[str, tuple[str, str, str]] = field(default_factory=Kept, repr=False, compare=False)
     _neighbours: dict[str, dict[str, str]] = field(default_factory=Kept, repr=False, compare=False)
     _bylines: dict[str, list[dict[str, str]]] = field(default_factory=Kept, repr=False, compare=False)
-    _teaser_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
-    _related_prints: dict[str, str | None] = field(default_factory=Kept, repr=False, compare=False)
+    # Each article's prints (DIGEST_SIZE bytes) are kept for the whole build, not emptied with the
+    # views: an article is listed on its year, month, day, author and tag pages, each kind of them
+    # a pass through the archive, and emptied every KEPT articles its print was made again in every
+    # pass. At 100,000 articles that was half of the render stage of a one-edit build; all of its
+    # prints are some 10 MB a process.
+    _teaser_prints: dict[str, bytes | None] = field(default_factory=dict, repr=False, compare=False)
+    _related_prints: dict[str, bytes | None] = field(default_factory=dict, repr=False, compare=False)
     _links_in: dict[str, tuple[Any, ...]] = field(default_factory=Kept, repr=False, compare=False)
 
     def site(self) -> dict[str, Any]:
@@ -226,7 +231,7 @@ class ViewMaker:
             "authors": self.bylines(article_id),
         }
 
-    def teaser_print(self, article_id: str) -> str | None:
+    def teaser_print(self, article_id: str) -> bytes | None:
         """A hash of what `teaser(article_id)` is made from (with `urls`, which callers hash once):
         an index page hashes these instead of its teasers (see index_inputs). Kept in step with
         _teaser: a field it shows must come from these inputs."""
@@ -234,7 +239,7 @@ class ViewMaker:
             authors = [
                 (slug, self.library.authors[slug].name) for slug in self.library.article_authors[article_id]
             ]
-            self._teaser_prints[article_id] = site_fingerprint(
+            self._teaser_prints[article_id] = input_digest(
                 "teaser",
                 self.library.by_id[article_id].title,
                 self.library.url[article_id],
@@ -366,13 +371,13 @@ class ViewMaker:
             [(round(score, 3), why, self._link_inputs(other)) for other, score, why in related],
         ]
 
-    def related_print(self, article_id: str) -> str | None:
+    def related_print(self, article_id: str) -> bytes | None:
         """A hash of what an article page shows of one of its related articles: its link, and
         its related list as the neighbourhood drawing reads it (_edges_of), each article on it by
         its link. Made once per article: an article is drawn on a dozen pages, and
         related coverage is often far apart in time, in other render processes' batches."""
         if article_id not in self._related_prints:
-            self._related_prints[article_id] = site_fingerprint(
+            self._related_prints[article_id] = input_digest(
                 "related",
                 self._link_inputs(article_id),
                 [(score, self._link_inputs(other)) for other, score in self._edges_of(article_id)],

@@ -201,3 +201,40 @@ def test_pages_are_the_same_when_the_views_memos_are_emptied_as_they_go(make_sit
         if p.is_file()
     }
     assert len(whole) > 50 and emptied == whole
+
+
+def test_each_articles_prints_are_made_once_however_often_the_view_memos_are_emptied(make_site, monkeypatch):
+    """An article is listed on its year, month, day, author and tag pages: its teaser print
+    (and its related print, on the pages of the articles it is related to) is made once per
+    process, not again in each kind's pass once the bounded view memos are emptied."""
+    from collections import Counter
+
+    from generator import pagememo, views
+    from generator.build import Options, build
+    from tests.conftest import article
+
+    files = {
+        f"content/articles/2020/03/s{n}.md": article(
+            f"Flood {n}",
+            f"2020-03-{n % 9 + 1:02d}",
+            "Flood levee river crest water.",
+            tags=["flood", f"t{n % 3}"],
+            authors=[f"writer-{n % 4}"],
+        )
+        for n in range(24)
+    }
+    site = make_site(files)
+    made: Counter[tuple[str, object]] = Counter()
+    digest = pagememo.input_digest
+
+    def counted(salt: str, *parts: object) -> bytes | None:
+        made[salt, parts[0]] += 1
+        return digest(salt, *parts)
+
+    monkeypatch.setattr(views, "input_digest", counted)
+    monkeypatch.setattr(views, "KEPT", 3)
+    assert build(site, Options(jobs=1, cache=False)).ok
+    teasers = [n for (salt, _), n in made.items() if salt == "teaser"]
+    related = [n for (salt, _), n in made.items() if salt == "related"]
+    assert len(teasers) == 24 and set(teasers) == {1}
+    assert related and set(related) == {1}
