@@ -521,3 +521,39 @@ def test_row_prints_know_a_row_by_its_weights_and_every_columns_word():
     assert moved[0] == before[1] and moved[2] == before[0] and len(set(moved)) == 3
     assert prints(words, [{"alpha": 0.6, "gamma": 0.7}])[0] != before[0]
     assert prints(["aardvark", *words], [{"alpha": 0.6, "gamma": 0.8}])[0] != before[0]
+
+
+def _same_rows_by_dict(before: bytes, now: bytes) -> list[int]:
+    """The matching spelled out: each print's rows in order, the first taken first."""
+    from generator.cache import DIGEST_SIZE
+
+    earlier: dict[bytes, list[int]] = {}
+    for at in range(0, len(before), DIGEST_SIZE):
+        earlier.setdefault(before[at : at + DIGEST_SIZE], []).append(at // DIGEST_SIZE)
+    rows = []
+    for at in range(0, len(now), DIGEST_SIZE):
+        rows_of = earlier.get(now[at : at + DIGEST_SIZE])
+        rows.append(rows_of.pop(0) if rows_of else -1)
+    return rows
+
+
+def test_rows_are_matched_by_print_copies_in_order():
+    """A row of this build finds the last build's row with its print; copies of one text (a
+    story filed twice) are matched first with first, and a copy more than before finds none."""
+    import random
+
+    from generator.cache import DIGEST_SIZE
+    from generator.related import same_rows
+
+    a, b, c, d = (bytes([n]) * DIGEST_SIZE for n in (1, 2, 3, 0))
+    before = b"".join([a, b, a, c, a])
+    now = b"".join([b, a, a, d, a, a, c])
+    assert same_rows(before, now).tolist() == [1, 0, 2, -1, 4, -1, 3] == _same_rows_by_dict(before, now)
+    assert same_rows(b"", now).tolist() == [-1] * 7
+    assert same_rows(before, b"").tolist() == []
+    rng = random.Random(7)
+    pool = [rng.randbytes(DIGEST_SIZE) for _ in range(12)]
+    for _ in range(200):
+        before = b"".join(rng.choice(pool) for _ in range(rng.randrange(0, 30)))
+        now = b"".join(rng.choice(pool) for _ in range(rng.randrange(0, 30)))
+        assert same_rows(before, now).tolist() == _same_rows_by_dict(before, now)
