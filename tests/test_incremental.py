@@ -286,6 +286,52 @@ def test_related_lists_computed_off_thread_apply_only_to_the_rebuild_they_were_m
     session.assert_same()
 
 
+def test_catching_up_counts_the_words_of_the_edited_text_only(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+):
+    """The related lists' term counts and text scores are kept from one catch-up to the next (as
+    a build keeps them in its cache): after an edit only the edited text is tokenised, only the
+    pairs whose vectors moved are scored (in this small archive, words one text has move none),
+    and the output is a full build's."""
+    import generator.related as related_module
+    import generator.similarity as similarity
+
+    tokenised: list[int] = []
+    tally = similarity._tally_all
+
+    def counted(documents, positions, title_weight):  # type: ignore[no-untyped-def]
+        tokenised.append(len(positions))
+        return tally(documents, positions, title_weight)
+
+    scored: list[int] = []
+    pair_dots = related_module.pair_dots
+
+    def scoring(vectors, i, j, *rest):  # type: ignore[no-untyped-def]
+        if rest:  # the texts' pairs (tags' and authors' are scored without saying how to gather)
+            scored.append(len(i))
+        return pair_dots(vectors, i, j, *rest)
+
+    monkeypatch.setattr(similarity, "_tally_all", counted)
+    monkeypatch.setattr(related_module, "pair_dots", scoring)
+    assert session.rebuilder.finish() is None  # the first build made its lists: nothing pending
+    rel = f"{ARTICLES}/2013/01/d-four.md"
+    text = (session.site / rel).read_text()
+    for words in ("Quokkas crossed the levee.", "Zanzibarian quokkas."):
+        tokenised.clear()
+        scored.clear()
+        assert session.edit(rel, text + f"\n{words}\n").ok
+        caught_up = session.rebuilder.finish()
+        assert caught_up is not None and caught_up.ok and caught_up.settled
+        assert tokenised == [1]
+        keys = related_module.candidates(
+            session.rebuilder.served.site.library,  # type: ignore[union-attr]
+            session.rebuilder.served.site.bodies,  # type: ignore[union-attr]
+            session.rebuilder.served.site.config.related,  # type: ignore[union-attr]
+        ).keys
+        assert sum(scored) < len(keys)  # with nothing kept, every pair is scored
+        session.assert_same()
+
+
 def test_sitemap_parts_follow_the_archive_while_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A sitemap split in parts (past sitemaps.org's limit) gains and loses parts as articles come
     and go; a part the archive no longer needs is removed, as a full build would not write it."""
