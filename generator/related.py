@@ -370,11 +370,11 @@ def same_rows(before: bytes, now: bytes) -> np.ndarray:
     span = max(len(old), len(new)) + 1
     old_keys = numbers[: len(old)] * span + _occurrence(numbers[: len(old)])
     new_keys = numbers[len(old) :] * span + _occurrence(numbers[len(old) :])
+    if len(old_keys) == 0:
+        return np.full(len(new), -1, dtype=np.int64)
     order = np.argsort(old_keys, kind="stable")
     ordered = old_keys[order]
-    at = np.minimum(np.searchsorted(ordered, new_keys), max(len(ordered) - 1, 0))
-    if len(ordered) == 0:
-        return np.full(len(new), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ordered, new_keys), len(ordered) - 1)
     return np.where(ordered[at] == new_keys, order[at], -1).astype(np.int64)
 
 

@@ -323,11 +323,9 @@ def test_catching_up_counts_the_words_of_the_edited_text_only(
         caught_up = session.rebuilder.finish()
         assert caught_up is not None and caught_up.ok and caught_up.settled
         assert tokenised == [1]
-        keys = related_module.candidates(
-            session.rebuilder.served.site.library,  # type: ignore[union-attr]
-            session.rebuilder.served.site.bodies,  # type: ignore[union-attr]
-            session.rebuilder.served.site.config.related,  # type: ignore[union-attr]
-        ).keys
+        assert session.rebuilder.served is not None
+        site = session.rebuilder.served.site
+        keys = related_module.candidates(site.library, site.bodies, site.config.related).keys
         assert sum(scored) < len(keys)  # with nothing kept, every pair is scored
         session.assert_same()
 

@@ -169,14 +169,12 @@ def test_a_kept_memo_is_emptied_when_full(monkeypatch):
     assert kept == {"a": 3, "c": 4}
 
 
-def test_pages_are_the_same_when_the_views_memos_are_emptied_as_they_go(make_site, monkeypatch, tmp_path):
-    """Each render process keeps a bounded memo of the views it made (memory, see views.Kept):
-    made again after it is emptied, every page comes out the same."""
-    from generator import views
-    from generator.build import Options, build
+def _flood_stories(count: int = 24) -> dict[str, str]:
+    """Stories of one month sharing tags, authors and words: every kind of index page lists
+    several, and each has related ones."""
     from tests.conftest import article
 
-    files = {
+    return {
         f"content/articles/2020/03/s{n}.md": article(
             f"Flood {n}",
             f"2020-03-{n % 9 + 1:02d}",
@@ -184,9 +182,17 @@ def test_pages_are_the_same_when_the_views_memos_are_emptied_as_they_go(make_sit
             tags=["flood", f"t{n % 3}"],
             authors=[f"writer-{n % 4}"],
         )
-        for n in range(24)
+        for n in range(count)
     }
-    site = make_site(files)
+
+
+def test_pages_are_the_same_when_the_views_memos_are_emptied_as_they_go(make_site, monkeypatch, tmp_path):
+    """Each render process keeps a bounded memo of the views it made (memory, see views.Kept):
+    made again after it is emptied, every page comes out the same."""
+    from generator import views
+    from generator.build import Options, build
+
+    site = make_site(_flood_stories())
     assert build(site, Options(jobs=1, cache=False, out_dir=tmp_path / "whole")).ok
     monkeypatch.setattr(views, "KEPT", 3)
     assert build(site, Options(jobs=1, cache=False, out_dir=tmp_path / "emptied")).ok
@@ -211,19 +217,8 @@ def test_each_articles_prints_are_made_once_however_often_the_view_memos_are_emp
 
     from generator import pagememo, views
     from generator.build import Options, build
-    from tests.conftest import article
 
-    files = {
-        f"content/articles/2020/03/s{n}.md": article(
-            f"Flood {n}",
-            f"2020-03-{n % 9 + 1:02d}",
-            "Flood levee river crest water.",
-            tags=["flood", f"t{n % 3}"],
-            authors=[f"writer-{n % 4}"],
-        )
-        for n in range(24)
-    }
-    site = make_site(files)
+    site = make_site(_flood_stories())
     made: Counter[tuple[str, object]] = Counter()
     digest = pagememo.input_digest
 
