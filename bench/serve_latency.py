@@ -157,6 +157,8 @@ def measure(
 
 
 def _catch_up_ms(lines: list[str]) -> list[float]:
+    """Related-list catch-up times from the server's log: computing the lists and writing the
+    pages they changed (see serve.Preview._catch_up_with)."""
     found = [re.search(r"related articles: .* (\d+) ms$", line) for line in lines]
     return [float(m.group(1)) for m in found if m]
 

@@ -179,14 +179,20 @@ class Preview:
         return True
 
     def _catch_up_with(self, generation: int, compute: Callable[[], Related]) -> None:
+        """The catch-up's log line gives the lists' computing and their pages' writing together:
+        timed from the writing alone, it said 10 to 74 ms for catch-ups of 0.22 to 0.32 s at 2,083
+        articles."""
+        started = time.perf_counter()
         try:
             related = compute()
         except Exception:  # the site changed under it (a newer edit): the next pause starts again
             return
+        computed = time.perf_counter() - started
         with self._one_at_a_time:
             result = self.rebuilder.finish(related, generation)
             if result is None:
                 return
+            result.seconds += computed
             self.hub.publish(result, self.base_path)
             self._report(result)
 

@@ -176,3 +176,38 @@ def test_port_in_use_is_a_clear_error(site: Path, served: ServeSession):
     result = run_press("serve", str(site), "--port", str(served.port), timeout=60)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{served.port}" in result.stderr
+
+
+def test_the_catch_up_line_counts_computing_the_lists(site: Path):
+    """The related lists are computed on a thread, then their pages written: the log line of the
+    catch-up gives the time of both (the serve benchmark reads it). A catch-up whose computing is
+    made to take 0.4 s must say so; timed from the writing alone it said a few milliseconds."""
+    import io
+    import re
+    import time
+
+    from generator.build import Options
+    from generator.serve import Preview
+
+    log = io.StringIO()
+    preview = Preview(site, Options(), log=log)
+    try:
+        assert preview.rebuild(None).ok
+        edited = site / ARTICLES / "2013/01/d-four.md"
+        edited.write_text(edited.read_text().replace("Cold.", "Colder than ever."))
+        assert preview.rebuild({edited}).ok
+        job = preview.rebuilder.related_job()
+        assert job is not None  # the quick rebuild left the lists to catch up on
+        generation, compute = job
+
+        def slow() -> object:
+            time.sleep(0.4)
+            return compute()
+
+        preview._catch_up_with(generation, slow)
+        lines = [line for line in log.getvalue().splitlines() if "related articles:" in line]
+        assert len(lines) == 1, log.getvalue()
+        found = re.search(r" (\d+) ms$", lines[0])
+        assert found is not None and int(found.group(1)) >= 400, lines[0]
+    finally:
+        preview.close()
