@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,22 @@ def test_a_process_tree_that_changes_while_it_is_read_is_not_a_sample(monkeypatc
         for child in children:
             child.kill()
             child.wait()
+
+
+def test_each_build_says_how_many_inodes_the_kernel_held_as_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Creating files costs more with a million inodes held in the kernel's table (see
+    cached_inodes): each build's line gives the count, read from /proc as the build starts."""
+    compare = _compare_module()
+    counts = tmp_path / "inode-nr"
+    counts.write_text("1181447\t0\n")
+    monkeypatch.setattr(compare, "INODE_COUNT", counts)
+    monkeypatch.setattr(compare, "SETTLE_SECONDS", 0.0)
+    figures = compare.measure([sys.executable, "-c", "pass"], tmp_path)
+    assert figures["exit"] == 0 and figures["inodes_cached"] == 1181447
+    counts.unlink()  # no such file (not Linux): no such figure
+    assert "inodes_cached" not in compare.measure([sys.executable, "-c", "pass"], tmp_path)
+    if Path("/proc/sys/fs/inode-nr").exists():
+        monkeypatch.setattr(compare, "INODE_COUNT", Path("/proc/sys/fs/inode-nr"))
+        assert compare.cached_inodes() > 0
