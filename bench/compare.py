@@ -361,9 +361,10 @@ def cached_inodes() -> int | None:
 
     Every file and folder a build creates is entered in the kernel's inode table, and with a
     million inodes held (earlier builds' sites, files moved aside, a `find` over them) press's
-    cold build at 2,083 articles spent 1.45-1.7 s in the system instead of 0.66 s, minutes apart
-    (`perf`: inserting new inodes and looking up names). A tool that creates as many files in a
-    longer build loses less of its ratio: runs are comparable when their counts are."""
+    cold build at 2,083 articles spent 1.45-1.7 s in the system, and 0.66-1.0 s minutes later
+    with those caches dropped (`perf`: inserting new inodes and looking up names). A tool that
+    creates as many files in a longer build loses less of its ratio: runs are comparable when
+    their counts are."""
     try:
         return int(INODE_COUNT.read_text().split()[0])
     except (OSError, ValueError, IndexError):
