@@ -122,9 +122,14 @@ def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) 
 def _unique(keys: np.ndarray) -> np.ndarray:
     """np.unique(keys): numpy 2's hashing unique, sorted after, took 8 times as long as a sort."""
     ordered = np.sort(keys)
-    first = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return ordered[first]
+    return ordered[_run_starts(ordered)]
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """A mask of sorted values: True where a value differs from the one before it."""
+    starts = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    return starts
 
 
 def _set_matrix(values: Mapping[str, tuple[str, ...]], ids: list[str]) -> SparseRows:
@@ -381,10 +386,8 @@ def same_rows(before: bytes, now: bytes) -> np.ndarray:
 def _occurrence(values: np.ndarray) -> np.ndarray:
     """For each value, how many earlier ones are equal to it."""
     order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    positions = np.arange(len(ordered))
+    starts = _run_starts(values[order])
+    positions = np.arange(len(values))
     first = np.maximum.accumulate(np.where(starts, positions, 0))
     found = np.empty(len(values), dtype=np.int64)
     found[order] = positions - first
