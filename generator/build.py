@@ -27,6 +27,7 @@ from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
+from generator.listing import Listing, list_output
 from generator.models import Article, Author, Output, Page, Related
 from generator.pagememo import PageMemo, site_fingerprint
 from generator.pages import RELATED, UnrelatedPages, outputs, rendered
@@ -55,13 +56,11 @@ from generator.sanitize import sanitizer
 from generator.texts import memory_file
 from generator.urls import Urls
 from generator.write import (
-    Listing,
     Staged,
     Stager,
     UnsafeOutput,
     WriteReport,
     check_out_dir,
-    list_output,
     write,
 )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.cache import Hasher, Shelf, key
-from generator.write import list_output
+from generator.listing import list_output
 
 Record = tuple[str, int, int]  # fingerprint, size, mtime_ns of the file written with it
 SITE = ""  # the shelf key of the whole site's fingerprint (no output has an empty path)

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.cache import digest_of
 from generator.errors import Problem, error
+from generator.listing import MARKER, Listing, folders_of
 from generator.models import Output, Unchanged
 from generator.texts import write_all
-
-MARKER = ".press-output"
 
 
 @dataclass
@@ -291,63 +290,6 @@ def _prune(folder: str, prefix: str, keep: set[str], report: WriteReport) -> boo
     return empty
 
 
-@dataclass
-class Listing:
-    """output/ before a build moves its files in: each file's size and mtime, and how many
-    entries each folder holds ("" is output/ itself)."""
-
-    files: dict[str, tuple[int, int] | None]  # None: can't be stat'ed (a broken symlink)
-    entries: dict[str, int]
-
-    def fits(self, written: list[str]) -> bool:
-        """The move replaced files with files only: no folder became a file or the reverse
-        (then output/ is walked again instead)."""
-        for rel in written:
-            if rel in self.entries or any(folder in self.files for folder in _folders_of(rel)):
-                return False
-        return True
-
-
-def list_output(out_dir: Path) -> Listing | None:
-    """Every file and folder of output/, as _prune walks it. Listing 16,000 folders takes a third
-    of a second at 10,000 articles: a build does it in another process while pages are made
-    (nothing moves into output/ before they all are), not after the last one."""
-    listing = Listing({}, {})
-    folders = [(str(out_dir), "")]
-    try:
-        while folders:
-            folder, rel = folders.pop()
-            count = 0
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    count += 1
-                    path = f"{rel}/{entry.name}" if rel else entry.name
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append((entry.path, path))
-                    elif path != MARKER:
-                        listing.files[path] = _stat_of(entry)
-            listing.entries[rel] = count
-    except OSError:
-        return None
-    return listing
-
-
-def _stat_of(entry: os.DirEntry[str]) -> tuple[int, int] | None:
-    try:
-        stat = entry.stat()  # as output_files() sees it
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
-def _folders_of(rel: str) -> Iterator[str]:
-    """The folders a relative path is in, innermost first, output/ itself ("") last."""
-    while "/" in rel:
-        rel = rel.rsplit("/", 1)[0]
-        yield rel
-    yield ""
-
-
 def _remove_listed(
     out_dir: Path,
     keep: set[str],
@@ -360,7 +302,7 @@ def _remove_listed(
     entries = dict(listed.entries)
     written = set(report.written)
     for rel in written - listed.files.keys():  # a new file: its folder holds one entry more
-        for folder in _folders_of(rel):
+        for folder in folders_of(rel):
             if folder in entries:
                 entries[folder] += 1
                 break  # the folders below it are new, made by the move, and hold this file
@@ -369,7 +311,7 @@ def _remove_listed(
         if rel not in keep:
             os.unlink(out_dir / rel)
             report.removed.append(rel)
-            entries[next(_folders_of(rel))] -= 1
+            entries[next(folders_of(rel))] -= 1
         elif rel not in written and stat is not None:
             report.files[rel] = stat
     for rel in written:
@@ -381,7 +323,7 @@ def _remove_listed(
     for folder in sorted((f for f in entries if f), key=lambda f: f.count("/"), reverse=True):
         if entries[folder] == 0:
             os.rmdir(out_dir / folder)
-            entries[next(_folders_of(folder))] -= 1
+            entries[next(folders_of(folder))] -= 1
     report.removed.sort()
 
 

@@ -280,7 +280,7 @@ def _listing_seen_from(out_dir: Path):
     """In the process that lists output/: whether it was forked after the site was loading."""
     import os
 
-    from generator.write import list_output
+    from generator.listing import list_output
 
     Path(os.environ["PRESS_TEST_LISTED"]).write_text("loading" if "_loading" in globals() else "before")
     return list_output(out_dir)

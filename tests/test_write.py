@@ -2,10 +2,11 @@ import os
 
 import pytest
 
+from generator.listing import list_output
 from generator.models import Output, Unchanged
 from generator.pagememo import output_files
 from generator.parallel import ordered_map
-from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, list_output, write
+from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, write
 
 
 def out(path: str, data: bytes) -> Output:
