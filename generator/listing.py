@@ -64,15 +64,13 @@ def list_output(out_dir: Path) -> Listing | None:
     todo: list[Task] = [(str(out_dir), "")]
     started = time.perf_counter()
     try:
-        for _ in range(PROBE_FOLDERS):
-            if not todo:
-                return listing
-            todo += listing.add(_scanned(*todo.pop()))
-        if time.perf_counter() - started > PROBE_FOLDERS * SLOW_FOLDER:
-            _list_on_threads(todo, listing)
-            return listing
+        listed = 0
         while todo:
+            if listed == PROBE_FOLDERS and time.perf_counter() - started > PROBE_FOLDERS * SLOW_FOLDER:
+                _list_on_threads(todo, listing)
+                break
             todo += listing.add(_scanned(*todo.pop()))
+            listed += 1
     except OSError:
         return None
     return listing
