@@ -29,6 +29,7 @@ from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.listing import Listing, list_output
 from generator.models import Article, Author, Output, Page, Related
+from generator.options import Options, build_settings, out_dir_of
 from generator.pagememo import PageMemo, site_fingerprint
 from generator.pages import RELATED, UnrelatedPages, outputs, rendered
 from generator.parallel import (
@@ -48,12 +49,12 @@ from generator.render import (
     compiled_environment,
     template_problem,
     template_problems,
-    theme_dirs,
     theme_problems,
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.texts import memory_file
+from generator.themes import theme_dirs
 from generator.urls import Urls
 from generator.write import (
     Staged,
@@ -69,17 +70,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Options:
-    out_dir: Path | None = None
-    base_url: str | None = None
-    drafts: bool = False
-    future: bool = False
-    strict: bool = False
-    jobs: int | None = None  # worker processes; None: all cores
-    cache: bool = True  # keep parsed and rendered work in <site>/.cache/
 
 
 @dataclass
@@ -556,7 +546,11 @@ def check(site_dir: Path, options: Options) -> Result:
 
 
 def build(
-    site_dir: Path, options: Options, progress: Progress | None = None, early: EarlyReader | None = None
+    site_dir: Path,
+    options: Options,
+    progress: Progress | None = None,
+    early: EarlyReader | None = None,
+    before: lastbuild.Before | None = None,
 ) -> Result:
     """Load, then render and write; nothing is written unless the whole site rendered.
 
@@ -564,15 +558,16 @@ def build(
     warnings are reported again and nothing else happens (see lastbuild.py). A build that will
     read every article (no read cache) has them read from the start by another process (see
     earlyread.py): `early`, when the caller started it already (for the same site and options),
-    else started here.
+    else started here. `before`: the inputs as the caller checked them already (see
+    cli.cmd_build), for the same site and options.
     """
     site_dir = site_dir.resolve()
-    out_dir = (options.out_dir or site_dir / "output").resolve()
+    out_dir = out_dir_of(site_dir, options)
     started = time.perf_counter()
     if early is None:
         early = begin(site_dir, options.jobs, options.cache, options.base_url)
     try:
-        return _build(site_dir, out_dir, options, progress, started, early)
+        return _build(site_dir, out_dir, options, progress, started, early, before)
     finally:
         if early is not None:
             early.close()
@@ -585,11 +580,11 @@ def _build(
     progress: Progress | None,
     started: float,
     early: EarlyReader | None,
+    before: lastbuild.Before | None = None,
 ) -> Result:
-    digests: dict[str, bytes] = {}  # content files' digests, taken once for both uses
-    settings = _settings(options, out_dir)
-    inputs = lastbuild.inputs_fingerprint(site_dir, settings, digests) if options.cache else None
-    last = lastbuild.unchanged(site_dir, out_dir, inputs)
+    if before is None:
+        before = lastbuild.before(site_dir, out_dir, build_settings(options, out_dir), options.cache)
+    inputs, digests, last = before.inputs, before.digests, before.last  # digests: taken once for both uses
     if last is not None:
         return Result(
             problems=sort_problems(list(last.problems)),
@@ -619,11 +614,6 @@ def _build(
         files = result.report.files if result.report else None
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files)
     return result
-
-
-def _settings(options: Options, out_dir: Path) -> str:
-    """The options that change what a build writes (not --jobs: output never depends on it)."""
-    return repr((options.drafts, options.future, options.strict, options.base_url, str(out_dir)))
 
 
 def _write_site(

@@ -24,10 +24,15 @@ import zlib
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import generator
-from generator.parallel import Background, in_background
+
+# The processes a cache saves in (see Cache.save_beside) are imported there: a no-op build reads
+# the generator's fingerprint and the last build's record from here, and multiprocessing was a
+# fifth of what it imported to do so.
+if TYPE_CHECKING:
+    from generator.parallel import Background
 
 CACHE_DIR = ".cache"
 _FORMAT = 2  # 2: digests are SHA-256's, not blake2b's
@@ -480,6 +485,8 @@ class Cache:
             # is copied: 0.45 GB at 100,000 articles, as the build waited for the text process.
             _write_all(changes)
         elif changes:
+            from generator.parallel import in_background
+
             writer = in_background(_write_all, changes)
             # The writer has the entries now: this process lets go of them before it forks the
             # render processes (0.3 GB of drafts at 100,000 articles). A writer that dies leaves

@@ -26,9 +26,19 @@ from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree
 from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
-from generator.render import DEFAULT_THEME
+from generator.themes import DEFAULT_THEME
 
 RECORD = "last-build.pickle"
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a build knows of its inputs before it reads any: their fingerprint (None: some can't
+    be read), each content file's digest, and the last build when this one would only redo it."""
+
+    inputs: str | None
+    digests: dict[str, bytes]
+    last: LastBuild | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,18 @@ def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] 
         return None
     known.save()
     return digest.hexdigest()
+
+
+def before(site_dir: Path, out_dir: Path, settings: str, cache: bool) -> Before:
+    """The inputs checked against the last build (without the cache: nothing is remembered)."""
+    digests: dict[str, bytes] = {}
+    inputs = inputs_fingerprint(site_dir, settings, digests) if cache else None
+    return Before(inputs, digests, unchanged(site_dir, out_dir, inputs))
+
+
+def recorded(site_dir: Path) -> bool:
+    """Whether a build is remembered at all (a first build has nothing to check against)."""
+    return _record_path(site_dir).is_file()
 
 
 def _git_head(site_dir: Path) -> bytes:

@@ -34,23 +34,9 @@ from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
 from generator.models import Article, Output, Unchanged
 from generator.pagememo import PageMemo, site_fingerprint
+from generator.themes import DEFAULT_THEME, theme_dirs
 from generator.urls import Urls, output_file
 from generator.views import ViewMaker, made, script_json
-
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
-
-
-def theme_dirs(site_dir: Path, theme: str) -> list[Path]:
-    """The site's theme first, then the default theme it falls back to."""
-    dirs = []
-    if theme != "default":
-        dirs.append(site_dir / "themes" / theme)
-    local_default = site_dir / "themes" / "default"
-    if local_default.is_dir():
-        dirs.append(local_default)
-    if DEFAULT_THEME not in dirs:
-        dirs.append(DEFAULT_THEME)
-    return dirs
 
 
 def theme_problems(site_dir: Path, theme: str) -> list[Problem]:

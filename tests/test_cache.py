@@ -802,12 +802,12 @@ def test_saving_beside_writes_a_few_buckets_here_and_many_in_a_forked_writer(
     """An edit changes a bucket or two: written here, before the entries are let go of (freed
     after forking a writer, their pages would be copied, see Cache.save_beside). A cold build's
     many are written beside. Either way they are all on disk once the cache is waited for."""
-    import generator.cache as cache_module
+    import generator.parallel as parallel_module
     from generator.cache import Cache
 
     started: list[object] = []
-    real = cache_module.in_background
-    monkeypatch.setattr(cache_module, "in_background", lambda *a: started.append(a[0]) or real(*a))
+    real = parallel_module.in_background  # imported by the cache where it forks (see cache.py)
+    monkeypatch.setattr(parallel_module, "in_background", lambda *a: started.append(a[0]) or real(*a))
     cache = Cache(tmp_path)
     shelf = cache.shelf("markdown")
     for n in range(entries):

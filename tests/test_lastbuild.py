@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from generator.pagememo import output_files
 from tests.conftest import ROOT, article, run_press
 from tests.gitrepo import git
 
@@ -109,3 +113,53 @@ def test_a_failed_build_is_not_remembered(site):
     assert run_press("build", str(site)).returncode != 0
     path.write_text(good)
     assert skipped(build(site)[0])  # back to the inputs of the last good build, output untouched
+
+
+# What the command would import only to build: the pipeline, Jinja, Markdown, YAML, numpy.
+PIPELINE = ("generator.build", "generator.render", "jinja2", "markdown", "yaml", "numpy")
+
+
+def imported_by_build(site: Path) -> tuple[list[str], str]:
+    """`press build` in a process of its own: which of PIPELINE it imported, and what it printed."""
+    script = (
+        "import sys, json, contextlib, io\n"
+        "from generator.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = main(['build', {str(site)!r}])\n"
+        f"print(json.dumps([code, [m for m in {PIPELINE!r} if m in sys.modules], out.getvalue()]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
+    )
+    code, modules, printed = json.loads(done.stdout.splitlines()[-1])
+    assert code == 0, done.stderr
+    return modules, printed
+
+
+def test_a_no_op_build_stops_before_importing_the_pipeline(site):
+    """The check against the last build runs first (cli.cmd_build): a no-op build imports neither
+    the pipeline nor the libraries it renders with; any other build does."""
+    modules, printed = imported_by_build(site)  # the first: nothing to check against
+    assert modules == list(PIPELINE)
+    modules, printed = imported_by_build(site)
+    assert modules == [], "a no-op build imported the pipeline"
+    files = len(output_files(str(site / "output")))  # the pages (not the marker of a press output/)
+    assert files > 10
+    assert f"Built 2 articles, 0 files written, {files} unchanged, 0 removed, 1 warnings" in printed
+    path = site / "content/articles/2012/12/beta.md"
+    path.write_text(path.read_text() + "\nOne more line.\n")
+    modules, printed = imported_by_build(site)
+    assert modules == list(PIPELINE) and re.search(r"Built 2 articles, [1-9]\d* files written", printed)
+
+
+def test_build_called_directly_skips_an_unchanged_site_too(site):
+    """`build()` checks for itself when its caller didn't (press serve's and the tests' callers)."""
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    assert build_site(site, Options(jobs=1)).report.written
+    again = build_site(site, Options(jobs=1))
+    assert list(again.timings) == ["unchanged"] and again.articles == 2
+    assert not again.report.written and again.report.unchanged == len(output_files(str(site / "output")))
