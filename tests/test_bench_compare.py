@@ -123,3 +123,19 @@ def test_each_build_says_how_many_inodes_the_kernel_held_as_it_started(
     if Path("/proc/sys/fs/inode-nr").exists():
         monkeypatch.setattr(compare, "INODE_COUNT", Path("/proc/sys/fs/inode-nr"))
         assert compare.cached_inodes() > 0
+
+
+def test_each_tool_builds_a_small_archive_once_before_anything_is_timed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """warm_up: a real, untimed press build (its exit code reported), and nothing of it left."""
+    compare = _compare_module()
+    if not compare.MAKE_ARCHIVE.exists():
+        pytest.skip("needs ../shared/tools/make_archive.py beside the checkout")
+    monkeypatch.setattr(compare, "WARM_UP_ARTICLES", 12)
+    assert compare.warm_up(tmp_path, ["press"], None) == {"press": 0}
+    assert (tmp_path / "archive-12" / "content").is_dir()
+    assert not (tmp_path / "warm-up" / "press").exists()
+    # A build that fails is reported, not hidden: here site.toml can't be parsed.
+    (tmp_path / "archive-12" / "site.toml").write_text("title = [unclosed\n")
+    assert compare.warm_up(tmp_path, ["press"], None) == {"press": 1}
