@@ -32,14 +32,20 @@ anything is timed. Before anything is timed, too, each tool builds a 300-article
 untimed (see warm_up): the first tool timed after a reboot or `drop_caches` no longer reads its
 libraries from the disk.
 
-A cold build starts right after the last output (and the last tool's site) was deleted. On ext4
-without a journal (this benchmark's machine: /sys/fs/ext4/<disk>/journal_task says <none>), the kernel
-then skips each inode freed in the last 60 seconds, one by one, whenever it allocates a new one,
-and allocates from the groups the deleted files used: creating a site's files and folders right
-after deleting the last ones cost press's cold build of 10,000 articles 9.3 s of system time
-instead of 4.7 s (perf: 17% of all its samples in ext4's recently_deleted). Every tool pays it,
-in proportion to the files and folders it creates. `--cold-settle 61` waits that window out before
-each cold build, as on a fresh checkout or a journalled disk; the default does not.
+A cold build starts with no output and no cache, as on a fresh checkout. What the benchmark cleans
+(the last output, the caches, the last archive size's sites) is moved aside into WORK/trash and
+deleted only once the run is over (--delete-before-cold: deleted at once, as until b1c5d49). On
+ext4 without a journal (this benchmark's machine: /sys/fs/ext4/<disk>/journal_task says <none>),
+the kernel skips, one by one, each inode freed in the last 60 seconds whenever it allocates a new
+one, or in the last 360 seconds while the block of the inode table that holds it is dirty
+(fs/ext4/ialloc.c: RECENTCY_MIN, RECENTCY_DIRTY), as new inodes in the same block make it again:
+allocation scans past them for every file and folder made, in the groups the deleted files used.
+Right after deleting the last output, press's cold build of
+10,000 articles spent 9.3 s in the system instead of 4.7 s (perf: 17% of all its samples in ext4's
+recently_deleted), and at 2,083 articles 2.5-2.7 s instead of 0.9 s (5.0-6.6 s against 3.5-3.9 s
+in all, alternated). Waiting a minute (--cold-settle 61) did not help: the first new inodes dirty
+the blocks again. Every tool pays it, in proportion to the files and folders it creates, which is
+a larger share of a shorter build; no user's first build pays it (a journalled disk never checks).
 """
 
 from __future__ import annotations
@@ -405,18 +411,53 @@ def changes(before: dict[str, tuple[int, int, bytes]], after: dict[str, tuple[in
     }
 
 
+class Trash:
+    """Where the benchmark puts the output and caches it cleans, until its run is over.
+
+    On ext4 without a journal, deleting a site's files just before a cold build slows the build
+    down for minutes (see the module's docstring); a tool's fresh checkout, in CI or on a new
+    machine, has deleted nothing. Moved here (a rename, on the same file system), nothing is freed
+    until `empty`, after the last build timed. `folder` None: delete at once, as before
+    (--delete-before-cold)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._moved = 0
+
+    def discard(self, path: Path) -> None:
+        if not os.path.lexists(path):
+            return
+        if self.folder is None:
+            shutil.rmtree(path, ignore_errors=True)
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._moved += 1
+        os.rename(path, self.folder / f"{self._moved}-{path.name}")
+
+    def empty(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class Tool:
     """How to build, clean and edit one tool's copy of the archive."""
 
     def __init__(
-        self, name: str, folder: Path, out: Path, command: list[str], env: dict[str, str] | None = None
+        self,
+        name: str,
+        folder: Path,
+        out: Path,
+        command: list[str],
+        env: dict[str, str] | None = None,
+        trash: Trash | None = None,
     ):
         self.name, self.folder, self.out, self.command, self.env = name, folder, out, command, env
         self.caches = [folder / ".cache", folder / "cache", folder / "resources", folder / "hugo-cache"]
+        self.trash = trash or Trash(None)
 
     def clean(self) -> None:
         for path in [self.out, *self.caches]:
-            shutil.rmtree(path, ignore_errors=True)
+            self.trash.discard(path)
 
     def build(self, compare: bool = False, settle: float = 0.0) -> dict[str, float | int]:
         """One whole-process build; with `compare`, also how many output files it changed."""
@@ -443,12 +484,15 @@ class Tool:
         )
 
 
-def tools(work: Path, archive: Path, bin_dir: Path | None, wanted: list[str]) -> list[Tool]:
+def tools(
+    work: Path, archive: Path, bin_dir: Path | None, wanted: list[str], trash: Trash | None = None
+) -> list[Tool]:
+    trash = trash or Trash(None)
     result = []
     posts = articles(archive) if any(t != "press" for t in wanted) else []
     for name in wanted:
         folder = work / name
-        shutil.rmtree(folder, ignore_errors=True)
+        trash.discard(folder)
         if name == "press":
             shutil.copytree(archive, folder)
             command = [
@@ -460,17 +504,17 @@ def tools(work: Path, archive: Path, bin_dir: Path | None, wanted: list[str]) ->
                 "--out",
                 str(folder / "output"),
             ]
-            result.append(Tool(name, folder, folder / "output", command, {"PYTHONPATH": str(ROOT)}))
+            result.append(Tool(name, folder, folder / "output", command, {"PYTHONPATH": str(ROOT)}, trash))
         elif name == "pelican":
             to_pelican(archive, posts, folder)
             assert bin_dir is not None
             command = [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o", "output", "-q"]
-            result.append(Tool(name, folder, folder / "output", command))
+            result.append(Tool(name, folder, folder / "output", command, trash=trash))
         elif name == "hugo":
             to_hugo(archive, posts, folder)
             assert bin_dir is not None
             command = [str(bin_dir / "hugo"), "--quiet", "--cacheDir", str(folder / "hugo-cache")]
-            result.append(Tool(name, folder, folder / "public", command))
+            result.append(Tool(name, folder, folder / "public", command, trash=trash))
     return result
 
 
@@ -503,14 +547,17 @@ def run(
     emit: Callable,
     cold_settle: float = 0.0,
     repeat: int = 1,
+    trash: Trash | None = None,
 ) -> None:
     """Each tool's scenarios in turn; with `repeat`, that many rounds of every tool's scenarios,
     one round after another (the tools alternate, so a machine that slows down for a while slows
-    each of them), then one line per tool and scenario: the median of the rounds."""
+    each of them), then one line per tool and scenario: the median of the rounds. What is cleaned
+    goes to the `trash` (default: deleted at once)."""
+    trash = trash or Trash(None)
     archive = work / f"archive-{n}"
     if not archive.is_dir():
         subprocess.run([sys.executable, str(MAKE_ARCHIVE), "--out", str(archive), "--n", str(n)], check=True)
-    made = tools(work / f"sites-{n}", archive, bin_dir, wanted)
+    made = tools(work / f"sites-{n}", archive, bin_dir, wanted, trash)
     rounds: dict[tuple[str, str], list[dict[str, float | int]]] = {}
     for round_number in range(1, repeat + 1):
         for tool in made:
@@ -531,7 +578,7 @@ def run(
     for (name, scenario), runs in rounds.items():
         emit({"tool": name, "articles": n, "scenario": scenario, **medians(runs)})
     for tool in made:
-        shutil.rmtree(tool.folder, ignore_errors=True)
+        trash.discard(tool.folder)
 
 
 def medians(runs: list[dict[str, float | int]]) -> dict[str, float | int | list[float]]:
@@ -576,6 +623,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ROUNDS",
         help="rounds of every tool's scenarios, tools taking turns; prints each scenario's median",
     )
+    parser.add_argument(
+        "--delete-before-cold",
+        action="store_true",
+        help="delete the last output before each cold build, as until b1c5d49 (see above), "
+        "instead of moving it aside until the run is over",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat needs 1 round at least")
@@ -599,8 +652,19 @@ def main(argv: list[str] | None = None) -> int:
     def emit(line: dict[str, object]) -> None:
         print(json.dumps(line), flush=True)
 
-    for n in args.n:
-        run(n, args.tools, args.scenarios, work, bin_dir, emit, args.cold_settle, args.repeat)
+    trash = Trash(None if args.delete_before_cold else work / "trash")
+    if trash.folder is not None and trash.folder.exists():
+        print(
+            f"deleting {trash.folder} (an interrupted run's): cold builds of the next minutes may "
+            "be slower (see --delete-before-cold)",
+            file=sys.stderr,
+        )
+        trash.empty()
+    try:
+        for n in args.n:
+            run(n, args.tools, args.scenarios, work, bin_dir, emit, args.cold_settle, args.repeat, trash)
+    finally:
+        trash.empty()
     return 0
 
 

@@ -139,3 +139,28 @@ def test_each_tool_builds_a_small_archive_once_before_anything_is_timed(
     # A build that fails is reported, not hidden: here site.toml can't be parsed.
     (tmp_path / "archive-12" / "site.toml").write_text("title = [unclosed\n")
     assert compare.warm_up(tmp_path, ["press"], None) == {"press": 1}
+
+
+def test_what_is_cleaned_is_moved_aside_until_the_run_is_over(tmp_path: Path):
+    """A cold build follows no deletion (see Trash): the output and caches are renamed into the
+    trash (the same inodes, nothing freed) and deleted once the run is over; without a trash
+    folder they are deleted at once (--delete-before-cold)."""
+    compare = _compare_module()
+    site = tmp_path / "site"
+    (site / "output" / "a").mkdir(parents=True)
+    (site / "output" / "a" / "index.html").write_text("page")
+    (site / ".cache").mkdir()
+    inode = (site / "output" / "a" / "index.html").stat().st_ino
+    trash = compare.Trash(tmp_path / "trash")
+    tool = compare.Tool("press", site, site / "output", ["true"], trash=trash)
+    tool.clean()
+    assert not (site / "output").exists() and not (site / ".cache").exists()
+    kept = [p for p in (tmp_path / "trash").rglob("index.html")]
+    assert [p.stat().st_ino for p in kept] == [inode]
+    tool.clean()  # nothing left to move: no error, nothing added
+    assert len(list((tmp_path / "trash").iterdir())) == 2
+    trash.empty()
+    assert not (tmp_path / "trash").exists()
+    (site / "output").mkdir()
+    compare.Tool("press", site, site / "output", ["true"]).clean()  # no trash: deleted at once
+    assert not (site / "output").exists() and not (tmp_path / "trash").exists()
