@@ -521,20 +521,24 @@ def tools(
 WARM_UP_ARTICLES = 300  # enough for press's every stage to run (its early reader reads from 200)
 
 
-def warm_up(work: Path, wanted: list[str], bin_dir: Path | None) -> dict[str, int]:
+def warm_up(
+    work: Path, wanted: list[str], bin_dir: Path | None, trash: Trash | None = None
+) -> dict[str, int]:
     """One untimed build of a small archive with each tool, before anything is timed: each tool's
     own files (its modules or binary, the libraries it loads) are then read back into the kernel's
     page cache, as for a tool in daily use, whatever ran before (a reboot, `drop_caches`). Without
     it, the first tool timed after dropping the caches read its libraries from the disk: press's
-    cold build at 2,083 articles took 5.69 s where it takes 3-4 s. Returns each tool's exit code."""
+    cold build at 2,083 articles took 5.69 s where it takes 3-4 s. The sites go to the `trash`
+    (default: deleted at once). Returns each tool's exit code."""
+    trash = trash or Trash(None)
     archive = work / f"archive-{WARM_UP_ARTICLES}"
     if not archive.is_dir():
         command = [sys.executable, str(MAKE_ARCHIVE), "--out", str(archive), "--n", str(WARM_UP_ARTICLES)]
         subprocess.run(command, check=True, capture_output=True)
     codes = {}
-    for tool in tools(work / "warm-up", archive, bin_dir, wanted):
+    for tool in tools(work / "warm-up", archive, bin_dir, wanted, trash):
         codes[tool.name] = tool.run_untimed()
-        shutil.rmtree(tool.folder, ignore_errors=True)
+        trash.discard(tool.folder)
     return codes
 
 
@@ -641,17 +645,6 @@ def main(argv: list[str] | None = None) -> int:
         bin_dir = make_venv(args.venv or work / "venv")
     if "press" in args.tools:
         compile_press()
-    info = {
-        "versions": versions(bin_dir),
-        "cpus": os.cpu_count(),
-        "work": str(work),
-        "warm_up_exit": warm_up(work, args.tools, bin_dir),
-    }
-    print(json.dumps(info), flush=True)
-
-    def emit(line: dict[str, object]) -> None:
-        print(json.dumps(line), flush=True)
-
     trash = Trash(None if args.delete_before_cold else work / "trash")
     if trash.folder is not None and trash.folder.exists():
         print(
@@ -660,7 +653,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         trash.empty()
+
+    def emit(line: dict[str, object]) -> None:
+        print(json.dumps(line), flush=True)
+
     try:
+        codes = warm_up(work, args.tools, bin_dir, trash)
+        emit(
+            {"versions": versions(bin_dir), "cpus": os.cpu_count(), "work": str(work), "warm_up_exit": codes}
+        )
         for n in args.n:
             run(n, args.tools, args.scenarios, work, bin_dir, emit, args.cold_settle, args.repeat, trash)
     finally:

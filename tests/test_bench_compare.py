@@ -133,9 +133,12 @@ def test_each_tool_builds_a_small_archive_once_before_anything_is_timed(
     if not compare.MAKE_ARCHIVE.exists():
         pytest.skip("needs ../shared/tools/make_archive.py beside the checkout")
     monkeypatch.setattr(compare, "WARM_UP_ARTICLES", 12)
-    assert compare.warm_up(tmp_path, ["press"], None) == {"press": 0}
+    trash = compare.Trash(tmp_path / "trash")
+    assert compare.warm_up(tmp_path, ["press"], None, trash) == {"press": 0}
     assert (tmp_path / "archive-12" / "content").is_dir()
     assert not (tmp_path / "warm-up" / "press").exists()
+    built = list((tmp_path / "trash").rglob("output/index.html"))
+    assert len(built) == 1, "the site built goes to the trash (see Trash), output and all"
     # A build that fails is reported, not hidden: here site.toml can't be parsed.
     (tmp_path / "archive-12" / "site.toml").write_text("title = [unclosed\n")
     assert compare.warm_up(tmp_path, ["press"], None) == {"press": 1}
