@@ -612,7 +612,8 @@ def _build(
     _write_site(result, site_dir, out_dir, progress, pending, listing)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
-        lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files)
+        release = result.site.library.next_release
+        lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files, release)
     return result
 
 

@@ -3,7 +3,9 @@
 Inputs are known by the hash of their bytes, never by modification times alone: every file under
 content/ and themes/, site.toml, the default theme, the generator itself (its fingerprint covers
 its source and the libraries its output depends on), the build options, and the git commit the
-dates were read from. A file is read again only when its stat changed (see digests.py). Output
+dates were read from. And the clock, which decides what is published: the record keeps when the
+first article it held back for being in the future goes live, and from then on it stands no more.
+A file is read again only when its stat changed (see digests.py). Output
 is compared by each file's size and mtime against what the last build wrote, so a file touched
 by hand is noticed. When everything matches, the last build's warnings are reported again and
 nothing else runs: no parsing, no cache loading, no rendering. At 100,000 articles that turns a
@@ -19,7 +21,9 @@ import hashlib
 import os
 import pickle
 import subprocess
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree
@@ -47,6 +51,9 @@ class LastBuild:
     files: dict[str, tuple[int, int]]  # output file → (size, mtime_ns) as written
     problems: list[Problem]  # the warnings it reported
     articles: int
+    # When the first article it held back for being in the future goes live (seconds since the
+    # epoch; None: none was held back): from then on the same inputs make another site.
+    release: float | None = None
 
 
 def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] | None = None) -> str | None:
@@ -110,6 +117,8 @@ def unchanged(site_dir: Path, out_dir: Path, inputs: str | None) -> LastBuild | 
         return None
     if not isinstance(last, LastBuild) or last.inputs != inputs:
         return None
+    if last.release is not None and time.time() >= last.release:
+        return None
     if output_files(str(out_dir)) != last.files:
         return None
     return last
@@ -122,9 +131,10 @@ def remember(
     problems: list[Problem],
     articles: int,
     files: dict[str, tuple[int, int]] | None = None,
+    release: datetime | None = None,
 ) -> None:
     """After a successful build: its inputs, the output as now on disk (`files` when the write
-    listed it already), and its warnings."""
+    listed it already), its warnings, and when the first article it held back goes live."""
     path = _record_path(site_dir)
     if inputs is None:
         path.unlink(missing_ok=True)
@@ -133,7 +143,8 @@ def remember(
         files = output_files(str(out_dir))
     if files is None:
         return
-    record = LastBuild(inputs, files, [p for p in problems if not p.is_error], articles)
+    warnings = [p for p in problems if not p.is_error]
+    record = LastBuild(inputs, files, warnings, articles, release.timestamp() if release else None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(f".{os.getpid()}.tmp")

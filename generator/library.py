@@ -57,11 +57,15 @@ class Library:
     pages: tuple[Page, ...] = ()
     page_url: dict[str, str] = field(default_factory=dict)
     by_title: dict[str, list[str]] = field(default_factory=dict)
+    # The date of the first article held back for being in the future: from then on the site is
+    # another, whatever its files (None: none is held back, or --future).
+    next_release: datetime | None = None
 
     def essentials(self) -> tuple[Any, ...]:
         """Every field but `by_id`, the articles again keyed by id: what a fingerprint of the
-        library must cover (pickling the 10,000 articles twice was a third of a second)."""
-        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "by_id")
+        library must cover (pickling the 10,000 articles twice was a third of a second), and but
+        `next_release`, which no page shows (the articles chosen show what it changes)."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name not in ("by_id", "next_release"))
 
     def newest_first(self) -> list[Article]:
         return list(reversed(self.articles))
@@ -215,6 +219,7 @@ def make_library(
 ) -> tuple[Library, list[Problem]]:
     now = now or datetime.now(tz)
     chosen = sorted(_select(articles, drafts, future, now), key=lambda a: (a.date, a.id))
+    held = [a.date for a in articles if (drafts or not a.draft) and not future and a.date > now]
     problems: list[Problem] = []
     claims: dict[str, list[Claim]] = defaultdict(list)
     local = {a.id: a.date.astimezone(tz) for a in chosen}
@@ -251,6 +256,7 @@ def make_library(
         pages=tuple(pages),
         page_url=page_url,
         by_title=by_title,
+        next_release=min(held, default=None),
     )
     return library, problems
 

@@ -9,6 +9,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,24 @@ def test_build_called_directly_skips_an_unchanged_site_too(site):
     again = build_site(site, Options(jobs=1))
     assert list(again.timings) == ["unchanged"] and again.articles == 2
     assert not again.report.written and again.report.unchanged == len(output_files(str(site / "output")))
+
+
+def test_an_article_scheduled_for_later_goes_live_at_its_time_though_no_file_changed(make_site):
+    """Which articles are published depends on the clock, which no input's bytes show: the record
+    keeps when the first held-back one goes live, and stands no more from then (with --future
+    nothing is held back, so nothing changes with time)."""
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    site = make_site(
+        {
+            "content/articles/2012/12/alpha.md": article("Alpha", "2012-12-03", "Alpha body."),
+            "content/articles/later/scheduled.md": article("Scheduled", soon.isoformat(), "Later."),
+        }
+    )
+    page = site / "output" / soon.strftime("%Y/%m/%d") / "scheduled" / "index.html"
+    assert not skipped(build(site)[0]) and not page.exists()
+    assert skipped(build(site)[0]), "before its time, nothing changed"
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 1)
+    assert not skipped(build(site)[0]) and page.is_file()
+    assert skipped(build(site)[0])
+    assert not skipped(build(site, "--future")[0])  # other options: a real build
+    assert skipped(build(site, "--future")[0])
