@@ -53,6 +53,7 @@ from generator.render import (
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
+from generator.source import MAX_BYTES
 from generator.texts import memory_file
 from generator.themes import theme_dirs
 from generator.urls import Urls
@@ -97,6 +98,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: Path | None = None
     articles: int = 0  # built (also known when nothing needed building, see lastbuild.py)
+    moved: list[str] = field(default_factory=list)  # sources saved again while read (see _cached)
 
     @property
     def errors(self) -> list[Problem]:
@@ -131,22 +133,40 @@ def read_all(
     digests: dict[str, bytes] | None = None,
     keys: list[str | None] | None = None,
     early: EarlyReader | None = None,
+    moved: list[str] | None = None,
 ) -> tuple[list[Article], list[Author], list[Page]]:
     """`digests`: content files' digests already taken (lastbuild.inputs_fingerprint), so the
     cache is looked up without reading each file again. `keys` receives each source's cache key
     (what its read result is a function of), in a fixed order. `early`: the articles read since
-    the build started, by another process (see earlyread.py)."""
+    the build started, by another process (see earlyread.py). `moved` receives the sources whose
+    bytes changed after they were hashed (see _cached)."""
     sources = discover(site_dir / "content")
     problems += sources.problems
     content = sources.content_dir
-    shelf = Files(cache.shelf("read"), content, digests or {}, keys if keys is not None else [])
+    shelf = Files(
+        cache.shelf("read"),
+        content,
+        digests or {},
+        keys if keys is not None else [],
+        moved if moved is not None else [],
+    )
     articles = _cached(
-        shelf, sources.articles, config.timezone, lambda i: read_article(content, i, config.tz), jobs, early
+        shelf,
+        sources.articles,
+        config.timezone,
+        lambda i, data=None: read_article(content, i, config.tz, data),
+        jobs,
+        early,
     )
     authors = _cached(
-        shelf, sources.authors, "author", lambda i: read_author(content, i), early=early, kind="author"
+        shelf,
+        sources.authors,
+        "author",
+        lambda i, data=None: read_author(content, i, data),
+        early=early,
+        kind="author",
     )
-    pages = _cached(shelf, sources.pages, "page", lambda i: read_page(content, i))
+    pages = _cached(shelf, sources.pages, "page", lambda i, data=None: read_page(content, i, data))
     if early is not None:
         early.close()  # all it read is taken: its answer file goes now
     for _item, found in (*articles, *authors, *pages):
@@ -179,6 +199,7 @@ class Files:
     content_dir: Path
     digests: dict[str, bytes]
     keys: list[str | None] = field(default_factory=list)  # every source's key, as looked up
+    moved: list[str] = field(default_factory=list)  # sources whose bytes changed since hashed (see _cached)
 
     def digest(self, source_id: str) -> bytes | None:
         """The digest of a file's bytes; None when it can't be read (reading reports that, with
@@ -196,11 +217,14 @@ class Files:
         return key("read", setting, source_id, digest) if digest is not None else None
 
 
+Reader = Callable[..., T]  # (source id, its bytes or None: read them) → the source read
+
+
 def _cached(
     files: Files,
     ids: list[str],
     setting: str,
-    read: Callable[[str], T],
+    read: Reader[T],
     jobs: int = 1,
     early: EarlyReader | None = None,
     kind: str = "article",
@@ -208,7 +232,12 @@ def _cached(
     """Read results keyed by the file's bytes and the settings reading depends on; the files not
     in the cache are read by `jobs` forked processes (YAML and the checks are Python per file),
     but those the early reader claimed, whose results it gives for the same bytes (`kind`: of
-    its results, "article" or "author")."""
+    its results, "article" or "author").
+
+    A result is kept under the digest the input check took of the file's bytes only if the bytes
+    read have that digest: a file saved again while the build read it is built from the bytes
+    read, noted in `files.moved`, and not cached (under the earlier bytes' key, a later build of
+    those bytes would have found the newer ones' result)."""
     results: list[T | None] = []
     entries: dict[int, str | None] = {}  # position → cache key of each file to read (None: unreadable)
     digests: dict[int, bytes | None] = {}
@@ -220,31 +249,40 @@ def _cached(
         if found is None:
             entries[at], digests[at] = entry, digest
         results.append(found)
+    read_digests: dict[int, bytes | None] = {}  # position → digest of the bytes read
     if early is not None and kind == "author":
         theirs = set(ids)  # the early reader read all it could first
     elif early is not None and early.reads():
 
         def read_here(at: int) -> None:
             if at in entries:
-                results[at] = read(ids[at])
+                read_digests[at], results[at] = _digested(read, files.content_dir, ids[at])
 
         theirs = set(ids[len(ids) - early.meet(len(ids), read_here) :])
     else:
         theirs = set()
         todo = list(entries)
         batches = list(batched((ids[at] for at in todo), READ_BATCH))
-        done = ordered_map(_read_batch, read, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
-        for at, value in zip(todo, (value for batch in done for value in batch), strict=True):
-            results[at] = value
+        reading = partial(_digested, read, files.content_dir)
+        done = ordered_map(_read_batch, reading, batches, jobs if len(todo) >= 2 * READ_BATCH else 1)
+        for at, (digest, value) in zip(todo, (value for batch in done for value in batch), strict=True):
+            read_digests[at], results[at] = digest, value
     if early is not None:
         given = early.results(kind, setting)
         for at in entries:
             if ids[at] in theirs:
                 digest, value = given.get(ids[at], (None, None))
-                results[at] = value if digest is not None and digest == digests[at] else read(ids[at])  # type: ignore[assignment]
+                if digest is None or digest != digests[at]:
+                    digest, value = _digested(read, files.content_dir, ids[at])
+                read_digests[at], results[at] = digest, value
     for at, entry in entries.items():
-        if entry is not None:
+        if entry is None:
+            continue
+        digest = read_digests.get(at)
+        if digest == digests[at]:
             files.shelf.put(entry, results[at])
+        elif digest is not None:
+            files.moved.append(ids[at])  # (None: unreadable now, or too large: reported, not kept)
     return results  # type: ignore[return-value] (every None was filled in)
 
 
@@ -253,6 +291,19 @@ READ_BATCH = 100
 
 def _read_batch(read: Callable[[str], T], source_ids: list[str]) -> list[T]:
     return [read(source_id) for source_id in source_ids]
+
+
+def _digested(read: Reader[T], content_dir: Path, source_id: str) -> tuple[bytes | None, T]:
+    """A source read from bytes whose digest is taken with them (see _cached); None for a file
+    that can't be read or is over the size limit (`read` reports it, reading it itself)."""
+    path = content_dir / source_id
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, read(source_id)
+        data = path.read_bytes()
+    except OSError:
+        return None, read(source_id)
+    return digest_of(data), read(source_id, data)
 
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:
@@ -315,7 +366,10 @@ def _load(
     if texts_file is not None and digests and len(digests) >= SHARED_MARKDOWN_FROM:
         converters = EarlyWorkers(jobs - 1)
     sources: list[str | None] = []
-    articles, authors, pages = read_all(site_dir, config, problems, cache, jobs, digests, sources, reader)
+    moved = result.moved
+    articles, authors, pages = read_all(
+        site_dir, config, problems, cache, jobs, digests, sources, reader, moved
+    )
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
     clock.lap("git")
@@ -328,7 +382,10 @@ def _load(
     clock.lap("library")
 
     def library_fingerprint() -> str | None:
-        return _library_print(library, articles, sources if digests else None, urls, config, options)
+        # The sources' keys stand for the bytes hashed; of a source saved again since, the library
+        # holds other bytes: then the library itself is hashed.
+        known = sources if digests and not moved else None
+        return _library_print(library, articles, known, urls, config, options)
 
     # The read shelf is saved by this process: a forked writer would copy every page of the
     # articles it pickles (reference counts are writes), a gigabyte at 100,000 articles. The
@@ -612,6 +669,8 @@ def _build(
     _write_site(result, site_dir, out_dir, progress, pending, listing)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
+        if result.moved:  # built from other bytes than those hashed: the next build looks again
+            inputs = None
         release = result.site.library.next_release
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files, release)
     return result

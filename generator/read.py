@@ -343,9 +343,12 @@ def read_author(
     return Author(id=author_id, slug=slug, body=src.body, extra=extra, **values), problems
 
 
-def read_page(content_dir: Path, page_id: str) -> tuple[Page | None, list[Problem]]:
+def read_page(
+    content_dir: Path, page_id: str, data: bytes | None = None
+) -> tuple[Page | None, list[Problem]]:
+    """`data`: as for read_article."""
     path = f"content/{page_id}"
-    src, problems = _load(content_dir / page_id, path)
+    src, problems = _load(content_dir / page_id, path, data)
     if src is None:
         return None, problems
     values, extra = _convert(src.meta, {"title": to_title, "slug": to_slug}, src, path, problems)

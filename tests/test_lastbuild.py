@@ -186,3 +186,30 @@ def test_an_article_scheduled_for_later_goes_live_at_its_time_though_no_file_cha
     assert skipped(build(site)[0])
     assert not skipped(build(site, "--future")[0])  # other options: a real build
     assert skipped(build(site, "--future")[0])
+
+
+def test_a_file_saved_again_while_the_build_reads_it_is_neither_cached_nor_remembered(site):
+    """The input check hashes a file, then the read stage reads it: a save in between (simulated
+    by saving after the check's `before` is taken) is built from the bytes read, but neither the
+    read cache (keyed by the digest the check took) nor the last-build record may keep it: back to
+    the bytes hashed, the next build must show those, not the ones read."""
+    from generator import lastbuild
+    from generator.build import Options
+    from generator.build import build as build_site
+    from generator.options import build_settings
+
+    beta = site / "content/articles/2012/12/beta.md"
+    page = site / "output/2012/12/04/beta/index.html"
+    build(site)
+    beta.write_text(article("Beta", "2012-12-04", "Hashed words."))
+    out = (site / "output").resolve()
+    before = lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+    beta.write_text(article("Beta", "2012-12-04", "Saved again words."))
+    result = build_site(site, Options(jobs=1), before=before)
+    assert result.ok and result.moved == ["articles/2012/12/beta.md"]
+    assert "Saved again words." in page.read_text()
+    assert not (site / ".cache/last-build.pickle").exists()
+    beta.write_text(article("Beta", "2012-12-04", "Hashed words."))
+    timings, _ = build(site)
+    assert not skipped(timings) and "Hashed words." in page.read_text()
+    assert skipped(build(site)[0])  # remembered again, now that the bytes read were those hashed
