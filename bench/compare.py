@@ -422,7 +422,6 @@ class Trash:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self._moved = 0
 
     def discard(self, path: Path) -> None:
         if not os.path.lexists(path):
@@ -431,8 +430,13 @@ class Trash:
             shutil.rmtree(path, ignore_errors=True)
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._moved += 1
-        os.rename(path, self.folder / f"{self._moved}-{path.name}")
+        # A folder of its own for each: unique whatever is left in the trash (a run whose
+        # emptying failed part way).
+        place = Path(tempfile.mkdtemp(prefix=f"{path.name}-", dir=self.folder))
+        try:
+            os.rename(path, place / path.name)
+        except OSError:  # another file system (a mount under WORK): deleted, as before
+            shutil.rmtree(path, ignore_errors=True)
 
     def empty(self) -> None:
         if self.folder is not None:

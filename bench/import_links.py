@@ -21,9 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator.bodies import link_targets  # noqa: E402
-from generator.build import Options, build  # noqa: E402
+from generator.build import build  # noqa: E402
 from generator.importers.archive import import_archive  # noqa: E402
 from generator.markdown import LinkContext, MarkdownRenderer  # noqa: E402
+from generator.options import Options  # noqa: E402
 
 SITE_TOML = 'title = "Digital.gov import"\nbase_url = "/"\ntimezone = "America/New_York"\n'
 RAW_MD_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|//|#)[^"]*\.md(?:#[^"]*)?"', re.I)

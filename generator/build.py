@@ -639,8 +639,9 @@ def _build(
     early: EarlyReader | None,
     before: lastbuild.Before | None = None,
 ) -> Result:
-    if before is None:
-        before = lastbuild.before(site_dir, out_dir, build_settings(options, out_dir), options.cache)
+    settings = build_settings(options, out_dir)
+    if before is None or (before.site_dir, before.out_dir, before.settings) != (site_dir, out_dir, settings):
+        before = lastbuild.before(site_dir, out_dir, settings, options.cache)  # not the caller's check
     inputs, digests, last = before.inputs, before.digests, before.last  # digests: taken once for both uses
     if last is not None:
         return Result(

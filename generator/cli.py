@@ -233,7 +233,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from generator.build import Options
     from generator.serve import serve
 
     return serve(args.site, Options(drafts=args.drafts), args.host, args.port)

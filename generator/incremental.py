@@ -26,7 +26,7 @@ import jinja2
 import jinja2.meta
 
 from generator.bodies import ArticleBody, Bodies, link_targets, render_article
-from generator.build import Options, Site
+from generator.build import Site
 from generator.build import related_lists as compute_related
 from generator.cache import Shelf
 from generator.config import Config, load_config
@@ -37,6 +37,7 @@ from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
 from generator.models import Article, Author, Output, Page, Related
+from generator.options import Options
 from generator.pages import outputs
 from generator.read import read_article, read_author, read_page
 from generator.render import (

@@ -43,6 +43,9 @@ class Before:
     inputs: str | None
     digests: dict[str, bytes]
     last: LastBuild | None
+    site_dir: Path | None = None  # what it was checked for: the site, output folder and settings
+    out_dir: Path | None = None
+    settings: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def before(site_dir: Path, out_dir: Path, settings: str, cache: bool) -> Before:
     """The inputs checked against the last build (without the cache: nothing is remembered)."""
     digests: dict[str, bytes] = {}
     inputs = inputs_fingerprint(site_dir, settings, digests) if cache else None
-    return Before(inputs, digests, unchanged(site_dir, out_dir, inputs))
+    return Before(inputs, digests, unchanged(site_dir, out_dir, inputs), site_dir, out_dir, settings)
 
 
 def recorded(site_dir: Path) -> bool:

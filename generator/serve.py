@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from generator.build import Options
 from generator.config import load_config
 from generator.errors import Problem
 from generator.incremental import Rebuild, Rebuilder
 from generator.models import Related
+from generator.options import Options
 from generator.urls import Urls
 from generator.watch import Watcher
 from generator.write import MARKER

@@ -135,6 +135,7 @@ def imported_by_build(site: Path) -> tuple[list[str], str]:
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
     )
+    assert done.returncode == 0 and done.stdout.strip(), done.stderr
     code, modules, printed = json.loads(done.stdout.splitlines()[-1])
     assert code == 0, done.stderr
     return modules, printed
