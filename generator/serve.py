@@ -132,6 +132,9 @@ class Found:
     redirect: str | None = None
 
 
+RELEASE_MARGIN = 0.05  # seconds after an article's time before it is rebuilt in: it is published then
+
+
 class Preview:
     """One `press serve` session: the serving folder, the rebuilder, the open tabs."""
 
@@ -145,6 +148,7 @@ class Preview:
         self.hub = Hub()
         self._one_at_a_time = threading.Lock()
         self._catch_up: threading.Thread | None = None
+        self._release: threading.Timer | None = None  # see _schedule_release
         self.log = log or sys.stdout
         config, _ = load_config(self.site_dir, options.base_url)
         self.base_path = Urls.from_config(config).base_path
@@ -157,11 +161,37 @@ class Preview:
             return None
         with self._one_at_a_time:
             result = self.rebuilder.rebuild(paths)
-            if result.ok and self.rebuilder.served:
-                self.base_path = self.rebuilder.served.site.urls.base_path
-            self.hub.publish(result, self.base_path)
-            self._report(result)
+            self._published(result)
         return result
+
+    def _published(self, result: Rebuild) -> None:
+        """A rebuild shown: to the open tabs, in the log, and the next release timed (the lock held)."""
+        if result.ok and self.rebuilder.served:
+            self.base_path = self.rebuilder.served.site.urls.base_path
+        self.hub.publish(result, self.base_path)
+        self._report(result)
+        self._schedule_release()
+
+    def _schedule_release(self) -> None:
+        """An article dated in the future goes live at its time, when no file changes: a timer
+        rebuilds the whole site then (what is published changes every page that lists it)."""
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
+        served = self.rebuilder.served
+        release = served.site.library.next_release if served is not None else None
+        if release is None:
+            return
+        delay = max(0.0, release.timestamp() - time.time()) + RELEASE_MARGIN
+        self._release = threading.Timer(delay, self._released)
+        self._release.daemon = True  # never keeps the command from exiting
+        self._release.start()
+
+    def _released(self) -> None:
+        with self._one_at_a_time:
+            result = self.rebuilder.rebuild(None)
+            result.changed = ["an article's publication time"]
+            self._published(result)
 
     def finish(self) -> bool:
         """Catch up on what the last quick rebuild left for later (the related lists), computing them
@@ -240,6 +270,8 @@ class Preview:
         return Found(file=target) if target.is_file() else Found()
 
     def close(self) -> None:
+        if self._release is not None:
+            self._release.cancel()
         self.hub.close()
         shutil.rmtree(self.root, ignore_errors=True)
 

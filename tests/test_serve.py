@@ -211,3 +211,31 @@ def test_the_catch_up_line_counts_computing_the_lists(site: Path):
         assert found is not None and int(found.group(1)) >= 400, lines[0]
     finally:
         preview.close()
+
+
+def test_an_article_scheduled_for_later_goes_live_at_its_time_while_serving(site: Path):
+    """No file changes when a scheduled article's time comes: a timer rebuilds the site then."""
+    import io
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from generator.options import Options
+    from generator.serve import Preview
+
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    (site / ARTICLES / "later").mkdir()
+    (site / ARTICLES / "later/scheduled.md").write_text(article("Scheduled", soon.isoformat(), "Later."))
+    log = io.StringIO()
+    preview = Preview(site, Options(), log=log)
+    try:
+        assert preview.rebuild(None).ok
+        page = preview.out_dir / soon.strftime("%Y/%m/%d") / "scheduled" / "index.html"
+        assert not page.exists()
+        deadline = time.monotonic() + 30
+        while not page.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert page.is_file(), log.getvalue()
+        assert "an article's publication time" in log.getvalue()
+        assert preview.rebuilder.served.site.library.next_release is None  # nothing left to wait for
+    finally:
+        preview.close()
