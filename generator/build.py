@@ -28,10 +28,10 @@ from generator.gitmeta import dates_from_git
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.listing import Listing, list_output
-from generator.models import Article, Author, Output, Page, Related
+from generator.models import Article, Author, Output, Page, Related, Unchanged
 from generator.options import Options, build_settings, out_dir_of
-from generator.pagememo import PageMemo, site_fingerprint
-from generator.pages import RELATED, UnrelatedPages, outputs, rendered
+from generator.pagememo import CheckedPages, PageMemo, site_fingerprint
+from generator.pages import RELATED, UnrelatedPages, rendered
 from generator.parallel import (
     Background,
     EarlyWorkers,
@@ -588,16 +588,30 @@ def _strict(problem: Problem) -> Problem:
 
 
 def check(site_dir: Path, options: Options) -> Result:
-    """Everything `build` does except write: load, then render every page and discard it."""
+    """Everything `build` does except write: load, then render every page and discard it (but
+    those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages)."""
     site_dir = site_dir.resolve()
     result = load(site_dir, options)
     if result.ok and result.site is not None:
         clock = _Clock(result.timings)
+        site = result.site
+        memo = None
+        if site.cache is not None and site.cache.folder is not None:
+            salt = site.theme_print or files_fingerprint(theme_dirs(site_dir, site.config.theme))
+            memo = CheckedPages(site.cache.shelf("checked"), salt)
         try:
-            for _ in outputs(result.site):
-                pass
+            fingerprints: dict[str, str] = {}
+            for batch, found in rendered(site, memo):
+                fingerprints.update(found)
+                for page in batch:
+                    if memo is not None and isinstance(page, Unchanged):
+                        memo.keep(page.path)
         except PageFailed as exc:
             result.problems.append(exc.problem)
+        else:
+            if memo is not None:
+                memo.record_checked(fingerprints)
+                memo.shelf.save()
         clock.lap("render")
     return result
 

@@ -79,6 +79,26 @@ class PageMemo:
         self.shelf.put(SITE, fingerprint)
 
 
+class CheckedPages(PageMemo):
+    """`press check`'s memo: the pages that rendered without error from these very inputs.
+
+    A check writes no file, so none is compared: a page's fingerprint alone says it rendered from
+    the same inputs (templates, theme, settings and generator included, see PageMemo) and so would
+    render, without error, again. The pre-commit hook runs a check on every commit: rendering
+    every page was most of it (1.4 of 2.2 s at 2,083 articles)."""
+
+    def __init__(self, shelf: Shelf, salt: str):
+        super().__init__(shelf, Path("."), key("checked", salt))
+
+    def unchanged(self, path: str, fingerprint: str) -> bool:
+        return self.shelf.old.get(path) == fingerprint
+
+    def record_checked(self, fingerprints: dict[str, str]) -> None:
+        """After every page rendered: those rendered now, beside those kept (see `keep`)."""
+        for path, fingerprint in fingerprints.items():
+            self.shelf.put(path, fingerprint)
+
+
 def site_fingerprint(salt: str, *parts: Any) -> str | None:
     """Hash of everything a page (or a whole site) is made from, pickled straight into the hash
     (no copy). Anything that can't be pickled gives None: no shortcut, the page is just rendered."""

@@ -72,3 +72,47 @@ def test_check_text_report_is_path_line_message_and_strict_fails_on_warnings(mak
     )
     assert "Check OK: 1 articles, 0 errors, 1 warnings" in result.stdout
     assert run_press("check", str(site), "--strict").returncode == 1
+
+
+def test_a_check_renders_again_only_the_pages_whose_inputs_changed(make_site, monkeypatch):
+    """pagememo.CheckedPages: a page that rendered without error from the same inputs is not
+    rendered again; an edit renders the pages that show it; a theme change renders them all, and
+    a page that fails now fails the check, however often it passed before."""
+    import jinja2
+
+    from generator.build import Options, check
+
+    site = make_site(
+        {
+            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
+            "content/articles/2012/12/two.md": article("Two", "2012-12-04", "Two body."),
+            "content/articles/2013/01/three.md": article("Three", "2013-01-05", "Three body."),
+        },
+        # No related lists: an edit moves every list of so small an archive, and each page shows its own.
+        site_toml='title = "Test"\n[related]\nk = 0\n',
+    )
+    rendered: list[str] = []
+    real = jinja2.Template.render
+    monkeypatch.setattr(
+        jinja2.Template, "render", lambda self, *a, **k: rendered.append(self.name) or real(self, *a, **k)
+    )
+
+    def pages_checked() -> list[str]:
+        rendered.clear()
+        result = check(site, Options(jobs=1))
+        assert result.ok, [p.format() for p in result.errors]
+        return list(rendered)
+
+    first = pages_checked()
+    assert first.count("article.html") == 3
+    assert pages_checked() == []
+    two = site / "content/articles/2012/12/two.md"
+    two.write_text(article("Two", "2012-12-04", "Two body, edited."))
+    again = pages_checked()
+    assert again.count("article.html") == 1 and 0 < len(again) < len(first)
+    theme = site / "themes/default/templates"
+    theme.mkdir(parents=True)
+    (theme / "article.html").write_text("{{ article.title }} {{ article.no_such_field.deeper }}\n")
+    rendered.clear()
+    result = check(site, Options(jobs=1))
+    assert not result.ok and any("no_such_field" in p.message for p in result.errors)
