@@ -609,7 +609,9 @@ def check(site_dir: Path, options: Options) -> Result:
         except PageFailed as exc:
             result.problems.append(exc.problem)
         else:
-            if memo is not None:
+            # Templates are read as pages are rendered: a theme saved meanwhile would be recorded
+            # under the bytes hashed before (back to those, a failing page would pass unrendered).
+            if memo is not None and files_fingerprint(theme_dirs(site_dir, site.config.theme)) == salt:
                 memo.record_checked(fingerprints)
                 memo.shelf.save()
         clock.lap("render")

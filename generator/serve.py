@@ -133,6 +133,7 @@ class Found:
 
 
 RELEASE_MARGIN = 0.05  # seconds after an article's time before it is rebuilt in: it is published then
+LONGEST_RELEASE_WAIT = 3600.0
 
 
 class Preview:
@@ -149,6 +150,7 @@ class Preview:
         self._one_at_a_time = threading.Lock()
         self._catch_up: threading.Thread | None = None
         self._release: threading.Timer | None = None  # see _schedule_release
+        self._closed = False
         self.log = log or sys.stdout
         config, _ = load_config(self.site_dir, options.base_url)
         self.base_path = Urls.from_config(config).base_path
@@ -170,25 +172,38 @@ class Preview:
             self.base_path = self.rebuilder.served.site.urls.base_path
         self.hub.publish(result, self.base_path)
         self._report(result)
-        self._schedule_release()
+        if result.ok:  # a broken site waits for the next save (its last good build's release is past)
+            self._schedule_release()
+
+    def _release_time(self) -> float | None:
+        served = self.rebuilder.served
+        release = served.site.library.next_release if served is not None else None
+        return release.timestamp() if release is not None else None
 
     def _schedule_release(self) -> None:
         """An article dated in the future goes live at its time, when no file changes: a timer
-        rebuilds the whole site then (what is published changes every page that lists it)."""
+        rebuilds the whole site then (what is published changes every page that lists it). A timer
+        waits an hour at most, then looks again: a release years ahead overflows a wait, and a
+        machine's suspension pauses it."""
         if self._release is not None:
             self._release.cancel()
             self._release = None
-        served = self.rebuilder.served
-        release = served.site.library.next_release if served is not None else None
-        if release is None:
+        release = self._release_time()
+        if release is None or self._closed:
             return
-        delay = max(0.0, release.timestamp() - time.time()) + RELEASE_MARGIN
+        delay = min(max(0.0, release - time.time()) + RELEASE_MARGIN, LONGEST_RELEASE_WAIT)
         self._release = threading.Timer(delay, self._released)
         self._release.daemon = True  # never keeps the command from exiting
         self._release.start()
 
     def _released(self) -> None:
         with self._one_at_a_time:
+            if self._closed:
+                return
+            release = self._release_time()
+            if release is None or time.time() < release:  # woken to look again (see above)
+                self._schedule_release()
+                return
             result = self.rebuilder.rebuild(None)
             result.changed = ["an article's publication time"]
             self._published(result)
@@ -270,6 +285,7 @@ class Preview:
         return Found(file=target) if target.is_file() else Found()
 
     def close(self) -> None:
+        self._closed = True  # a timer already running returns (see _released)
         if self._release is not None:
             self._release.cancel()
         self.hub.close()

@@ -116,3 +116,36 @@ def test_a_check_renders_again_only_the_pages_whose_inputs_changed(make_site, mo
     rendered.clear()
     result = check(site, Options(jobs=1))
     assert not result.ok and any("no_such_field" in p.message for p in result.errors)
+
+
+def test_a_theme_saved_while_a_check_renders_is_not_recorded(make_site, monkeypatch):
+    """Templates are read as pages are rendered, after the theme was hashed: a check during which
+    the theme changed keeps no memo (back to the bytes hashed, its pages would pass unrendered)."""
+    import jinja2
+
+    from generator.build import Options, check
+    from tests.conftest import ROOT
+
+    original = (ROOT / "themes/default/templates/article.html").read_text()
+    site = make_site(
+        {
+            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
+            "themes/default/templates/article.html": original,
+        }
+    )
+    template = site / "themes/default/templates/article.html"
+    rendered: list[str] = []
+    real = jinja2.Template.render
+
+    def render(self, *args, **kwargs):
+        if not rendered:  # the first page: the theme is saved again meanwhile
+            template.write_text(original + "<!-- saved during the check -->\n")
+        rendered.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", render)
+    assert check(site, Options(jobs=1)).ok
+    template.write_text(original)  # back to the bytes the check hashed
+    rendered.append("-")  # the next check's renders come after this mark
+    assert check(site, Options(jobs=1)).ok
+    assert "article.html" in rendered[rendered.index("-") :], "a page was taken as checked"

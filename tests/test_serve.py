@@ -239,3 +239,64 @@ def test_an_article_scheduled_for_later_goes_live_at_its_time_while_serving(site
         assert preview.rebuilder.served.site.library.next_release is None  # nothing left to wait for
     finally:
         preview.close()
+
+
+def _scheduled_preview(site: Path, seconds: float):
+    """A preview of `site` with an article `seconds` ahead, built once; its page, and a list that
+    records every rebuild from then on."""
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from generator.options import Options
+    from generator.serve import Preview
+
+    soon = datetime.now(UTC) + timedelta(seconds=seconds)
+    (site / ARTICLES / "later").mkdir()
+    (site / ARTICLES / "later/scheduled.md").write_text(article("Scheduled", soon.isoformat(), "Later."))
+    preview = Preview(site, Options(), log=io.StringIO())
+    assert preview.rebuild(None).ok
+    calls: list[object] = []
+    real = preview.rebuilder.rebuild
+    preview.rebuilder.rebuild = lambda paths=None: calls.append(paths) or real(paths)  # type: ignore[method-assign]
+    return preview, preview.out_dir / soon.strftime("%Y/%m/%d") / "scheduled" / "index.html", calls
+
+
+def test_a_broken_site_is_rebuilt_once_at_a_release_not_again_and_again(site: Path):
+    """The last good build's release time is past once it fires: a failing rebuild then waits for
+    the next save instead of setting the timer again at once."""
+    import time
+
+    preview, page, calls = _scheduled_preview(site, 1.5)
+    try:
+        broken = site / ARTICLES / "2013/01/broken.md"
+        broken.write_text("---\ntitle: [unclosed\ndate: 2013-01-09\n---\nText.\n")
+        assert not preview.rebuild({broken}).ok
+        time.sleep(3.5)
+        assert len(calls) == 2, calls  # the save's, then the release's (failing); no more
+        broken.unlink()
+        assert preview.rebuild({broken}).ok and page.is_file()
+    finally:
+        preview.close()
+
+
+def test_a_release_timer_waits_an_hour_at_most_and_looks_again(site: Path, monkeypatch):
+    """A wait is cut short (see serve.LONGEST_RELEASE_WAIT): woken early, the timer sets itself
+    again without rebuilding; the article still appears at its time."""
+    import time
+
+    import generator.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "LONGEST_RELEASE_WAIT", 0.4)
+    preview, page, calls = _scheduled_preview(site, 2.0)
+    first = preview._release
+    try:
+        time.sleep(1.0)
+        assert preview._release is not first, "the timer was not woken early and set again"
+        assert calls == [] and not page.exists()  # woken, nothing rebuilt
+        deadline = time.monotonic() + 20
+        while not page.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert page.is_file() and calls == [None]
+    finally:
+        preview.close()
+    assert preview._release is None or not preview._release.is_alive()
