@@ -21,7 +21,7 @@ from generator import lastbuild
 from generator.bodies import Bodies, Markdown, markdown_of, render_bodies
 from generator.cache import Cache, Shelf, digest_of, files_fingerprint, key
 from generator.config import Config, load_config
-from generator.discover import discover
+from generator.discover import discover, is_source
 from generator.earlyread import EarlyReader, begin
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
@@ -143,6 +143,12 @@ def read_all(
     sources = discover(site_dir / "content")
     problems += sources.problems
     content = sources.content_dir
+    if digests and moved is not None:
+        # A source added or deleted since the input check hashed content/: built as listed now,
+        # so the check's fingerprint is not this build's (see _cached for one saved again).
+        hashed = {path for path in digests if is_source(path)}
+        listed = {*sources.articles, *sources.authors, *sources.pages}
+        moved += sorted(hashed ^ listed)
     shelf = Files(
         cache.shelf("read"),
         content,

@@ -30,6 +30,16 @@ def is_hidden(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith("~")
 
 
+def is_source(path: str) -> bool:
+    """Whether a file (its path relative to content/, posix) is one `discover` lists: under a
+    kind's folder, a .md name, nothing hidden on the way (what the build's input check hashed is
+    compared with what was listed, see build.read_all)."""
+    parts = path.split("/")
+    return (
+        len(parts) > 1 and parts[0] in KINDS and parts[-1].endswith(".md") and not any(map(is_hidden, parts))
+    )
+
+
 def _walk(root: Path, content_dir: Path, problems: list[Problem]) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()

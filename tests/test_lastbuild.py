@@ -214,3 +214,43 @@ def test_a_file_saved_again_while_the_build_reads_it_is_neither_cached_nor_remem
     timings, _ = build(site)
     assert not skipped(timings) and "Hashed words." in page.read_text()
     assert skipped(build(site)[0])  # remembered again, now that the bytes read were those hashed
+
+
+@pytest.mark.parametrize("change", ["deleted", "added"])
+def test_a_source_deleted_or_added_after_the_check_is_built_as_listed_but_not_remembered(site, change):
+    """The input check hashes content/, then the read stage lists it: a source deleted or added in
+    between is built as listed, and the build is not remembered under the check's fingerprint
+    (restored, the next build must build it, not skip with the article missing)."""
+    from generator import lastbuild
+    from generator.build import Options
+    from generator.build import build as build_site
+    from generator.options import build_settings
+
+    beta = site / "content/articles/2012/12/beta.md"
+    gamma = site / "content/articles/2012/12/gamma.md"
+    build(site)
+    if change == "added":
+        gamma.write_text(article("Gamma", "2012-12-05", "Gamma body."))
+    else:  # something to build (else the check finds the last build standing, and stops there)
+        alpha = site / "content/articles/2012/12/alpha.md"
+        alpha.write_text(alpha.read_text() + "\nOne more line.\n")
+    out = (site / "output").resolve()
+    before = lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+    kept = beta.read_text()
+    if change == "deleted":
+        beta.unlink()
+        moved = ["articles/2012/12/beta.md"]
+    else:
+        gamma.unlink()
+        moved = ["articles/2012/12/gamma.md"]
+    result = build_site(site, Options(jobs=1), before=before)
+    assert result.ok and result.moved == moved
+    assert not (site / ".cache/last-build.pickle").exists()
+    if change == "deleted":
+        beta.write_text(kept)  # back to the files the check hashed
+    else:
+        gamma.write_text(article("Gamma", "2012-12-05", "Gamma body."))
+    assert not skipped(build(site)[0])
+    page = "2012/12/04/beta/index.html" if change == "deleted" else "2012/12/05/gamma/index.html"
+    assert (site / "output" / page).is_file()
+    assert skipped(build(site)[0])
