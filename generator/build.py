@@ -42,7 +42,7 @@ from generator.parallel import (
     ordered_map,
     release_freed_memory,
 )
-from generator.read import read_article, read_author, read_page
+from generator.read import digested, read_article, read_author, read_page
 from generator.render import (
     PageFailed,
     ShelvedBytecode,
@@ -53,7 +53,6 @@ from generator.render import (
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
-from generator.source import MAX_BYTES
 from generator.texts import memory_file
 from generator.themes import theme_dirs
 from generator.urls import Urls
@@ -302,14 +301,11 @@ def _read_batch(read: Callable[[str], T], source_ids: list[str]) -> list[T]:
 def _digested(read: Reader[T], content_dir: Path, source_id: str) -> tuple[bytes | None, T]:
     """A source read from bytes whose digest is taken with them (see _cached); None for a file
     that can't be read or is over the size limit (`read` reports it, reading it itself)."""
-    path = content_dir / source_id
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            return None, read(source_id)
-        data = path.read_bytes()
-    except OSError:
+    found = digested(content_dir / source_id)
+    if found is None:
         return None, read(source_id)
-    return digest_of(data), read(source_id, data)
+    digest, data = found
+    return digest, read(source_id, data)
 
 
 def load(site_dir: Path, options: Options, timings: dict[str, float] | None = None) -> Result:

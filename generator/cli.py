@@ -195,8 +195,8 @@ def _before(site_dir: Path, options: Options) -> Before | None:
 
     if not options.cache or not lastbuild.recorded(site_dir):
         return None
-    settings = build_settings(options, out_dir_of(site_dir, options))
-    return lastbuild.before(site_dir, out_dir_of(site_dir, options), settings, options.cache)
+    out_dir = out_dir_of(site_dir, options)
+    return lastbuild.before(site_dir, out_dir, build_settings(options, out_dir), cache=True)
 
 
 def _built_already(last: LastBuild, out_dir: Path, started: float, timings: bool) -> int:

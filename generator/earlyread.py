@@ -29,12 +29,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CACHE_DIR, digest_of
+from generator.cache import CACHE_DIR
 from generator.config import load_config
 from generator.discover import discover
 from generator.errors import Problem
 from generator.parallel import can_fork, default_jobs
-from generator.read import read_article, read_author
+from generator.read import digested, read_article, read_author
 
 ReadResult = tuple[Any, list[Problem]]  # an Article or Author (None when unreadable), problems
 Found = dict[str, tuple[bytes, ReadResult]]  # content id → digest of the bytes read, result
@@ -197,11 +197,11 @@ def _read_early(site_dir: Path, base_url: str | None, shared: Any, answer: str) 
 def _read(content: Path, source_id: str, read: Callable[..., ReadResult], *args: Any) -> Any:
     """One source's digest and result (a file over the size limit is refused by `read`, as the
     build refuses it); None when it can't be read here (the build reads it again and reports why)."""
-    try:
-        data = (content / source_id).read_bytes()
-    except OSError:
+    found = digested(content / source_id)
+    if found is None:
         return None
-    return digest_of(data), read(content, source_id, *args, data=data)
+    digest, data = found
+    return digest, read(content, source_id, *args, data=data)
 
 
 def _read_articles(file: Any, content: Path, ids: list[str], tz: Any, shared: Any) -> None:

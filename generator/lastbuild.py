@@ -43,9 +43,9 @@ class Before:
     inputs: str | None
     digests: dict[str, bytes]
     last: LastBuild | None
-    site_dir: Path | None = None  # what it was checked for: the site, output folder and settings
-    out_dir: Path | None = None
-    settings: str | None = None
+    site_dir: Path  # what it was checked for: the site, output folder and settings
+    out_dir: Path
+    settings: str
 
 
 @dataclass(frozen=True)

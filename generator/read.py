@@ -13,6 +13,7 @@ from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
+from generator.cache import digest_of
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Image, Page
 from generator.slugs import clean_slug, slug_problem
@@ -217,6 +218,19 @@ def _convert(
             line = src.key_lines.get(f"{raw_key}[{exc.item}]") or src.key_lines.get(str(raw_key))
             problems.append(error(path, line, str(raw_key), str(exc), exc.hint))
     return known, extra
+
+
+def digested(file: Path) -> tuple[bytes, bytes] | None:
+    """A source's digest and its bytes, read once: a read result counts for the bytes it was read
+    from, which the build's cache is keyed by (see build._cached and earlyread.py). None when the
+    file can't be read or is over the size limit (reading it then reports why)."""
+    try:
+        if file.stat().st_size > MAX_BYTES:
+            return None
+        data = file.read_bytes()
+    except OSError:
+        return None
+    return digest_of(data), data
 
 
 def read_article(
