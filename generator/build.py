@@ -97,7 +97,8 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: Path | None = None
     articles: int = 0  # built (also known when nothing needed building, see lastbuild.py)
-    moved: list[str] = field(default_factory=list)  # sources saved again while read (see _cached)
+    # Inputs whose bytes changed while read: sources (see _cached), the theme (see _write_site).
+    moved: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -688,7 +689,9 @@ def _build(
     _write_site(result, site_dir, out_dir, progress, pending, listing)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
-        if result.moved:  # built from other bytes than those hashed: the next build looks again
+        # Built from other bytes than those hashed (a source, site.toml, the theme, the git
+        # commit changed while read): not remembered, the next build looks again.
+        if inputs is not None and (result.moved or lastbuild.surroundings(site_dir) != before.around):
             inputs = None
         release = result.site.library.next_release
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files, release)
@@ -749,11 +752,20 @@ def _write_site(
         result.problems.append(exc.problem)
         return
     clock.lap("render+write")
-    memo.record(fingerprints, result.report.files if result.report else None)
-    if whole is not None:
-        memo.record_site(whole)
+    # Templates are read as pages are rendered, after `salt` hashed them: pages rendered from a
+    # theme saved meanwhile are not recorded under it (back to the bytes hashed, they would be
+    # kept as they are), and the build is not remembered.
+    if files_fingerprint(theme_dirs(site_dir, site.config.theme)) == salt:
+        memo.record(fingerprints, result.report.files if result.report else None)
+        if whole is not None:
+            memo.record_site(whole)
+    else:
+        result.moved.append(THEME_MOVED)
     cache.save()
     clock.lap("cache")
+
+
+THEME_MOVED = "themes/"  # in Result.moved: the theme changed while pages were rendered
 
 
 # From this many texts, a build takes the Markdown out of the articles before it forks (see _load):

@@ -46,6 +46,7 @@ class Before:
     site_dir: Path  # what it was checked for: the site, output folder and settings
     out_dir: Path
     settings: str
+    around: str | None = None  # what surroundings() found (part of `inputs`)
 
 
 @dataclass(frozen=True)
@@ -64,29 +65,52 @@ def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] 
 
     `content` receives the digest of each file under content/ (see cache.hash_tree). Files whose
     stat is that of the last build are not read again (see digests.py)."""
+    return _inputs(site_dir, settings, content)[0]
+
+
+def _inputs(site_dir: Path, settings: str, content: dict[str, bytes] | None) -> tuple[str | None, str | None]:
+    """inputs_fingerprint, and the surroundings' hash it includes."""
     known = KnownDigests(site_dir)
+    around = surroundings(site_dir, known)
+    if around is None:
+        return None, None
     digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
     digest.update(settings.encode())
+    digest.update(around.encode())
+    try:
+        hash_tree(digest, site_dir / "content", content, known.of)
+    except OSError:
+        if content is not None:
+            content.clear()
+        return None, around
+    known.save()
+    return digest.hexdigest(), around
+
+
+def surroundings(site_dir: Path, known: KnownDigests | None = None) -> str | None:
+    """Hash of what a build reads besides content/: site.toml, the themes and the git commit the
+    dates come from (None: something can't be read). A build reads them after the input check
+    hashed them (the config at once, the templates as pages are rendered, the dates from git):
+    it takes this again when done, and is not remembered if they changed meanwhile (saved back to
+    the bytes hashed, the next build would otherwise skip, showing the ones read)."""
+    digest = hashlib.blake2b(digest_size=20)
     digest.update(_git_head(site_dir))
     try:
         config = site_dir / "site.toml"
         digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
-        hash_tree(digest, site_dir / "content", content, known.of)
         for folder in (site_dir / "themes", DEFAULT_THEME):
-            hash_tree(digest, folder, digest_file=known.of)
+            hash_tree(digest, folder, digest_file=known.of if known is not None else None)
     except OSError:
-        if content is not None:
-            content.clear()
         return None
-    known.save()
     return digest.hexdigest()
 
 
 def before(site_dir: Path, out_dir: Path, settings: str, cache: bool) -> Before:
     """The inputs checked against the last build (without the cache: nothing is remembered)."""
     digests: dict[str, bytes] = {}
-    inputs = inputs_fingerprint(site_dir, settings, digests) if cache else None
-    return Before(inputs, digests, unchanged(site_dir, out_dir, inputs), site_dir, out_dir, settings)
+    inputs, around = _inputs(site_dir, settings, digests) if cache else (None, None)
+    last = unchanged(site_dir, out_dir, inputs)
+    return Before(inputs, digests, last, site_dir, out_dir, settings, around)
 
 
 def recorded(site_dir: Path) -> bool:

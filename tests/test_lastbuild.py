@@ -254,3 +254,94 @@ def test_a_source_deleted_or_added_after_the_check_is_built_as_listed_but_not_re
     page = "2012/12/04/beta/index.html" if change == "deleted" else "2012/12/05/gamma/index.html"
     assert (site / "output" / page).is_file()
     assert skipped(build(site)[0])
+
+
+def _checked(site: Path):
+    """The input check a build is handed (as `press build` takes it before importing the rest)."""
+    from generator import lastbuild
+    from generator.build import Options
+    from generator.options import build_settings
+
+    out = (site / "output").resolve()
+    return lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+
+
+def test_site_toml_saved_after_the_check_is_built_but_not_remembered(site):
+    """The input check hashes site.toml, then the build reads it: a save in between is built, but
+    not remembered under the check's fingerprint (saved back, the next build must show the bytes
+    hashed, not skip with the ones read)."""
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    config = site / "site.toml"
+    home = site / "output/index.html"
+    build(site)
+    config.write_text('title = "Hashed Title"\n')
+    before = _checked(site)
+    config.write_text('title = "Saved Again Title"\n')
+    result = build_site(site, Options(jobs=1), before=before)
+    assert result.ok and "Saved Again Title" in home.read_text()
+    assert not (site / ".cache/last-build.pickle").exists()
+    config.write_text('title = "Hashed Title"\n')
+    timings, _ = build(site)
+    assert not skipped(timings) and "Hashed Title" in home.read_text()
+    assert skipped(build(site)[0])
+
+
+def test_a_commit_made_after_the_check_leaves_the_build_unremembered(site):
+    """Dates come from git history, read after the check took the commit: a commit in between
+    (its dates may be another's) leaves the build unremembered; the next build looks again."""
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "first")
+    build(site)
+    alpha = site / "content/articles/2012/12/alpha.md"
+    alpha.write_text(alpha.read_text() + "\nOne more line.\n")  # something to build
+    before = _checked(site)
+    git(site, "commit", "-q", "--allow-empty", "-m", "meanwhile")
+    assert build_site(site, Options(jobs=1), before=before).ok
+    assert not (site / ".cache/last-build.pickle").exists()
+    assert not skipped(build(site)[0])
+    assert skipped(build(site)[0])
+
+
+def test_a_theme_saved_while_pages_render_is_neither_recorded_nor_remembered(make_site, monkeypatch):
+    """Templates are read as pages are rendered, after the theme was hashed: pages rendered from a
+    theme saved meanwhile are not recorded under the hash (back to the bytes hashed, they would be
+    kept, showing the other bytes), and the build is not remembered."""
+    import jinja2
+
+    from generator.build import THEME_MOVED, Options
+    from generator.build import build as build_site
+
+    original = (ROOT / "themes/default/templates/article.html").read_text()
+    assert "Previous and next article" in original
+    site = make_site(
+        {
+            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
+            "themes/default/templates/article.html": original,
+        }
+    )
+    template = site / "themes/default/templates/article.html"
+    page = site / "output/2012/12/03/one/index.html"
+    saved: list[bool] = []
+    real = jinja2.Environment.get_template
+
+    def get_template(self, *args, **kwargs):
+        if not saved:  # the first page's templates: the theme is saved again meanwhile
+            template.write_text(original.replace("Previous and next article", "saved while rendering"))
+            saved.append(True)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "get_template", get_template)
+    result = build_site(site, Options(jobs=1))
+    assert result.ok and THEME_MOVED in result.moved
+    assert "saved while rendering" in page.read_text()
+    assert not (site / ".cache/last-build.pickle").exists()
+    monkeypatch.undo()
+    template.write_text(original)  # back to the bytes hashed
+    assert build_site(site, Options(jobs=1)).ok
+    assert "saved while rendering" not in page.read_text()
