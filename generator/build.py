@@ -381,7 +381,7 @@ def _load(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
-    markdown = markdown_of(library, texts_file)
+    markdown = markdown_of(library, texts_file, _read_from(digests, moved))
     clock.lap("library")
 
     def library_fingerprint() -> str | None:
@@ -480,6 +480,15 @@ def _load(
     return result, pending
 
 
+def _read_from(digests: dict[str, bytes] | None, moved: list[str]) -> dict[str, bytes] | None:
+    """The digest of each source file whose bytes the library was read from: those the input
+    check hashed, but a source saved again, added or deleted since (see _cached)."""
+    if not digests or not moved:
+        return digests
+    changed = set(moved)
+    return {path: digest for path, digest in digests.items() if path not in changed}
+
+
 def _library_print(
     library: Library,
     dated: list[Article],
@@ -546,7 +555,7 @@ def _text_matches_beside(
         return None
     from generator.related import documents, text_matches
 
-    texts = documents(library, markdown.texts)
+    texts = documents(library, markdown)
     return in_background(text_matches, texts, config.related, cache.detached("terms"), spare=spare)
 
 

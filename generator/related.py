@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.bodies import Bodies
+from generator.bodies import Bodies, Markdown
 from generator.cache import DIGEST_SIZE, Shelf, key
 from generator.config import RelatedConfig
 from generator.library import Library, title_key
@@ -87,6 +87,7 @@ class ArticleTexts(Sequence[Document]):
     titles: Sequence[str]
     summaries: Sequence[str]  # each article's own summary ("" for none)
     bodies: Sequence[str]  # each article's Markdown, in library order (more texts may follow)
+    files: Sequence[bytes | None] = ()  # the digest of each article's file, when known (see Markdown)
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -95,14 +96,19 @@ class ArticleTexts(Sequence[Document]):
         return Document(self.titles[at], self.summaries[at], self.bodies[at])
 
 
-def documents(library: Library, bodies: Sequence[str] | None = None) -> ArticleTexts:
-    """`bodies`: the articles' Markdown when the build has taken it out of them (see
+def documents(library: Library, markdown: Markdown | None = None) -> ArticleTexts:
+    """`markdown`: the articles' Markdown when the build has taken it out of them (see
     bodies.markdown_of; its first texts are the articles')."""
     articles = library.articles
+    if markdown is None:
+        return ArticleTexts(
+            [a.title for a in articles], [a.summary or "" for a in articles], [a.body for a in articles]
+        )
     return ArticleTexts(
         [a.title for a in articles],
         [a.summary or "" for a in articles],
-        bodies if bodies is not None else [a.body for a in articles],
+        markdown.texts,
+        markdown.files[: len(articles)],
     )
 
 
@@ -208,7 +214,7 @@ def text_matches(texts: ArticleTexts, settings: RelatedConfig, shelf: Shelf | No
         found = shelf.take(entry) if shelf is not None else None
         return found if isinstance(found, TermCounts) else None
 
-    counts = term_counts(texts, settings.title_weight, last)
+    counts = term_counts(texts, settings.title_weight, last, texts.files)
     if shelf is not None:
         shelf.keep_only(entry, counts)  # and lets go: counts are dropped below (150 MB at 100,000 articles)
     # Counting made and freed the tallies of every text; the allocator would keep that memory

@@ -186,17 +186,29 @@ class TermCounts:
         return {self.digests[at : at + size]: at // size for at in range(0, len(self.digests), size)}
 
 
-def _digest(document: Text, title_weight: int) -> bytes:
+def _digest(document: Text, title_weight: int, file: bytes | None = None) -> bytes:
+    """What a text's counts are known by: the digest of the file it was made from (with the title
+    weight, which repeats the title) when given, else of the text itself. Hashing every text
+    took 1.0 s of the text process at 100,000 articles, on the way of every build."""
+    if file is not None:
+        return digest_of(b"file\0%d\0%s" % (title_weight, file))
     return digest_of(_text(document, title_weight).encode("utf-8", "surrogatepass"))
 
 
 def term_counts(
-    documents: Sequence[Text], title_weight: int, last: Callable[[], TermCounts | None] | None = None
+    documents: Sequence[Text],
+    title_weight: int,
+    last: Callable[[], TermCounts | None] | None = None,
+    files: Sequence[bytes | None] = (),
 ) -> TermCounts:
     """Term counts of each text, columns in alphabetical order of the words (so sums, and scores,
     don't depend on the process's hash seed); rows of the last build's counts (handed over by
-    `last`, which nothing else then holds) are reused for unchanged texts."""
-    digests = [_digest(document, title_weight) for document in documents]
+    `last`, which nothing else then holds) are reused for unchanged texts. `files`: the digest of
+    the file each text was made from, where known (a text is a function of its file's bytes)."""
+    known_files = files or [None] * len(documents)
+    digests = [
+        _digest(document, title_weight, file) for document, file in zip(documents, known_files, strict=True)
+    ]
     previous = last() if last is not None else None
     known = previous.rows() if previous is not None else {}
     reused = [(at, known[d]) for at, d in enumerate(digests) if d in known]
