@@ -89,6 +89,9 @@ class Site:
     theme_print: str | None = None  # the theme files' fingerprint, likewise
 
 
+AROUND_MOVED = "site.toml, themes/"  # in Result.moved: written while the build read them (see _write_site)
+
+
 @dataclass
 class Result:
     problems: list[Problem] = field(default_factory=list)
@@ -97,7 +100,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: Path | None = None
     articles: int = 0  # built (also known when nothing needed building, see lastbuild.py)
-    # Inputs whose bytes changed while read: sources (see _cached), the theme (see _write_site).
+    # Inputs whose bytes changed while read: sources (see _cached), or AROUND_MOVED.
     moved: list[str] = field(default_factory=list)
 
     @property
@@ -191,10 +194,20 @@ def _checked_templates(
     kept for the theme's exact files (names and bytes, the site's theme and the default one). The
     code compiled to reach it goes to the `bytecode` shelf, which the render stage loads from."""
     entry = key("templates", theme_print)
-    code = ShelvedBytecode(bytecode)
-    problems = shelf.get_or(entry, lambda: template_problems(site_dir, theme, code))
+    problems = shelf.get(entry)
+    if problems is None:
+        problems = template_problems(site_dir, theme, ShelvedBytecode(bytecode))
+        # Read after `theme_print` was hashed: a theme saved meanwhile would leave its verdict
+        # under the other bytes' hash (a broken template's, say, failing every later build).
+        if _theme_print(site_dir, theme) == theme_print:
+            shelf.put(entry, problems)
     shelf.save()
     return list(problems)
+
+
+def _theme_print(site_dir: Path, theme: str) -> str:
+    """The hash of the theme's files (the site's theme and the default one it falls back to)."""
+    return files_fingerprint(theme_dirs(site_dir, theme))
 
 
 @dataclass(frozen=True)
@@ -345,7 +358,7 @@ def _load(
     config, problems = load_config(site_dir, options.base_url)
     cache = Cache(site_dir if options.cache else None)
     problems += theme_problems(site_dir, config.theme)
-    theme_print = files_fingerprint(theme_dirs(site_dir, config.theme))
+    theme_print = _theme_print(site_dir, config.theme)
     if not problems:
         problems += _checked_templates(
             site_dir, config.theme, theme_print, cache.shelf("templates"), cache.shelf("bytecode")
@@ -609,7 +622,7 @@ def check(site_dir: Path, options: Options) -> Result:
         site = result.site
         memo = None
         if site.cache is not None and site.cache.folder is not None:
-            salt = site.theme_print or files_fingerprint(theme_dirs(site_dir, site.config.theme))
+            salt = site.theme_print or _theme_print(site_dir, site.config.theme)
             memo = CheckedPages(site.cache.shelf("checked"), salt)
         try:
             fingerprints: dict[str, str] = {}
@@ -623,7 +636,7 @@ def check(site_dir: Path, options: Options) -> Result:
         else:
             # Templates are read as pages are rendered: a theme saved meanwhile would be recorded
             # under the bytes hashed before (back to those, a failing page would pass unrendered).
-            if memo is not None and files_fingerprint(theme_dirs(site_dir, site.config.theme)) == salt:
+            if memo is not None and _theme_print(site_dir, site.config.theme) == salt:
                 memo.record_checked(fingerprints)
                 memo.shelf.save()
         clock.lap("render")
@@ -695,12 +708,13 @@ def _build(
             listing.cancel()
         return result
     result.articles = len(result.site.library.articles)
-    _write_site(result, site_dir, out_dir, progress, pending, listing)
+    settled = partial(lastbuild.settled, site_dir, before)
+    _write_site(result, site_dir, out_dir, progress, pending, listing, settled)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
         # Built from other bytes than those hashed (a source, site.toml, the theme, the git
         # commit changed while read): not remembered, the next build looks again.
-        if inputs is not None and (result.moved or lastbuild.surroundings(site_dir) != before.around):
+        if inputs is not None and (result.moved or not settled()):
             inputs = None
         release = result.site.library.next_release
         lastbuild.remember(site_dir, out_dir, inputs, result.problems, result.articles, files, release)
@@ -714,18 +728,20 @@ def _write_site(
     progress: Progress | None,
     pending: PendingRelated | None = None,
     listing: Background[Listing | None] | None = None,
+    settled: Callable[[], bool] | None = None,
 ) -> None:
     """Render and write a loaded site (only pages whose inputs changed, see pagememo.py).
 
     With the related lists still to compute, the pages that don't show them are rendered
     meanwhile, in another process: on two cores that hides most of the related stage.
     `listing`: what output/ holds, being listed (see build); without it, output/ is walked after
-    the pages are written."""
+    the pages are written. `settled`: whether site.toml and the theme are as hashed, unwritten
+    since (see lastbuild.settled); without it, the theme is hashed again."""
     assert result.site is not None
     clock = _Clock(result.timings)
     site = result.site
     cache = site.cache or Cache(None)
-    salt = site.theme_print or files_fingerprint(theme_dirs(site_dir, site.config.theme))
+    salt = site.theme_print or _theme_print(site_dir, site.config.theme)
     memo = PageMemo(cache.shelf("pages"), out_dir, salt)
     library = site.library_print if site.library_print is not None else site.library
     # The related lists are a function of these (and of the generator, which the salt includes).
@@ -761,20 +777,17 @@ def _write_site(
         result.problems.append(exc.problem)
         return
     clock.lap("render+write")
-    # Templates are read as pages are rendered, after `salt` hashed them: pages rendered from a
-    # theme saved meanwhile are not recorded under it (back to the bytes hashed, they would be
-    # kept as they are), and the build is not remembered.
-    if files_fingerprint(theme_dirs(site_dir, site.config.theme)) == salt:
+    # Templates are read after `salt` hashed them: pages rendered from a theme saved meanwhile
+    # are not recorded under it (back to the bytes hashed, they would be kept as they are), and
+    # the build is not remembered.
+    if settled() if settled is not None else _theme_print(site_dir, site.config.theme) == salt:
         memo.record(fingerprints, result.report.files if result.report else None)
         if whole is not None:
             memo.record_site(whole)
     else:
-        result.moved.append(THEME_MOVED)
+        result.moved.append(AROUND_MOVED)
     cache.save()
     clock.lap("cache")
-
-
-THEME_MOVED = "themes/"  # in Result.moved: the theme changed while pages were rendered
 
 
 # From this many texts, a build takes the Markdown out of the articles before it forks (see _load):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree
+from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree, stream_digest
 from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
@@ -46,7 +46,18 @@ class Before:
     site_dir: Path  # what it was checked for: the site, output folder and settings
     out_dir: Path
     settings: str
-    around: str | None = None  # what surroundings() found (part of `inputs`)
+    around: Surroundings | None  # site.toml, the themes and the git commit, as checked
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What a build reads besides content/ (site.toml, the themes, the git commit the dates come
+    from), known two ways: by the hash of their bytes (`inputs`, part of the inputs' fingerprint)
+    and by each file's stat (`stamps`: device, inode, size, mtime, ctime). Every write changes a
+    file's ctime, even one that puts its bytes back."""
+
+    inputs: str
+    stamps: str
 
 
 @dataclass(frozen=True)
@@ -68,15 +79,18 @@ def inputs_fingerprint(site_dir: Path, settings: str, content: dict[str, bytes] 
     return _inputs(site_dir, settings, content)[0]
 
 
-def _inputs(site_dir: Path, settings: str, content: dict[str, bytes] | None) -> tuple[str | None, str | None]:
-    """inputs_fingerprint, and the surroundings' hash it includes."""
+def _inputs(
+    site_dir: Path, settings: str, content: dict[str, bytes] | None
+) -> tuple[str | None, Surroundings | None]:
+    """inputs_fingerprint, and the surroundings it includes, which `before` keeps: the build
+    compares them with those it finds when done (see settled)."""
     known = KnownDigests(site_dir)
     around = surroundings(site_dir, known)
     if around is None:
         return None, None
     digest = hashlib.blake2b(generator_fingerprint().encode(), digest_size=20)
     digest.update(settings.encode())
-    digest.update(around.encode())
+    digest.update(around.inputs.encode())
     try:
         hash_tree(digest, site_dir / "content", content, known.of)
     except OSError:
@@ -87,22 +101,51 @@ def _inputs(site_dir: Path, settings: str, content: dict[str, bytes] | None) -> 
     return digest.hexdigest(), around
 
 
-def surroundings(site_dir: Path, known: KnownDigests | None = None) -> str | None:
-    """Hash of what a build reads besides content/: site.toml, the themes and the git commit the
-    dates come from (None: something can't be read). A build reads them after the input check
-    hashed them (the config at once, the templates as pages are rendered, the dates from git):
-    it takes this again when done, and is not remembered if they changed meanwhile (saved back to
-    the bytes hashed, the next build would otherwise skip, showing the ones read)."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(_git_head(site_dir))
+def surroundings(site_dir: Path, known: KnownDigests | None = None, read: bool = True) -> Surroundings | None:
+    """site.toml, the themes and the git commit, hashed (None: something can't be read; `read`
+    False: their stamps only, no file read)."""
+    head = _git_head(site_dir)
+    digest = hashlib.blake2b(head, digest_size=20)
+    stamps = hashlib.blake2b(head, digest_size=20)
+    of = known.of if known is not None else _file_digest
+
+    def digest_file(path: str) -> bytes | None:
+        stamps.update(_stamp(path))
+        return of(path) if read else b""
+
     try:
         config = site_dir / "site.toml"
-        digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
+        stamps.update(_stamp(str(config)))
+        if read:
+            digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
         for folder in (site_dir / "themes", DEFAULT_THEME):
-            hash_tree(digest, folder, digest_file=known.of if known is not None else None)
+            hash_tree(digest, folder, digest_file=digest_file)
     except OSError:
         return None
-    return digest.hexdigest()
+    return Surroundings(digest.hexdigest(), stamps.hexdigest())
+
+
+def settled(site_dir: Path, checked: Before) -> bool:
+    """Whether site.toml, the themes and the git commit are as the input check found them, and
+    were not written since (stats only): a build reads them after the check (the config at once,
+    the templates before the pages render, the dates from git), and one that read other bytes is
+    not remembered under the check's fingerprint (saved back to the bytes hashed, the next build
+    would skip, showing the ones read; an editor that saves by truncating and writing does that)."""
+    now = surroundings(site_dir, read=False)
+    return checked.around is not None and now is not None and now.stamps == checked.around.stamps
+
+
+def _stamp(path: str) -> bytes:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return path.encode() + b"\0missing\0"
+    numbers = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return path.encode() + b"\0" + repr(numbers).encode()
+
+
+def _file_digest(path: str) -> bytes | None:
+    return stream_digest(path) if os.path.isfile(path) else None
 
 
 def before(site_dir: Path, out_dir: Path, settings: str, cache: bool) -> Before:

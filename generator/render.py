@@ -40,6 +40,12 @@ from generator.views import ViewMaker, made, script_json
 
 
 def theme_problems(site_dir: Path, theme: str) -> list[Problem]:
+    if theme in ("", ".", "..") or Path(theme).name != theme or "\\" in theme:
+        # Only themes/ is hashed for the last build's record (see lastbuild.py): a theme found
+        # elsewhere could change while the next build took the site for unchanged.
+        line = setting_line(site_dir, "theme")
+        hint = "name a folder in themes/ (link a theme kept elsewhere into themes/)"
+        return [error("site.toml", line, "theme", f"{theme!r} is not the name of a folder", hint)]
     if theme != "default" and not (site_dir / "themes" / theme).is_dir():
         available = (
             sorted(p.name for p in (site_dir / "themes").glob("*") if p.is_dir())

@@ -237,6 +237,23 @@ def test_unknown_theme_is_an_error(make_site):
     )
 
 
+@pytest.mark.parametrize("theme", ["../mine", "themes/../../mine", "..", "a\\\\b"])
+def test_a_theme_outside_themes_is_an_error(make_site, theme):
+    """Only themes/ is hashed for the no-op check: a theme elsewhere would go stale unnoticed."""
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "mine/templates/base.html": "<p>mine</p>",
+        },
+        site_toml=f"theme = {json.dumps(theme)}\n",
+    )
+    result = build(site, Options())
+    assert [p.format() for p in result.errors] == [
+        f"site.toml:1: theme: {theme!r} is not the name of a folder "
+        "(hint: name a folder in themes/ (link a theme kept elsewhere into themes/))"
+    ]
+
+
 def test_refuses_an_output_folder_it_did_not_make(make_site, tmp_path):
     site = make_site({"content/articles/2012/12/a.md": article("A", "2012-12-03")})
     precious = tmp_path / "precious"

@@ -47,6 +47,16 @@ def skipped(timings: dict[str, float]) -> bool:
     return list(timings) == ["unchanged"]
 
 
+def _checked(site: Path):
+    """The input check a build is handed (as `press build` takes it before importing the rest)."""
+    from generator import lastbuild
+    from generator.build import Options
+    from generator.options import build_settings
+
+    out = (site / "output").resolve()
+    return lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+
+
 def test_an_unchanged_site_is_not_built_again_and_its_warnings_are_reported_again(site):
     first, warnings = build(site)
     assert not skipped(first) and "broken internal link 'missing.md'" in warnings
@@ -194,17 +204,14 @@ def test_a_file_saved_again_while_the_build_reads_it_is_neither_cached_nor_remem
     by saving after the check's `before` is taken) is built from the bytes read, but neither the
     read cache (keyed by the digest the check took) nor the last-build record may keep it: back to
     the bytes hashed, the next build must show those, not the ones read."""
-    from generator import lastbuild
     from generator.build import Options
     from generator.build import build as build_site
-    from generator.options import build_settings
 
     beta = site / "content/articles/2012/12/beta.md"
     page = site / "output/2012/12/04/beta/index.html"
     build(site)
     beta.write_text(article("Beta", "2012-12-04", "Hashed words."))
-    out = (site / "output").resolve()
-    before = lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+    before = _checked(site)
     beta.write_text(article("Beta", "2012-12-04", "Saved again words."))
     result = build_site(site, Options(jobs=1), before=before)
     assert result.ok and result.moved == ["articles/2012/12/beta.md"]
@@ -221,10 +228,8 @@ def test_a_source_deleted_or_added_after_the_check_is_built_as_listed_but_not_re
     """The input check hashes content/, then the read stage lists it: a source deleted or added in
     between is built as listed, and the build is not remembered under the check's fingerprint
     (restored, the next build must build it, not skip with the article missing)."""
-    from generator import lastbuild
     from generator.build import Options
     from generator.build import build as build_site
-    from generator.options import build_settings
 
     beta = site / "content/articles/2012/12/beta.md"
     gamma = site / "content/articles/2012/12/gamma.md"
@@ -234,8 +239,7 @@ def test_a_source_deleted_or_added_after_the_check_is_built_as_listed_but_not_re
     else:  # something to build (else the check finds the last build standing, and stops there)
         alpha = site / "content/articles/2012/12/alpha.md"
         alpha.write_text(alpha.read_text() + "\nOne more line.\n")
-    out = (site / "output").resolve()
-    before = lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
+    before = _checked(site)
     kept = beta.read_text()
     if change == "deleted":
         beta.unlink()
@@ -254,16 +258,6 @@ def test_a_source_deleted_or_added_after_the_check_is_built_as_listed_but_not_re
     page = "2012/12/04/beta/index.html" if change == "deleted" else "2012/12/05/gamma/index.html"
     assert (site / "output" / page).is_file()
     assert skipped(build(site)[0])
-
-
-def _checked(site: Path):
-    """The input check a build is handed (as `press build` takes it before importing the rest)."""
-    from generator import lastbuild
-    from generator.build import Options
-    from generator.options import build_settings
-
-    out = (site / "output").resolve()
-    return lastbuild.before(site.resolve(), out, build_settings(Options(jobs=1), out), True)
 
 
 def test_site_toml_saved_after_the_check_is_built_but_not_remembered(site):
@@ -308,13 +302,13 @@ def test_a_commit_made_after_the_check_leaves_the_build_unremembered(site):
     assert skipped(build(site)[0])
 
 
-def test_a_theme_saved_while_pages_render_is_neither_recorded_nor_remembered(make_site, monkeypatch):
-    """Templates are read as pages are rendered, after the theme was hashed: pages rendered from a
-    theme saved meanwhile are not recorded under the hash (back to the bytes hashed, they would be
-    kept, showing the other bytes), and the build is not remembered."""
-    import jinja2
-
-    from generator.build import THEME_MOVED, Options
+def test_a_theme_saved_and_saved_back_while_read_is_neither_recorded_nor_remembered(make_site, monkeypatch):
+    """The templates are read after the theme was hashed: pages rendered from a template saved
+    meanwhile, even one saved back to the bytes hashed before the build ends (an editor that
+    saves by truncating and writing), are not recorded under the hash (they would be kept,
+    showing the other bytes), and the build is not remembered."""
+    import generator.build as pipeline
+    from generator.build import AROUND_MOVED, Options
     from generator.build import build as build_site
 
     original = (ROOT / "themes/default/templates/article.html").read_text()
@@ -327,24 +321,54 @@ def test_a_theme_saved_while_pages_render_is_neither_recorded_nor_remembered(mak
     )
     template = site / "themes/default/templates/article.html"
     page = site / "output/2012/12/03/one/index.html"
-    saved: list[bool] = []
-    real = jinja2.Environment.get_template
+    real = pipeline.compiled_environment
 
-    def get_template(self, *args, **kwargs):
-        if not saved:  # the first page's templates: the theme is saved again meanwhile
-            template.write_text(original.replace("Previous and next article", "saved while rendering"))
-            saved.append(True)
-        return real(self, *args, **kwargs)
+    def compiled_environment(*args, **kwargs):
+        template.write_text(original.replace("Previous and next article", "saved while read"))
+        try:
+            return real(*args, **kwargs)
+        finally:
+            template.write_text(original)  # back to the bytes hashed, before the build ends
 
-    monkeypatch.setattr(jinja2.Environment, "get_template", get_template)
+    monkeypatch.setattr(pipeline, "compiled_environment", compiled_environment)
     result = build_site(site, Options(jobs=1))
-    assert result.ok and THEME_MOVED in result.moved
-    assert "saved while rendering" in page.read_text()
+    assert result.ok and AROUND_MOVED in result.moved
+    assert "saved while read" in page.read_text()
     assert not (site / ".cache/last-build.pickle").exists()
     monkeypatch.undo()
-    template.write_text(original)  # back to the bytes hashed
     assert build_site(site, Options(jobs=1)).ok
-    assert "saved while rendering" not in page.read_text()
+    assert "saved while read" not in page.read_text()
+
+
+def test_site_toml_saved_and_saved_back_while_read_leaves_the_build_unremembered(site, monkeypatch):
+    """site.toml is read after the check hashed it: a build that read other bytes, saved back to
+    the hashed ones before it ended, is not remembered (the next build would skip, showing the
+    other bytes' site)."""
+    import generator.build as pipeline
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    config = site / "site.toml"
+    home = site / "output/index.html"
+    build(site)
+    config.write_text('title = "Hashed Title"\n')
+    before = _checked(site)
+    real = pipeline.load_config
+
+    def load_config(*args, **kwargs):
+        config.write_text('title = "Read Title"\n')
+        try:
+            return real(*args, **kwargs)
+        finally:
+            config.write_text('title = "Hashed Title"\n')
+
+    monkeypatch.setattr(pipeline, "load_config", load_config)
+    assert build_site(site, Options(jobs=1), before=before).ok
+    assert "Read Title" in home.read_text()
+    assert not (site / ".cache/last-build.pickle").exists()
+    monkeypatch.undo()
+    timings, _ = build(site)
+    assert not skipped(timings) and "Hashed Title" in home.read_text()
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -384,3 +408,33 @@ def test_a_text_saved_again_while_read_is_not_cached_under_the_digest_its_file_w
     built, expected = _files(site / "output"), _files(fresh / "output")
     assert "More about whales" in built["2012/12/05/third/index.html"].decode()
     assert built == expected
+
+
+def test_a_template_saved_while_the_theme_is_checked_leaves_no_verdict_behind(make_site, monkeypatch):
+    """The theme's verdict (its templates compile) is cached under the hash of its files, taken
+    before they are compiled: a template saved in between, broken, fails that build, but back to
+    the bytes hashed, the next build must compile them again and pass, not find the failure."""
+    import generator.build as pipeline
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    original = (ROOT / "themes/default/templates/article.html").read_text()
+    site = make_site(
+        {
+            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
+            "themes/default/templates/article.html": original,
+        }
+    )
+    template = site / "themes/default/templates/article.html"
+    real = pipeline.template_problems
+
+    def template_problems(*args, **kwargs):
+        template.write_text(original + "{% if %}\n")  # saved broken after the theme was hashed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "template_problems", template_problems)
+    broken = build_site(site, Options(jobs=1))
+    assert not broken.ok and any("article.html" in p.path for p in broken.errors)
+    monkeypatch.undo()
+    template.write_text(original)  # back to the bytes hashed
+    assert build_site(site, Options(jobs=1)).ok
