@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache as cache_answer
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -53,6 +54,7 @@ from generator.render import (
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
+from generator.stamps import Stamps, theme_stamps, unwritten
 from generator.texts import memory_file
 from generator.themes import theme_dirs
 from generator.urls import Urls
@@ -137,12 +139,14 @@ def read_all(
     keys: list[str | None] | None = None,
     early: EarlyReader | None = None,
     moved: list[str] | None = None,
+    used: dict[str, bytes] | None = None,
 ) -> tuple[list[Article], list[Author], list[Page]]:
     """`digests`: content files' digests already taken (lastbuild.inputs_fingerprint), so the
     cache is looked up without reading each file again. `keys` receives each source's cache key
     (what its read result is a function of), in a fixed order. `early`: the articles read since
     the build started, by another process (see earlyread.py). `moved` receives the sources whose
-    bytes changed after they were hashed (see _cached)."""
+    bytes changed after they were hashed, `used` the digest of the bytes each source was read
+    from (see _cached)."""
     sources = discover(site_dir / "content")
     problems += sources.problems
     content = sources.content_dir
@@ -158,6 +162,7 @@ def read_all(
         digests or {},
         keys if keys is not None else [],
         moved if moved is not None else [],
+        used if used is not None else {},
     )
     articles = _cached(
         shelf,
@@ -188,21 +193,27 @@ def read_all(
 
 
 def _checked_templates(
-    site_dir: Path, theme: str, theme_print: str, shelf: Shelf, bytecode: Shelf
+    site_dir: Path, theme: str, theme_print: str, stamped: Stamps, shelf: Shelf, bytecode: Shelf
 ) -> list[Problem]:
     """Compiling every template takes a tenth of a second, a third of a no-op build: the verdict is
     kept for the theme's exact files (names and bytes, the site's theme and the default one). The
-    code compiled to reach it goes to the `bytecode` shelf, which the render stage loads from."""
+    code compiled to reach it goes to the `bytecode` shelf, which the render stage loads from.
+
+    The templates are read after `theme_print` hashed them (`stamped`: the theme's stats before):
+    the verdict of a theme written meanwhile is not kept (a template saved broken and saved back,
+    its failure would have stood under the good bytes' hash, failing every later build)."""
     entry = key("templates", theme_print)
     problems = shelf.get(entry)
     if problems is None:
         problems = template_problems(site_dir, theme, ShelvedBytecode(bytecode))
-        # Read after `theme_print` was hashed: a theme saved meanwhile would leave its verdict
-        # under the other bytes' hash (a broken template's, say, failing every later build).
-        if _theme_print(site_dir, theme) == theme_print:
+        if unwritten(stamped, theme_stamps(site_dir)):
             shelf.put(entry, problems)
     shelf.save()
     return list(problems)
+
+
+def _yes() -> bool:
+    return True
 
 
 def _theme_print(site_dir: Path, theme: str) -> str:
@@ -219,6 +230,7 @@ class Files:
     digests: dict[str, bytes]
     keys: list[str | None] = field(default_factory=list)  # every source's key, as looked up
     moved: list[str] = field(default_factory=list)  # sources whose bytes changed since hashed (see _cached)
+    used: dict[str, bytes] = field(default_factory=dict)  # source → digest of the bytes its result is from
 
     def digest(self, source_id: str) -> bytes | None:
         """The digest of a file's bytes; None when it can't be read (reading reports that, with
@@ -267,6 +279,8 @@ def _cached(
         found = files.shelf.get(entry) if entry is not None else None
         if found is None:
             entries[at], digests[at] = entry, digest
+        elif digest is not None:
+            files.used[source_id] = digest
         results.append(found)
     read_digests: dict[int, bytes | None] = {}  # position → digest of the bytes read
     if early is not None and kind == "author":
@@ -295,9 +309,11 @@ def _cached(
                     digest, value = _digested(read, files.content_dir, ids[at])
                 read_digests[at], results[at] = digest, value
     for at, entry in entries.items():
+        digest = read_digests.get(at)
+        if digest is not None:
+            files.used[ids[at]] = digest
         if entry is None:
             continue
-        digest = read_digests.get(at)
         if digest == digests[at]:
             files.shelf.put(entry, results[at])
         elif digest is not None:
@@ -358,11 +374,11 @@ def _load(
     config, problems = load_config(site_dir, options.base_url)
     cache = Cache(site_dir if options.cache else None)
     problems += theme_problems(site_dir, config.theme)
+    stamped = theme_stamps(site_dir)  # before the theme is hashed, then read (see _checked_templates)
     theme_print = _theme_print(site_dir, config.theme)
     if not problems:
-        problems += _checked_templates(
-            site_dir, config.theme, theme_print, cache.shelf("templates"), cache.shelf("bytecode")
-        )
+        templates, bytecode = cache.shelf("templates"), cache.shelf("bytecode")
+        problems += _checked_templates(site_dir, config.theme, theme_print, stamped, templates, bytecode)
     result.problems = problems
     if any(p.is_error for p in problems):
         return result, None
@@ -383,8 +399,9 @@ def _load(
         converters = EarlyWorkers(jobs - 1)
     sources: list[str | None] = []
     moved = result.moved
+    used: dict[str, bytes] = {}  # the digest of the bytes each source was read from
     articles, authors, pages = read_all(
-        site_dir, config, problems, cache, jobs, digests, sources, reader, moved
+        site_dir, config, problems, cache, jobs, digests, sources, reader, moved, used
     )
     clock.lap("read")
     articles = dates_from_git(site_dir, articles, problems)
@@ -394,7 +411,7 @@ def _load(
         articles, authors, pages, urls, config.tz, drafts=options.drafts, future=options.future
     )
     problems += found
-    markdown = markdown_of(library, texts_file, _read_from(digests, moved))
+    markdown = markdown_of(library, texts_file, used)
     clock.lap("library")
 
     def library_fingerprint() -> str | None:
@@ -491,15 +508,6 @@ def _load(
         return lists
 
     return result, pending
-
-
-def _read_from(digests: dict[str, bytes] | None, moved: list[str]) -> dict[str, bytes] | None:
-    """The digest of each source file whose bytes the library was read from: those the input
-    check hashed, but a source saved again, added or deleted since (see _cached)."""
-    if not digests or not moved:
-        return digests
-    changed = set(moved)
-    return {path: digest for path, digest in digests.items() if path not in changed}
 
 
 def _library_print(
@@ -616,6 +624,7 @@ def check(site_dir: Path, options: Options) -> Result:
     """Everything `build` does except write: load, then render every page and discard it (but
     those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages)."""
     site_dir = site_dir.resolve()
+    stamped = theme_stamps(site_dir)  # before the theme is hashed and read (see below)
     result = load(site_dir, options)
     if result.ok and result.site is not None:
         clock = _Clock(result.timings)
@@ -634,9 +643,10 @@ def check(site_dir: Path, options: Options) -> Result:
         except PageFailed as exc:
             result.problems.append(exc.problem)
         else:
-            # Templates are read as pages are rendered: a theme saved meanwhile would be recorded
-            # under the bytes hashed before (back to those, a failing page would pass unrendered).
-            if memo is not None and _theme_print(site_dir, site.config.theme) == salt:
+            # Templates are read after the theme was hashed: pages of a theme written meanwhile,
+            # even back to the bytes hashed, are not recorded under them (a failing page would
+            # pass unrendered).
+            if memo is not None and unwritten(stamped, theme_stamps(site_dir)):
                 memo.record_checked(fingerprints)
                 memo.shelf.save()
         clock.lap("render")
@@ -708,7 +718,8 @@ def _build(
             listing.cancel()
         return result
     result.articles = len(result.site.library.articles)
-    settled = partial(lastbuild.settled, site_dir, before)
+    # Asked once the templates are read (see _write_site), or when the build is done.
+    settled = cache_answer(partial(lastbuild.settled, site_dir, before)) if options.cache else _yes
     _write_site(result, site_dir, out_dir, progress, pending, listing, settled)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
@@ -728,15 +739,15 @@ def _write_site(
     progress: Progress | None,
     pending: PendingRelated | None = None,
     listing: Background[Listing | None] | None = None,
-    settled: Callable[[], bool] | None = None,
+    settled: Callable[[], bool] = lambda: False,
 ) -> None:
     """Render and write a loaded site (only pages whose inputs changed, see pagememo.py).
 
     With the related lists still to compute, the pages that don't show them are rendered
     meanwhile, in another process: on two cores that hides most of the related stage.
     `listing`: what output/ holds, being listed (see build); without it, output/ is walked after
-    the pages are written. `settled`: whether site.toml and the theme are as hashed, unwritten
-    since (see lastbuild.settled); without it, the theme is hashed again."""
+    the pages are written. `settled`: whether site.toml and the theme are as the input check
+    found them, unwritten since (see lastbuild.settled; without it, nothing is recorded)."""
     assert result.site is not None
     clock = _Clock(result.timings)
     site = result.site
@@ -780,7 +791,7 @@ def _write_site(
     # Templates are read after `salt` hashed them: pages rendered from a theme saved meanwhile
     # are not recorded under it (back to the bytes hashed, they would be kept as they are), and
     # the build is not remembered.
-    if settled() if settled is not None else _theme_print(site_dir, site.config.theme) == salt:
+    if settled():
         memo.record(fingerprints, result.report.files if result.report else None)
         if whole is not None:
             memo.record_site(whole)

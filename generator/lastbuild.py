@@ -30,6 +30,7 @@ from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree, stream_
 from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
+from generator.stamps import Stamper, Stamps, unwritten
 from generator.themes import DEFAULT_THEME
 
 RECORD = "last-build.pickle"
@@ -51,13 +52,12 @@ class Before:
 
 @dataclass(frozen=True)
 class Surroundings:
-    """What a build reads besides content/ (site.toml, the themes, the git commit the dates come
+    """What a build reads besides content/ (site.toml, the themes, the git history the dates come
     from), known two ways: by the hash of their bytes (`inputs`, part of the inputs' fingerprint)
-    and by each file's stat (`stamps`: device, inode, size, mtime, ctime). Every write changes a
-    file's ctime, even one that puts its bytes back."""
+    and by their stats (`stamps`, see stamps.py), which show a write even back to the same bytes."""
 
     inputs: str
-    stamps: str
+    stamps: Stamps
 
 
 @dataclass(frozen=True)
@@ -102,46 +102,39 @@ def _inputs(
 
 
 def surroundings(site_dir: Path, known: KnownDigests | None = None, read: bool = True) -> Surroundings | None:
-    """site.toml, the themes and the git commit, hashed (None: something can't be read; `read`
-    False: their stamps only, no file read)."""
-    head = _git_head(site_dir)
+    """site.toml, the themes and the git commit, hashed and stamped (None: something can't be
+    read; `read` False: stamped only, no file read)."""
+    head, reflog = _git_head(site_dir)
     digest = hashlib.blake2b(head, digest_size=20)
-    stamps = hashlib.blake2b(head, digest_size=20)
+    stamper = Stamper(head)
+    if reflog is not None:
+        stamper.add(reflog)  # a commit, reset or checkout, even one going back to the same commit
     of = known.of if known is not None else _file_digest
 
     def digest_file(path: str) -> bytes | None:
-        stamps.update(_stamp(path))
+        stamper.add(path)
         return of(path) if read else b""
 
     try:
         config = site_dir / "site.toml"
-        stamps.update(_stamp(str(config)))
+        stamper.add(str(config))
         if read:
             digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
         for folder in (site_dir / "themes", DEFAULT_THEME):
             hash_tree(digest, folder, digest_file=digest_file)
     except OSError:
         return None
-    return Surroundings(digest.hexdigest(), stamps.hexdigest())
+    return Surroundings(digest.hexdigest(), stamper.done())
 
 
 def settled(site_dir: Path, checked: Before) -> bool:
-    """Whether site.toml, the themes and the git commit are as the input check found them, and
-    were not written since (stats only): a build reads them after the check (the config at once,
-    the templates before the pages render, the dates from git), and one that read other bytes is
-    not remembered under the check's fingerprint (saved back to the bytes hashed, the next build
-    would skip, showing the ones read; an editor that saves by truncating and writing does that)."""
+    """Whether site.toml, the themes and the git history are as the input check found them, not
+    written since (stats only): a build reads them after the check (the config at once, the
+    templates before the pages render, the dates from git), and one that read other bytes is not
+    remembered under the check's fingerprint (saved back to the bytes hashed, the next build would
+    skip, showing the ones read)."""
     now = surroundings(site_dir, read=False)
-    return checked.around is not None and now is not None and now.stamps == checked.around.stamps
-
-
-def _stamp(path: str) -> bytes:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return path.encode() + b"\0missing\0"
-    numbers = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-    return path.encode() + b"\0" + repr(numbers).encode()
+    return checked.around is not None and now is not None and unwritten(checked.around.stamps, now.stamps)
 
 
 def _file_digest(path: str) -> bytes | None:
@@ -161,15 +154,22 @@ def recorded(site_dir: Path) -> bool:
     return _record_path(site_dir).is_file()
 
 
-def _git_head(site_dir: Path) -> bytes:
-    """The commit the git dates come from (history can change while no file does)."""
+def _git_head(site_dir: Path) -> tuple[bytes, str | None]:
+    """The commit the git dates come from (history can change while no file does), and the file
+    of its reflog, which every commit, reset and checkout writes to (None: no repository)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(site_dir), "rev-parse", "HEAD"], capture_output=True, check=False, timeout=60
+            ["git", "-C", str(site_dir), "rev-parse", "--absolute-git-dir", "HEAD"],
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return b"no git"
-    return done.stdout if done.returncode == 0 else b"no commit"
+        return b"no git", None
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != 2:
+        return b"no commit", None
+    return lines[1] + b"\n", os.path.join(os.fsdecode(lines[0]), "logs", "HEAD")
 
 
 def _record_path(site_dir: Path) -> Path:

@@ -49,6 +49,19 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+THEME_ARTICLE = "themes/default/templates/article.html"  # a site's own copy of the default template
+
+
+def one_article_with_template(make: Callable[..., Path], template: str) -> Path:
+    """A site of one article whose theme has its own article template (the tests that save it)."""
+    return make(
+        {
+            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
+            THEME_ARTICLE: template,
+        }
+    )
+
+
 def run_press(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:

@@ -857,3 +857,39 @@ class TakenCounts:
 
     def __init__(self, n: int):
         self.n = n
+
+
+def test_check_and_build_find_each_others_markdown(make_site, monkeypatch: pytest.MonkeyPatch):
+    """`press check` (the pre-commit hook, on every commit) and `press build` key each Markdown
+    draft alike, by the digest of the bytes the text was read from: after an edit, whichever runs
+    second converts nothing. (Keyed one way by the check and another by the build, each threw
+    away the other's drafts: a cache keeps only the entries its last run used.)"""
+    from generator.build import Options, build, check
+    from generator.markdown import MarkdownRenderer
+
+    site = make_site(
+        {
+            f"content/articles/2012/12/a{n}.md": article(f"A{n}", f"2012-12-0{n}", f"Body {n}.")
+            for n in range(1, 6)
+        }
+    )
+    drafted: list[str] = []
+    real = MarkdownRenderer.draft
+
+    def draft(self, text: str):
+        drafted.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(MarkdownRenderer, "draft", draft)
+    assert build(site, Options(jobs=1)).ok and len(drafted) == 5
+    drafted.clear()
+    assert check(site, Options(jobs=1)).ok and drafted == []
+    edited = site / "content/articles/2012/12/a3.md"
+    edited.write_text(article("A3", "2012-12-03", "Body 3, edited."))
+    assert check(site, Options(jobs=1)).ok and drafted == ["\nBody 3, edited.\n"]
+    drafted.clear()
+    assert build(site, Options(jobs=1)).ok and drafted == []
+    edited.write_text(article("A3", "2012-12-03", "Body 3, edited again."))
+    assert build(site, Options(jobs=1)).ok and drafted == ["\nBody 3, edited again.\n"]
+    drafted.clear()
+    assert check(site, Options(jobs=1)).ok and drafted == []

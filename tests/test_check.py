@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import article, run_press
+from tests.conftest import THEME_ARTICLE, article, one_article_with_template, run_press
 
 FILES = {
     "content/articles/2012/12/no-date.md": "---\ntitle: No date\n---\nText.\n",
@@ -127,13 +127,8 @@ def test_a_theme_saved_while_a_check_renders_is_not_recorded(make_site, monkeypa
     from tests.conftest import ROOT
 
     original = (ROOT / "themes/default/templates/article.html").read_text()
-    site = make_site(
-        {
-            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
-            "themes/default/templates/article.html": original,
-        }
-    )
-    template = site / "themes/default/templates/article.html"
+    site = one_article_with_template(make_site, original)
+    template = site / THEME_ARTICLE
     rendered: list[str] = []
     real = jinja2.Template.render
 
@@ -149,3 +144,32 @@ def test_a_theme_saved_while_a_check_renders_is_not_recorded(make_site, monkeypa
     rendered.append("-")  # the next check's renders come after this mark
     assert check(site, Options(jobs=1)).ok
     assert "article.html" in rendered[rendered.index("-") :], "a page was taken as checked"
+
+
+def test_a_template_saved_and_saved_back_while_a_check_renders_is_not_recorded(make_site, monkeypatch):
+    """A template that fails to render, saved good while a check renders and saved back before it
+    ends: the check passed on the good bytes, but must not record its pages under the hash of the
+    failing ones (the next check would pass them unrendered); the next check fails."""
+    import generator.build as pipeline
+    from generator.build import Options, check
+    from tests.conftest import ROOT
+
+    good = (ROOT / "themes/default/templates/article.html").read_text()
+    failing = good.replace("{% block main %}", "{% block main %}{{ article.no_such_field.deeper }}", 1)
+    assert failing != good
+    site = one_article_with_template(make_site, failing)
+    template = site / THEME_ARTICLE
+    real = pipeline.rendered
+
+    def rendered(*args, **kwargs):
+        template.write_text(good)
+        try:
+            yield from real(*args, **kwargs)
+        finally:
+            template.write_text(failing)
+
+    monkeypatch.setattr(pipeline, "rendered", rendered)
+    assert check(site, Options(jobs=1)).ok  # rendered from the good bytes
+    monkeypatch.undo()
+    result = check(site, Options(jobs=1))
+    assert not result.ok and any("no_such_field" in p.message for p in result.errors)

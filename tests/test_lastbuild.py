@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from generator.pagememo import output_files
-from tests.conftest import ROOT, article, run_press
+from tests.conftest import ROOT, THEME_ARTICLE, article, one_article_with_template, run_press
 from tests.gitrepo import git
 
 PAGE_A = "2012/12/03/alpha/index.html"
@@ -282,19 +282,24 @@ def test_site_toml_saved_after_the_check_is_built_but_not_remembered(site):
     assert skipped(build(site)[0])
 
 
+def _committed_built_and_edited(site: Path):
+    """A site committed to git and built, then an article edited (something to build), checked."""
+    git(site, "init", "-q")
+    git(site, "add", "-A")
+    git(site, "commit", "-q", "-m", "first")
+    build(site)
+    alpha = site / "content/articles/2012/12/alpha.md"
+    alpha.write_text(alpha.read_text() + "\nOne more line.\n")
+    return _checked(site)
+
+
 def test_a_commit_made_after_the_check_leaves_the_build_unremembered(site):
     """Dates come from git history, read after the check took the commit: a commit in between
     (its dates may be another's) leaves the build unremembered; the next build looks again."""
     from generator.build import Options
     from generator.build import build as build_site
 
-    git(site, "init", "-q")
-    git(site, "add", "-A")
-    git(site, "commit", "-q", "-m", "first")
-    build(site)
-    alpha = site / "content/articles/2012/12/alpha.md"
-    alpha.write_text(alpha.read_text() + "\nOne more line.\n")  # something to build
-    before = _checked(site)
+    before = _committed_built_and_edited(site)
     git(site, "commit", "-q", "--allow-empty", "-m", "meanwhile")
     assert build_site(site, Options(jobs=1), before=before).ok
     assert not (site / ".cache/last-build.pickle").exists()
@@ -313,13 +318,8 @@ def test_a_theme_saved_and_saved_back_while_read_is_neither_recorded_nor_remembe
 
     original = (ROOT / "themes/default/templates/article.html").read_text()
     assert "Previous and next article" in original
-    site = make_site(
-        {
-            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
-            "themes/default/templates/article.html": original,
-        }
-    )
-    template = site / "themes/default/templates/article.html"
+    site = one_article_with_template(make_site, original)
+    template = site / THEME_ARTICLE
     page = site / "output/2012/12/03/one/index.html"
     real = pipeline.compiled_environment
 
@@ -412,29 +412,63 @@ def test_a_text_saved_again_while_read_is_not_cached_under_the_digest_its_file_w
 
 def test_a_template_saved_while_the_theme_is_checked_leaves_no_verdict_behind(make_site, monkeypatch):
     """The theme's verdict (its templates compile) is cached under the hash of its files, taken
-    before they are compiled: a template saved in between, broken, fails that build, but back to
-    the bytes hashed, the next build must compile them again and pass, not find the failure."""
+    before they are compiled: a template saved broken in between, and saved back, fails that
+    build, but the next build must compile the templates again and pass, not find the failure."""
     import generator.build as pipeline
     from generator.build import Options
     from generator.build import build as build_site
 
     original = (ROOT / "themes/default/templates/article.html").read_text()
-    site = make_site(
-        {
-            "content/articles/2012/12/one.md": article("One", "2012-12-03", "One body."),
-            "themes/default/templates/article.html": original,
-        }
-    )
-    template = site / "themes/default/templates/article.html"
+    site = one_article_with_template(make_site, original)
+    template = site / THEME_ARTICLE
     real = pipeline.template_problems
 
     def template_problems(*args, **kwargs):
         template.write_text(original + "{% if %}\n")  # saved broken after the theme was hashed
-        return real(*args, **kwargs)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            template.write_text(original)  # and saved back to the bytes hashed
 
     monkeypatch.setattr(pipeline, "template_problems", template_problems)
     broken = build_site(site, Options(jobs=1))
     assert not broken.ok and any("article.html" in p.path for p in broken.errors)
     monkeypatch.undo()
-    template.write_text(original)  # back to the bytes hashed
     assert build_site(site, Options(jobs=1)).ok
+
+
+def test_a_commit_made_and_undone_while_the_dates_are_read_leaves_the_build_unremembered(site, monkeypatch):
+    """The git dates are read after the check took the commit: a commit made and undone meanwhile
+    (HEAD back where it was) may have given other dates; the reflog's stat shows it."""
+    import generator.build as pipeline
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    before = _committed_built_and_edited(site)
+    real = pipeline.dates_from_git
+
+    def dates_from_git(*args, **kwargs):
+        git(site, "commit", "-q", "--allow-empty", "-m", "meanwhile")
+        try:
+            return real(*args, **kwargs)
+        finally:
+            git(site, "reset", "-q", "--soft", "HEAD~1")
+
+    monkeypatch.setattr(pipeline, "dates_from_git", dates_from_git)
+    assert build_site(site, Options(jobs=1), before=before).ok
+    assert not (site / ".cache/last-build.pickle").exists()
+
+
+def test_a_build_without_the_cache_reports_nothing_moved(site):
+    from generator.build import Options
+    from generator.build import build as build_site
+
+    result = build_site(site, Options(jobs=1, cache=False))
+    assert result.ok and result.moved == []
+
+
+def test_only_whole_second_timestamps_are_taken_for_coarse():
+    from generator.stamps import coarse
+
+    assert coarse(1_700_000_000_000_000_000, 1_700_000_002_000_000_000)
+    assert not coarse(1_700_000_000_000_000_000, 1_700_000_002_000_000_001)
