@@ -89,6 +89,7 @@ class Site:
     jobs: int = 1
     library_print: str | None = None  # the library's fingerprint, hashed once per build (see load)
     theme_print: str | None = None  # the theme files' fingerprint, likewise
+    theme_stamps: Stamps | None = None  # the theme's stats, taken before it was hashed and read
 
 
 AROUND_MOVED = "site.toml, themes/"  # in Result.moved: written while the build read them (see _write_site)
@@ -495,6 +496,7 @@ def _load(
         jobs,
         library_print,
         theme_print,
+        stamped,
     )
     if related is not None:
         return result, None
@@ -624,7 +626,6 @@ def check(site_dir: Path, options: Options) -> Result:
     """Everything `build` does except write: load, then render every page and discard it (but
     those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages)."""
     site_dir = site_dir.resolve()
-    stamped = theme_stamps(site_dir)  # before the theme is hashed and read (see below)
     result = load(site_dir, options)
     if result.ok and result.site is not None:
         clock = _Clock(result.timings)
@@ -646,7 +647,7 @@ def check(site_dir: Path, options: Options) -> Result:
             # Templates are read after the theme was hashed: pages of a theme written meanwhile,
             # even back to the bytes hashed, are not recorded under them (a failing page would
             # pass unrendered).
-            if memo is not None and unwritten(stamped, theme_stamps(site_dir)):
+            if memo is not None and unwritten(site.theme_stamps, theme_stamps(site_dir)):
                 memo.record_checked(fingerprints)
                 memo.shelf.save()
         clock.lap("render")
@@ -720,7 +721,7 @@ def _build(
     result.articles = len(result.site.library.articles)
     # Asked once the templates are read (see _write_site), or when the build is done.
     settled = cache_answer(partial(lastbuild.settled, site_dir, before)) if options.cache else _yes
-    _write_site(result, site_dir, out_dir, progress, pending, listing, settled)
+    _write_site(result, site_dir, out_dir, progress, pending, listing, settled=settled)
     if result.ok and options.cache:
         files = result.report.files if result.report else None
         # Built from other bytes than those hashed (a source, site.toml, the theme, the git
@@ -739,7 +740,8 @@ def _write_site(
     progress: Progress | None,
     pending: PendingRelated | None = None,
     listing: Background[Listing | None] | None = None,
-    settled: Callable[[], bool] = lambda: False,
+    *,
+    settled: Callable[[], bool],
 ) -> None:
     """Render and write a loaded site (only pages whose inputs changed, see pagememo.py).
 
@@ -747,7 +749,7 @@ def _write_site(
     meanwhile, in another process: on two cores that hides most of the related stage.
     `listing`: what output/ holds, being listed (see build); without it, output/ is walked after
     the pages are written. `settled`: whether site.toml and the theme are as the input check
-    found them, unwritten since (see lastbuild.settled; without it, nothing is recorded)."""
+    found them, unwritten since (see lastbuild.settled)."""
     assert result.site is not None
     clock = _Clock(result.timings)
     site = result.site

@@ -30,7 +30,7 @@ from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree, stream_
 from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
-from generator.stamps import Stamper, Stamps, unwritten
+from generator.stamps import Stamper, Stamps, theme_stamps, unwritten
 from generator.themes import DEFAULT_THEME
 
 RECORD = "last-build.pickle"
@@ -101,25 +101,21 @@ def _inputs(
     return digest.hexdigest(), around
 
 
-def surroundings(site_dir: Path, known: KnownDigests | None = None, read: bool = True) -> Surroundings | None:
-    """site.toml, the themes and the git commit, hashed and stamped (None: something can't be
-    read; `read` False: stamped only, no file read)."""
-    head, reflog = _git_head(site_dir)
+def surroundings(site_dir: Path, known: KnownDigests | None = None) -> Surroundings | None:
+    """site.toml, the themes and the git commit, hashed and stamped in one walk (None: something
+    can't be read); stamped alone, as `settled` does, they give the same stamps."""
+    head, stamper = _git_stamper(site_dir)
     digest = hashlib.blake2b(head, digest_size=20)
-    stamper = Stamper(head)
-    if reflog is not None:
-        stamper.add(reflog)  # a commit, reset or checkout, even one going back to the same commit
     of = known.of if known is not None else _file_digest
 
     def digest_file(path: str) -> bytes | None:
         stamper.add(path)
-        return of(path) if read else b""
+        return of(path)
 
     try:
         config = site_dir / "site.toml"
         stamper.add(str(config))
-        if read:
-            digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
+        digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
         for folder in (site_dir / "themes", DEFAULT_THEME):
             hash_tree(digest, folder, digest_file=digest_file)
     except OSError:
@@ -133,8 +129,18 @@ def settled(site_dir: Path, checked: Before) -> bool:
     templates before the pages render, the dates from git), and one that read other bytes is not
     remembered under the check's fingerprint (saved back to the bytes hashed, the next build would
     skip, showing the ones read)."""
-    now = surroundings(site_dir, read=False)
-    return checked.around is not None and now is not None and unwritten(checked.around.stamps, now.stamps)
+    now = theme_stamps(site_dir, _git_stamper(site_dir)[1])
+    return checked.around is not None and unwritten(checked.around.stamps, now)
+
+
+def _git_stamper(site_dir: Path) -> tuple[bytes, Stamper]:
+    """The commit, and stamps begun with it and the stat of its reflog: a commit, reset or
+    checkout, even one going back to the same commit, writes to it."""
+    head, reflog = _git_head(site_dir)
+    stamper = Stamper(head)
+    if reflog is not None:
+        stamper.add(reflog)
+    return head, stamper
 
 
 def _file_digest(path: str) -> bytes | None:

@@ -100,16 +100,10 @@ def documents(library: Library, markdown: Markdown | None = None) -> ArticleText
     """`markdown`: the articles' Markdown when the build has taken it out of them (see
     bodies.markdown_of; its first texts are the articles')."""
     articles = library.articles
+    titles, summaries = [a.title for a in articles], [a.summary or "" for a in articles]
     if markdown is None:
-        return ArticleTexts(
-            [a.title for a in articles], [a.summary or "" for a in articles], [a.body for a in articles]
-        )
-    return ArticleTexts(
-        [a.title for a in articles],
-        [a.summary or "" for a in articles],
-        markdown.texts,
-        markdown.files[: len(articles)],
-    )
+        return ArticleTexts(titles, summaries, [a.body for a in articles])
+    return ArticleTexts(titles, summaries, markdown.texts, markdown.files[: len(articles)])
 
 
 def _directed(edges: Mapping[str, Iterable[str | None]], index: dict[str, int]) -> np.ndarray:

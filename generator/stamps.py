@@ -68,9 +68,10 @@ def coarse(*times_ns: int) -> bool:
     return all(t % 1_000_000_000 == 0 for t in times_ns)
 
 
-def theme_stamps(site_dir: Path) -> Stamps:
-    """site.toml and every file of the themes (the site's and the default one)."""
-    stamper = Stamper()
+def theme_stamps(site_dir: Path, stamper: Stamper | None = None) -> Stamps:
+    """site.toml and every file of the themes (the site's and the default one), after what
+    `stamper` holds already (lastbuild.surroundings stamps the same files in the same order)."""
+    stamper = stamper or Stamper()
     stamper.add(str(site_dir / "site.toml"))
     for folder in (site_dir / "themes", DEFAULT_THEME):
         stamper.add_tree(folder)
