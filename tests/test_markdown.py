@@ -211,6 +211,33 @@ def test_skipping_passes_match_python_markdown_on_the_corpus(corpus_archive):
     assert len(bodies) > 2000 and differ == []
 
 
+def test_html_pass_runs_only_where_it_could_change_the_text(monkeypatch: pytest.MonkeyPatch):
+    from markdown.extensions.md_in_html import HtmlBlockPreprocessor
+
+    from generator.markdown import MarkdownRenderer
+
+    ran: list[str] = []
+    real = HtmlBlockPreprocessor.run
+    monkeypatch.setattr(
+        HtmlBlockPreprocessor, "run", lambda self, lines: ran.append("html") or real(self, lines)
+    )
+    renderer = MarkdownRenderer()
+    # Tags, entities and references within lines: re-emitted as they are.
+    renderer.render("A [link](/l), <b>bold</b> and <div>x</div> &amp; &#8217; &#x41; within lines.\n")
+    assert ran == []
+    for text in (
+        "<div>a block</div>\n",  # at the very start
+        "Text\n   <p>three spaces in</p>\n",  # at a line's start, after three spaces
+        "Text\nab<b>x</b>\n",  # loosely at a line's start
+        "Mid <!-- a comment --> line\n",  # a comment anywhere
+        "Mid <?php x ?> line\n",  # a processing instruction anywhere
+        "Copyright &#169 2020\n",  # a reference without its ";"
+    ):
+        before = len(ran)
+        renderer.render(text)
+        assert len(ran) == before + 1, text
+
+
 def test_html_pass_still_runs_on_text_with_an_entity_but_no_tag():
     # Python-Markdown's HTML block pass completes a character reference ("&#169 2020" gains its
     # ";"): a text holding "&" but no "<" must still go through it.
@@ -226,6 +253,9 @@ PIECES = [
     *(" ", "  ", "   ", "\n", "\n\n", "a", "word", "http://x.org", "&amp;", "&copy", "&#169"),
     *("<div>", "</div>", "<b>", "</b>", "<!-- c -->", "[^1]", "[^1]: note", "[r]", "[r]: /u", "*[A]: b"),
     *("{", "}", "{: .c}", "{#i}", "{: title=t}", "\\*", "\\[", "\\{", "&#123;", "&#92;"),
+    # What the HTML block pass looks for, within lines and at their starts (see prepass.py).
+    *("<p>", "</p>", "<hr>", "<br/>", "<img src=i>", "<script>", "<div markdown=1>", "\u00a0", "ab"),
+    *("<!--", "-->", "-- >", "<?php ?>", "<!DOCTYPE x>", "<![CDATA[x]]>", "&#x41g", "&#1a;", "&#"),
 ]
 
 
@@ -234,6 +264,7 @@ PIECES = [
 @example("Rules\n\n-  -  -\n\n_ _ _\n\n*  *  *\n")  # the widest gaps a rule allows
 @example("Term\n   :  definition\n")  # a definition's colon after three spaces
 @example("Title\n---\n\n# Hash\n")  # headers at a block's very start
+@example("&#1a;</div>")  # a reference the HTML parser gives up on, then a tag within the line
 def test_skipping_passes_match_python_markdown_on_random_text(text):
     plain, skipping = _both(text)
     assert skipping == plain
