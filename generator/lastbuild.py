@@ -134,13 +134,35 @@ def settled(site_dir: Path, checked: Before) -> bool:
 
 
 def _git_stamper(site_dir: Path) -> tuple[bytes, Stamper]:
-    """The commit, and stamps begun with it and the stat of its reflog: a commit, reset or
-    checkout, even one going back to the same commit, writes to it."""
-    head, reflog = _git_head(site_dir)
+    """The history the dates come from, and stamps begun with it and the stats of the files that
+    change with it: the reflog, which a commit, reset or checkout writes to (even going back to
+    the same commit), and `shallow`, which `git fetch --unshallow` deletes and `--deepen` rewrites
+    (history grows behind the same commit, and a shallow clone's dates come from the front matter)."""
+    head, git_dir = _git_head(site_dir)
+    if git_dir is None:
+        return head, Stamper(head)
+    shallow = os.path.join(_common_dir(git_dir), "shallow")
+    try:
+        with open(shallow, "rb") as file:
+            head += b"shallow\0" + file.read()
+    except FileNotFoundError:
+        head += b"full\0"
+    except OSError:
+        head += b"shallow file unreadable\0"
     stamper = Stamper(head)
-    if reflog is not None:
-        stamper.add(reflog)
+    stamper.add(os.path.join(git_dir, "logs", "HEAD"))
+    stamper.add(shallow)
     return head, stamper
+
+
+def _common_dir(git_dir: str) -> str:
+    """The folder a linked work tree shares with the main one (where `shallow` is): named by its
+    git folder's `commondir` file, as git finds it."""
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as file:
+            return os.path.normpath(os.path.join(git_dir, file.read().strip()))
+    except OSError:
+        return git_dir
 
 
 def _file_digest(path: str) -> bytes | None:
@@ -161,8 +183,8 @@ def recorded(site_dir: Path) -> bool:
 
 
 def _git_head(site_dir: Path) -> tuple[bytes, str | None]:
-    """The commit the git dates come from (history can change while no file does), and the file
-    of its reflog, which every commit, reset and checkout writes to (None: no repository)."""
+    """The commit the git dates come from (history can change while no file does), and the
+    repository's git folder (None: no repository, or no commit)."""
     try:
         done = subprocess.run(
             ["git", "-C", str(site_dir), "rev-parse", "--absolute-git-dir", "HEAD"],
@@ -175,7 +197,7 @@ def _git_head(site_dir: Path) -> tuple[bytes, str | None]:
     lines = done.stdout.splitlines()
     if done.returncode != 0 or len(lines) != 2:
         return b"no commit", None
-    return lines[1] + b"\n", os.path.join(os.fsdecode(lines[0]), "logs", "HEAD")
+    return lines[1] + b"\n", os.fsdecode(lines[0])
 
 
 def _record_path(site_dir: Path) -> Path:

@@ -123,6 +123,29 @@ def test_shallow_clone_falls_back_to_front_matter_and_says_so_once(tmp_path: Pat
     assert "content: warning: this is a shallow git clone" in result.stderr
 
 
+@pytest.mark.parametrize("linked", [False, True], ids=["clone", "linked-work-tree"])
+def test_fetching_the_whole_history_of_a_shallow_clone_builds_again(tmp_path: Path, linked: bool):
+    # `git fetch --unshallow` moves neither HEAD nor its reflog: the history behind the commit
+    # grows, and the dates with it. The build after it must not take the last one's output. A
+    # linked work tree (`git worktree add`) shares the clone's history, and its `shallow` file.
+    origin = make_repo(tmp_path / "origin")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    site = clone
+    if linked:
+        site = tmp_path / "linked"
+        git(clone, "worktree", "add", "-q", "--detach", str(site))
+    page = site / "output/2012/12/03/first/index.html"
+    for _ in range(2):  # the second build finds nothing changed
+        result = run_press("build", str(site))
+        assert result.returncode == 0 and "shallow git clone" in result.stderr, result.stderr
+    assert "0 files written" in result.stdout and "Updated" not in page.read_text()
+    git(clone, "fetch", "-q", "--unshallow")
+    result = run_press("build", str(site))
+    assert result.returncode == 0 and "shallow git clone" not in result.stderr, result.stderr
+    assert 'Updated <time datetime="2013-01-10T14:30:00+00:00">' in page.read_text()
+
+
 def test_outside_git_only_the_front_matter_counts_and_nothing_is_said(tmp_path: Path):
     origin = make_repo(tmp_path / "origin")
     plain = tmp_path / "plain"
