@@ -15,6 +15,7 @@ Outside git, or without git installed, the front matter is all there is.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -34,13 +35,32 @@ class History:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _git(site_dir: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+def _git(
+    site_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes] | None:
     try:
         return subprocess.run(
-            ["git", "-C", str(site_dir), *args], capture_output=True, check=False, timeout=600
+            ["git", "-C", str(site_dir), *args],
+            capture_output=True,
+            check=False,
+            timeout=600,
+            env={**os.environ, **env} if env else None,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
+
+
+# The dates are a function of the commits alone, as every clone of them has them: not of local
+# replacements (`git replace`, .git/info/grafts: neither is pushed or fetched by default) nor of
+# the repository's or the user's log settings. Those change what `git log` says while HEAD stays
+# where it was, so the build's input check (lastbuild.py) could not see them: the next build was
+# skipped, keeping dates a build from scratch would not give.
+_AS_COMMITTED = (
+    "--no-replace-objects",
+    *("-c", "log.showRoot=true"),  # false: the files of the first commit are left out
+    *("-c", "log.showSignature=false"),  # true: a signed commit's check is written into the log
+)
+_NO_GRAFTS = {"GIT_GRAFT_FILE": os.devnull}
 
 
 def _checkout_state(site_dir: Path) -> str | None:
@@ -125,9 +145,8 @@ def read_history(site_dir: Path) -> History:
         history.problems.append(warning("content", None, None, message, hint.format(site=site_dir)))
     if state != "full":
         return history
-    done = _git(
-        site_dir, "log", "-z", "--topo-order", "--name-status", "-M", "--format=%x01%aI", "--", "content/"
-    )
+    log = ("log", "-z", "--topo-order", "--name-status", "-M", "--format=%x01%aI", "--", "content/")
+    done = _git(site_dir, *_AS_COMMITTED, *log, env=_NO_GRAFTS)
     if done is not None and done.returncode == 0:
         history.dates = parse_log(done.stdout)
     return history

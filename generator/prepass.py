@@ -28,20 +28,27 @@ _OPEN_CHARREF = re.compile(r"&#(?!(?:[0-9]+|[xX][0-9a-fA-F]+);)")
 # A tag (or anything else opened by "<") after at most three characters of its line.
 _NEAR_LINE_START = re.compile(r"\n[^\n]{0,3}<")
 _COMMENT_OR_DECLARATION = re.compile(r"<[!?]")
+# md_in_html rebuilds a self-closed rule with a `markdown` attribute wherever it is ("<hr markdown/>"
+# becomes "<hr>", even in a code span): a text holding both words goes through the pass.
+_RULE = re.compile(r"<hr", re.IGNORECASE)
+_MARKDOWN_ATTRIBUTE = re.compile(r"markdown", re.IGNORECASE)
 
 
 def _changes_html(text: str) -> bool:
     """Whether Python-Markdown's HTML block pass could change a text. It re-emits every character it
     is given, but for: a tag, comment or declaration at a line's start (after up to three spaces,
     where it begins a raw block, and everything that follows one); a comment or declaration
-    anywhere (written back in a normal form); and "&#" that is not a reference closed by ";".
-    Most news articles have "<" or "&" only within lines (a link, a `&#8217;`): 999 of the 1,370
-    of the digital.gov corpus that have either, and the parser, a Python call per piece of text,
-    was a tenth of all Markdown time. A line's start is taken loosely (any three characters, not
-    only spaces), as a margin. Each search is one scan in C (one expression for all three took
-    five times as long)."""
+    anywhere (written back in a normal form); a rule with a `markdown` attribute anywhere (see
+    _RULE); and "&#" that is not a reference closed by ";". Most news articles have "<" or "&"
+    only within lines (a link, a `&#8217;`): 999 of the 1,370 of the digital.gov corpus that have
+    either, and the parser, a Python call per piece of text, was a tenth of all Markdown time. A
+    line's start is taken loosely (any three characters, not only spaces), as a margin. Each
+    search is a scan in C (one expression for all of them took five times as long)."""
     if "<" in text and (
-        "<" in text[:4] or _NEAR_LINE_START.search(text) or _COMMENT_OR_DECLARATION.search(text)
+        "<" in text[:4]
+        or _NEAR_LINE_START.search(text)
+        or _COMMENT_OR_DECLARATION.search(text)
+        or (_RULE.search(text) and _MARKDOWN_ATTRIBUTE.search(text))
     ):
         return True
     return "&#" in text and _OPEN_CHARREF.search(text) is not None

@@ -146,6 +146,31 @@ def test_fetching_the_whole_history_of_a_shallow_clone_builds_again(tmp_path: Pa
     assert 'Updated <time datetime="2013-01-10T14:30:00+00:00">' in page.read_text()
 
 
+@pytest.mark.parametrize("change", ["replace", "grafts", "log-settings"])
+def test_local_replacements_and_log_settings_leave_the_dates_as_committed(tmp_path: Path, change: str):
+    # Each would change what `git log` says without moving HEAD, so the input check would keep the
+    # last build; a clone (CI's) has none of them. The dates are the commits' own.
+    site = make_repo(tmp_path / "site")
+    page = site / "output/2012/12/03/first/index.html"
+    assert run_press("build", str(site)).returncode == 0
+    before = page.read_text()
+    assert 'Updated <time datetime="2013-01-10T14:30:00+00:00">' in before
+    newest = git(site, "rev-parse", "HEAD").stdout.strip()
+    if change == "replace":
+        git(site, "replace", "--graft", newest)  # the newest commit without a parent
+    elif change == "grafts":
+        (site / ".git" / "info").mkdir(exist_ok=True)
+        (site / ".git" / "info" / "grafts").write_text(newest + "\n")
+    else:
+        git(site, "config", "log.showRoot", "false")  # the first commit's files left out
+    assert run_press("build", str(site)).returncode == 0
+    assert page.read_text() == before
+    shutil.rmtree(site / "output")
+    shutil.rmtree(site / ".cache")
+    assert run_press("build", str(site)).returncode == 0
+    assert page.read_text() == before  # from scratch too
+
+
 def test_outside_git_only_the_front_matter_counts_and_nothing_is_said(tmp_path: Path):
     origin = make_repo(tmp_path / "origin")
     plain = tmp_path / "plain"

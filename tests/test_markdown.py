@@ -232,6 +232,7 @@ def test_html_pass_runs_only_where_it_could_change_the_text(monkeypatch: pytest.
         "Mid <!-- a comment --> line\n",  # a comment anywhere
         "Mid <?php x ?> line\n",  # a processing instruction anywhere
         "Copyright &#169 2020\n",  # a reference without its ";"
+        "Use `<HR Markdown=1 />` for a rule\n",  # a rule with a markdown attribute, anywhere
     ):
         before = len(ran)
         renderer.render(text)
@@ -256,6 +257,7 @@ PIECES = [
     # What the HTML block pass looks for, within lines and at their starts (see prepass.py).
     *("<p>", "</p>", "<hr>", "<br/>", "<img src=i>", "<script>", "<div markdown=1>", "\u00a0", "ab"),
     *("<!--", "-->", "-- >", "<?php ?>", "<!DOCTYPE x>", "<![CDATA[x]]>", "&#x41g", "&#1a;", "&#"),
+    *("<hr markdown/>", "<hr ", " markdown", "/>"),
 ]
 
 
@@ -265,6 +267,7 @@ PIECES = [
 @example("Term\n   :  definition\n")  # a definition's colon after three spaces
 @example("Title\n---\n\n# Hash\n")  # headers at a block's very start
 @example("&#1a;</div>")  # a reference the HTML parser gives up on, then a tag within the line
+@example("Text <hr markdown/> more")  # md_in_html rebuilds this rule wherever it is
 def test_skipping_passes_match_python_markdown_on_random_text(text):
     plain, skipping = _both(text)
     assert skipping == plain
