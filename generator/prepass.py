@@ -63,6 +63,21 @@ TRIGGERS: dict[str, Callable[[str], bool]] = {
     "fenced_code_block": _holds(("```", "~~~")),
     "html_block": _changes_html,
 }
+# What the HTML pass runs on where its parser reads an entity without its ";" ("AT&T," as
+# "AT&T;,", as html.parser does and Python-Markdown's parser did before it required the ";").
+_ANY_MARKUP = _holds(("<", "&"))
+_CLOSED_ENTITY = "&([a-zA-Z][-.a-zA-Z0-9]*);"
+
+
+def _html_trigger() -> Callable[[str], bool]:
+    """_changes_html assumes this Python-Markdown's HTML parser, which reads an entity only with its
+    ";" (not every version in the range we accept); with another, every text with "<" or "&"."""
+    from markdown.htmlparser import htmlparser
+
+    reads_closed = htmlparser.entityref.pattern == _CLOSED_ENTITY
+    return _changes_html if reads_closed and htmlparser.incomplete is htmlparser.entityref else _ANY_MARKUP
+
+
 # Python-Markdown's priorities for them (its registry keeps them private).
 _PRIORITIES = {"normalize_whitespace": 30, "fenced_code_block": 25, "html_block": 20}
 _BLANK_LINE_SPACES = re.compile(r"\n +(?=\n)")  # = Python-Markdown's (?<=\n) +\n, scanned faster
@@ -114,7 +129,7 @@ def install(parser: md.Markdown) -> bool:
     registry.register(
         FastNormalizeWhitespace(parser), "normalize_whitespace", _PRIORITIES["normalize_whitespace"]
     )
-    for name, changes in TRIGGERS.items():
+    for name, changes in {**TRIGGERS, "html_block": _html_trigger()}.items():
         if name in registry:
             registry.register(Triggered(parser, registry[name], changes), name, _PRIORITIES[name])
     return True

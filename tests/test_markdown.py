@@ -239,6 +239,20 @@ def test_html_pass_runs_only_where_it_could_change_the_text(monkeypatch: pytest.
         assert len(ran) == before + 1, text
 
 
+def test_html_pass_runs_on_every_entity_where_the_parser_reads_one_without_its_semicolon(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Python-Markdown's parser reads "&name" only with its ";"; html.parser's own rule (which
+    # versions of Python-Markdown we accept may use) reads "AT&T," as "AT&T;,".
+    import re
+
+    from markdown.htmlparser import htmlparser
+
+    monkeypatch.setattr(htmlparser, "entityref", re.compile("&([a-zA-Z][-.a-zA-Z0-9]*)[^a-zA-Z0-9]"))
+    plain, skipping = _both("Phones from AT&T, and more.\n")
+    assert "AT&T;," in plain and skipping == plain
+
+
 def test_html_pass_still_runs_on_text_with_an_entity_but_no_tag():
     # Python-Markdown's HTML block pass completes a character reference ("&#169 2020" gains its
     # ";"): a text holding "&" but no "<" must still go through it.
