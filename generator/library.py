@@ -106,7 +106,16 @@ def resolve_reference(
 
 
 def _select(articles: Iterable[Article], drafts: bool, future: bool, now: datetime) -> list[Article]:
-    return [a for a in articles if (drafts or not a.draft) and (future or a.date <= now)]
+    return [a for a in articles if _shown(a, drafts) and (future or a.date <= now)]
+
+
+def _held_back(articles: Iterable[Article], drafts: bool, future: bool, now: datetime) -> list[datetime]:
+    """The dates of the articles _select leaves out only for being in the future."""
+    return [] if future else [a.date for a in articles if _shown(a, drafts) and a.date > now]
+
+
+def _shown(article: Article, drafts: bool) -> bool:
+    return drafts or not article.draft
 
 
 def _spelling(counter: Counter[str]) -> str:
@@ -219,7 +228,7 @@ def make_library(
 ) -> tuple[Library, list[Problem]]:
     now = now or datetime.now(tz)
     chosen = sorted(_select(articles, drafts, future, now), key=lambda a: (a.date, a.id))
-    held = [a.date for a in articles if (drafts or not a.draft) and not future and a.date > now]
+    held = _held_back(articles, drafts, future, now)
     problems: list[Problem] = []
     claims: dict[str, list[Claim]] = defaultdict(list)
     local = {a.id: a.date.astimezone(tz) for a in chosen}
