@@ -3,12 +3,12 @@
 Before parsing, Python-Markdown runs each document through preprocessors: whitespace clean-up,
 fenced code, raw HTML blocks. The last two scan the whole text (a regular expression, an HTML
 parser feeding character data one call at a time) and on most news articles find nothing to do:
-a fence needs three backticks or tildes, and the HTML parser changes a text only where a line
-starts with a tag (see _changes_html). Here each runs only on a text that could change, and the
-whitespace clean-up uses an equivalent expression that the regex engine can scan for quickly (it
-anchors on the newline instead of testing a look-behind at every character). The output is
-Python-Markdown's own, byte for byte: tests/test_markdown.py renders the same documents with and
-without these and compares (every processor, the corpus, random text).
+a fence needs three backticks or tildes, and the HTML parser changes a text only at a few things,
+a tag that starts a line the commonest (see _changes_html). Here each runs only on a text it could
+change, and the whitespace clean-up uses an equivalent expression that the regex engine can scan
+for quickly (it anchors on the newline instead of testing a look-behind at every character). The
+output is Python-Markdown's own, byte for byte: tests/test_markdown.py renders the same documents
+with and without these and compares (every processor, the corpus, random text).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 import markdown as md
 from markdown import util
+from markdown.htmlparser import htmlparser
 from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 
 # "&#" that does not begin a numeric character reference closed by ";": html.parser completes an
@@ -58,24 +59,19 @@ def _holds(strings: tuple[str, ...]) -> Callable[[str], bool]:
     return lambda text: any(string in text for string in strings)
 
 
-# Preprocessor name (Python-Markdown's registry) → whether it could change a text.
-TRIGGERS: dict[str, Callable[[str], bool]] = {
-    "fenced_code_block": _holds(("```", "~~~")),
-    "html_block": _changes_html,
-}
-# What the HTML pass runs on where its parser reads an entity without its ";" ("AT&T," as
-# "AT&T;,", as html.parser does and Python-Markdown's parser did before it required the ";").
-_ANY_MARKUP = _holds(("<", "&"))
+# Where Python-Markdown's HTML parser reads an entity without its ";" ("AT&T," as "AT&T;,", as
+# html.parser does, and as its own did before it required the ";"), the HTML pass runs on every
+# text with "<" or "&": _changes_html assumes the parser of the version installed here.
 _CLOSED_ENTITY = "&([a-zA-Z][-.a-zA-Z0-9]*);"
 
 
-def _html_trigger() -> Callable[[str], bool]:
-    """_changes_html assumes this Python-Markdown's HTML parser, which reads an entity only with its
-    ";" (not every version in the range we accept); with another, every text with "<" or "&"."""
-    from markdown.htmlparser import htmlparser
-
-    reads_closed = htmlparser.entityref.pattern == _CLOSED_ENTITY
-    return _changes_html if reads_closed and htmlparser.incomplete is htmlparser.entityref else _ANY_MARKUP
+def triggers() -> dict[str, Callable[[str], bool]]:
+    """Preprocessor name (Python-Markdown's registry) → whether it could change a text."""
+    closed = htmlparser.entityref.pattern == _CLOSED_ENTITY and htmlparser.incomplete is htmlparser.entityref
+    return {
+        "fenced_code_block": _holds(("```", "~~~")),
+        "html_block": _changes_html if closed else _holds(("<", "&")),
+    }
 
 
 # Python-Markdown's priorities for them (its registry keeps them private).
@@ -129,7 +125,7 @@ def install(parser: md.Markdown) -> bool:
     registry.register(
         FastNormalizeWhitespace(parser), "normalize_whitespace", _PRIORITIES["normalize_whitespace"]
     )
-    for name, changes in {**TRIGGERS, "html_block": _html_trigger()}.items():
+    for name, changes in triggers().items():
         if name in registry:
             registry.register(Triggered(parser, registry[name], changes), name, _PRIORITIES[name])
     return True
