@@ -30,8 +30,7 @@ from generator.cache import CACHE_DIR, generator_fingerprint, hash_tree, stream_
 from generator.digests import KnownDigests
 from generator.errors import Problem
 from generator.pagememo import output_files
-from generator.stamps import Stamper, Stamps, theme_stamps, unwritten
-from generator.themes import DEFAULT_THEME
+from generator.stamps import Stamper, Stamps, theme_roots, theme_stamps, unwritten
 
 RECORD = "last-build.pickle"
 
@@ -116,7 +115,7 @@ def surroundings(site_dir: Path, known: KnownDigests | None = None) -> Surroundi
         config = site_dir / "site.toml"
         stamper.add(str(config))
         digest.update(config.read_bytes() if config.is_file() else b"\0no site.toml\0")
-        for folder in (site_dir / "themes", DEFAULT_THEME):
+        for folder in theme_roots(site_dir):
             hash_tree(digest, folder, digest_file=digest_file)
     except OSError:
         return None

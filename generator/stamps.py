@@ -68,12 +68,19 @@ def coarse(*times_ns: int) -> bool:
     return all(t % 1_000_000_000 == 0 for t in times_ns)
 
 
+def theme_roots(site_dir: Path) -> tuple[Path, Path]:
+    """The folders of every theme a site may use (its own, and press's default), in the order
+    both the input check's hash (lastbuild.surroundings) and the stamps walk them: stamps taken
+    by either must match when nothing was written."""
+    return site_dir / "themes", DEFAULT_THEME
+
+
 def theme_stamps(site_dir: Path, stamper: Stamper | None = None) -> Stamps:
-    """site.toml and every file of the themes (the site's and the default one), after what
-    `stamper` holds already (lastbuild.surroundings stamps the same files in the same order)."""
+    """site.toml and every file of the themes (see theme_roots), after what `stamper` holds
+    already (lastbuild.surroundings stamps the same files in the same order)."""
     stamper = stamper or Stamper()
     stamper.add(str(site_dir / "site.toml"))
-    for folder in (site_dir / "themes", DEFAULT_THEME):
+    for folder in theme_roots(site_dir):
         stamper.add_tree(folder)
     return stamper.done()
 
