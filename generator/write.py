@@ -247,7 +247,7 @@ def _commit(
         target = out_dir / rel
         if target.is_dir():
             shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(out_dir, target.parent, report)
         os.replace(staging / rel, target)
     if not (out_dir / MARKER).exists():  # not touched when present: a deploy would upload it every time
         (out_dir / MARKER).touch()
@@ -256,6 +256,26 @@ def _commit(
         _remove_listed(out_dir, keep, report, listed, stats)
     else:
         _remove_stale(out_dir, keep, report)
+
+
+def _make_folders(out_dir: Path, folder: Path, report: WriteReport) -> None:
+    """The folder a file goes in, with its parents. A file of an earlier build where one of them
+    now goes is stale (no output claims it: a file and a folder can't share a path) and is
+    removed first: an alias `/old/story.html` that became `/old/story.html/amp/`."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    except (FileExistsError, NotADirectoryError):
+        pass
+    path = out_dir
+    for part in folder.relative_to(out_dir).parts:
+        path = path / part
+        if not path.is_dir():  # (a link to a folder is one)
+            if path.is_symlink() or path.exists():
+                path.unlink()
+                report.removed.append(path.relative_to(out_dir).as_posix())
+            break  # nothing is below it
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _remove_stale(out_dir: Path, keep: set[str], report: WriteReport) -> None:
@@ -307,10 +327,12 @@ def _remove_listed(
                 entries[folder] += 1
                 break  # the folders below it are new, made by the move, and hold this file
     report.files = {}
+    gone = set(report.removed)  # removed by the move already (see _make_folders)
     for rel, stat in listed.files.items():
         if rel not in keep:
-            os.unlink(out_dir / rel)
-            report.removed.append(rel)
+            if rel not in gone:
+                os.unlink(out_dir / rel)
+                report.removed.append(rel)
             entries[next(folders_of(rel))] -= 1
         elif rel not in written and stat is not None:
             report.files[rel] = stat
@@ -336,7 +358,9 @@ def update(outputs: Iterable[Output], removed: Iterable[str], out_dir: Path) -> 
         if _same(target, output.data):
             report.unchanged += 1
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():  # a folder of the last build where a file now goes (as in _commit)
+            shutil.rmtree(target)
+        _make_folders(out_dir, target.parent, report)
         temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
         temp.write_bytes(output.data)
         os.replace(temp, target)

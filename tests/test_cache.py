@@ -323,6 +323,26 @@ def test_a_cached_rebuild_writes_what_a_build_without_cache_writes(make_site, ed
     assert _snapshot(out) == _snapshot(fresh)
 
 
+def test_an_alias_file_that_becomes_a_folder_is_replaced_by_it(make_site):
+    """The alias /old/story.html (a file) becomes /old/story.html/amp/ (a folder): the build
+    replaces the stale file; it used to stop half-way through moving the pages in, every build
+    after it too."""
+    beta = "content/articles/2012/12/beta.md"
+    site = _site(
+        make_site, **{beta: article("Beta", "2012-12-04", "Beta body.", aliases=["/old/story.html"])}
+    )
+    out = _build(site)
+    assert (out / "old/story.html").is_file()
+    (site / beta).write_text(
+        article("Beta, retitled", "2012-12-04", "Beta.", aliases=["/old/story.html/amp/"])
+    )
+    _build(site)
+    fresh = site.parent / "fresh"
+    _build(site, "--no-cache", "--out", str(fresh))
+    assert _snapshot(out) == _snapshot(fresh)
+    assert "Beta, retitled" in (out / "old/story.html/amp/index.html").read_text()
+
+
 def test_another_generators_cache_files_are_dropped_not_kept(make_site, tmp_path: Path):
     """Entries of another generator are never looked up again; their files must not pile up (the
     term counts of a large archive are tens of megabytes)."""

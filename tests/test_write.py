@@ -6,7 +6,7 @@ from generator.listing import list_output
 from generator.models import Output, Unchanged
 from generator.pagememo import output_files
 from generator.parallel import ordered_map
-from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, write
+from generator.write import MARKER, Stager, UnsafeOutput, check_out_dir, update, write
 
 
 def out(path: str, data: bytes) -> Output:
@@ -77,25 +77,51 @@ def _handed(value):
     return lambda: value
 
 
-@pytest.mark.parametrize("swap", [False, True], ids=["files", "a folder becomes a file"])
+SWAPS = {
+    "files": [],
+    "a folder becomes a file": [("swap", b"now a file")],
+    # An alias /old/story.html that became /old/story.html/amp/ (the file is in the way of a folder).
+    "a file becomes a folder": [("keep/x.html/amp/index.html", b"where a file was"), ("keep/y", b"y")],
+}
+
+
+@pytest.mark.parametrize("swap", list(SWAPS))
 def test_a_listing_taken_before_the_move_leaves_what_walking_after_it_leaves(tmp_path, swap):
     """A build lists output/ while pages are made (list_output); deleting stale files and empty
     folders from that listing must leave exactly what walking output/ after the move leaves."""
     trees = {}
+    after = [*AFTER, *SWAPS[swap]]
+    if swap == "a file becomes a folder":
+        after.remove(("keep/x.html", b"x"))
     for listed in (False, True):
         target = tmp_path / ("listed" if listed else "walked")
         write([out(path, data) for path, data in BEFORE.items()], target)
         (target / "empty/inner").mkdir(parents=True)  # a folder holding no file at all
         (target / "hand.html").write_bytes(b"put there by hand")
-        after = [*AFTER, ("swap", b"now a file")] if swap else AFTER
         listing = _handed(list_output(target)) if listed else None
         report = write([out(p, d) for p, d in after], target, listing=listing)
         folders = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_dir())
         trees[listed] = (output_files(str(target)), folders, report.removed, sorted(report.written))
         assert report.files == output_files(str(target))  # what the last-build record keeps
-    assert {path for path in trees[True][0]} == {p for p, _ in AFTER} | ({"swap"} if swap else set())
+        assert all((target / p).read_bytes() == d for p, d in after)
+    assert {path for path in trees[True][0]} == {p for p, _ in after}
     assert trees[True][1:] == trees[False][1:]
     assert "old" not in trees[True][1] and "empty" not in trees[True][1] and "keep" in trees[True][1]
+
+
+def test_an_update_puts_a_folder_where_a_file_was_and_a_file_where_a_folder_was(tmp_path):
+    """press serve's writes (update): the stale file or folder in the way goes, as in a build."""
+    target = tmp_path / "o"
+    write([out("old/story.html", b"alias"), out("swap/index.html", b"page")], target)
+    report = update(
+        [out("old/story.html/amp/index.html", b"alias, moved"), out("swap", b"a file now")],
+        ["old/story.html", "swap/index.html"],
+        target,
+    )
+    assert (target / "old/story.html/amp/index.html").read_bytes() == b"alias, moved"
+    assert (target / "swap").read_bytes() == b"a file now"
+    assert sorted(report.written) == ["old/story.html/amp/index.html", "swap"]
+    assert report.removed == ["old/story.html"]
 
 
 def test_error_while_rendering_leaves_output_untouched(tmp_path):
