@@ -373,6 +373,7 @@ class Rebuilder:
             return Rebuild(sort_problems(problems))
         articles, authors, pages = values
         commits = _signature(self.site_dir / ".git" / "logs" / "HEAD")  # the reflog moves on each commit
+        history = self.history
         if full or self.history is None or commits != self.commits:
             self.history, self.commits = read_history(self.site_dir), commits
         problems += self.history.problems
@@ -381,6 +382,8 @@ class Rebuilder:
         fast = (
             not full
             and served is not None
+            # New history may date any article anew (an update, a first commit), not only the edited.
+            and self.history is history
             and not (changes.rescan or changes.added or changes.deleted)
             and all(cid in served.site.library.by_id for cid in changes.content)
             and all(

@@ -254,6 +254,29 @@ def test_dates_from_git_history_follow_commits_made_while_serving(tmp_path: Path
     session.assert_same()
 
 
+def test_a_commit_dates_every_article_it_touched_though_another_was_edited(tmp_path: Path):
+    """A text edit takes the fast path, which patches the edited articles alone into the library;
+    new history may date others anew (here the one committed, edited and built before the
+    commit), so a rebuild after a commit takes the full path."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = small_site(tmp_path / "site")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    session = Session(site, tmp_path)
+    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
+    assert session.rebuilder.rebuild([four]).ok
+    session.assert_same()
+    _git(site, "commit", "-q", "-am", "edit")  # dates d-four's edit (March 1, 2013)
+    one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
+    assert session.rebuilder.rebuild([one]).ok
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
 def test_a_moved_folder_of_articles_is_listed_again(session: Session):
     old, new = session.site / ARTICLES / "2012/12", session.site / ARTICLES / "2011/12"
     new.parent.mkdir(parents=True)
