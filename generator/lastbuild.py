@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from generator.pagememo import output_files
 from generator.stamps import Stamper, Stamps, theme_roots, theme_stamps, unwritten
 
 RECORD = "last-build.pickle"
+_HASH = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")  # a commit's id, SHA-1 or SHA-256
 
 
 @dataclass(frozen=True)
@@ -193,10 +195,11 @@ def _git_head(site_dir: Path) -> tuple[bytes, str | None]:
         )
     except (OSError, subprocess.TimeoutExpired):
         return b"no git", None
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or len(lines) != 2:
+    # The folder first, then the commit: split at the last line break, a folder's name may hold one.
+    git_dir, _, head = done.stdout.removesuffix(b"\n").rpartition(b"\n")
+    if done.returncode != 0 or not git_dir or not _HASH.fullmatch(head):
         return b"no commit", None
-    return lines[1] + b"\n", os.fsdecode(lines[0])
+    return head + b"\n", os.fsdecode(git_dir)
 
 
 def _record_path(site_dir: Path) -> Path:

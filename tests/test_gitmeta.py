@@ -146,6 +146,22 @@ def test_fetching_the_whole_history_of_a_shallow_clone_builds_again(tmp_path: Pa
     assert 'Updated <time datetime="2013-01-10T14:30:00+00:00">' in page.read_text()
 
 
+def test_a_commit_of_what_was_built_already_shows_though_the_folder_name_has_a_line_break(tmp_path: Path):
+    # The input check knows the history by its commit (git rev-parse prints the git folder, then
+    # the commit): a name with a line break in it read as "no commit", so committing what the last
+    # build had built already changed no input it knew of, and the dates stayed the last build's.
+    site = make_repo(tmp_path / "news\narchive")
+    page = site / "output/2012/12/03/first/index.html"
+    path = site / "content" / A
+    path.write_text(path.read_text() + "\n\nA second correction.\n")
+    assert run_press("build", str(site)).returncode == 0
+    assert 'Updated <time datetime="2013-01-10T14:30:00+00:00">' in page.read_text()
+    commit(site, "correct the first again", "2014-03-01T12:00:00+00:00")
+    result = run_press("build", str(site))
+    assert result.returncode == 0, result.stderr
+    assert 'Updated <time datetime="2014-03-01T12:00:00+00:00">' in page.read_text(), result.stdout
+
+
 @pytest.mark.parametrize("change", ["replace", "grafts", "log-settings"])
 def test_local_replacements_and_log_settings_leave_the_dates_as_committed(tmp_path: Path, change: str):
     # Each would change what `git log` says without moving HEAD, so the input check would keep the
