@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from generator.library import Library
@@ -11,16 +11,24 @@ from generator.parallel import batched
 from generator.urls import Urls
 from generator.views import ViewMaker
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def _stamp(when: datetime) -> str:
     return when.isoformat(timespec="seconds")
+
+
+def _updated(library: Library, article_id: str) -> datetime:
+    published = library.local[article_id]
+    article = library.by_id[article_id]
+    return max(article.updated, published) if article.updated else published
 
 
 def _entry(views: ViewMaker, article_id: str) -> dict[str, Any]:
     library = views.library
     article = library.by_id[article_id]
     published = library.local[article_id]
-    updated = max(article.updated, published) if article.updated else published
+    updated = _updated(library, article_id)
     url = views.urls.absolute(library.url[article_id])
     return {
         "title": article.title,
@@ -46,7 +54,9 @@ def feed(
         "self": self_url,
         "link": views.urls.absolute(page_path),
         "id": self_url if views.urls.origin else f"urn:press:feed:{site_path}",
-        "updated": max((e["updated"] for e in entries), default="1970-01-01T00:00:00+00:00"),
+        # The latest instant, not the greatest string: an update keeps the offset it was written
+        # (or committed) in, and "18:30+04:00" is earlier than "15:00+00:00".
+        "updated": _stamp(max((_updated(views.library, i) for i in article_ids), default=_EPOCH)),
         "entries": entries,
     }
 
@@ -99,7 +109,9 @@ def sitemap(views: ViewMaker, index_urls: list[str]) -> list[dict[str, str | Non
     library: Library = views.library
     entries: list[dict[str, str | None]] = [{"loc": views.urls.absolute(Urls.home()), "lastmod": None}]
     for article in library.newest_first():
-        when = article.updated or article.date
+        # In the site's time zone, as the pages date it (an update keeps the offset it came with).
+        local = library.local[article.id]
+        when = article.updated.astimezone(local.tzinfo) if article.updated else local
         entries.append(
             {"loc": views.urls.absolute(library.url[article.id]), "lastmod": when.date().isoformat()}
         )

@@ -126,6 +126,30 @@ def test_feeds_and_sitemap_parse(small):
     assert "Sitemap: https://example.org/news/sitemap.xml" in read(small, "robots.txt")
 
 
+def test_feed_and_sitemap_dates_are_instants_and_days_of_the_site(make_site):
+    """An update keeps the offset it was written in: the feed's <updated> is the latest instant
+    (not the greatest string: 18:30+04:00 is 14:30 UTC), and the sitemap dates each article on
+    the site's day, as its page does (23:30-05:00 is the next day in UTC)."""
+    site = make_site(
+        {
+            "content/articles/2013/01/a.md": article(
+                "A", "2013-01-01T09:00:00+00:00", "A.", updated="2013-01-10T18:30:00+04:00"
+            ),
+            "content/articles/2013/01/b.md": article("B", "2013-01-10T15:00:00+00:00", "B."),
+            "content/articles/2012/12/c.md": article("C", "2012-12-03T23:30:00-05:00", "C."),
+        },
+        'title = "T"\nbase_url = "https://example.org/"\ntimezone = "UTC"\n',
+    )
+    assert build(site, Options(jobs=1)).ok
+    feed = ET.parse(site / "output/feed.xml").getroot()
+    assert feed.findtext(f"{ATOM}updated") == "2013-01-10T15:00:00+00:00"
+    sitemap = ET.parse(site / "output/sitemap.xml").getroot()
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    lastmod = {e.findtext(f"{ns}loc"): e.findtext(f"{ns}lastmod") for e in sitemap.iter(f"{ns}url")}
+    assert lastmod["https://example.org/2012/12/04/c/"] == "2012-12-04"
+    assert lastmod["https://example.org/2013/01/01/a/"] == "2013-01-10"
+
+
 def test_alias_redirect_page(small):
     page = read(small, "2012/11/28/council-votes-budget-a123/index.html")
     assert '<meta http-equiv="refresh" content="0; url=/news/2012/11/28/council-votes-budget/">' in page
