@@ -12,6 +12,7 @@ from generator import feeds
 from generator.errors import Problem, error
 from generator.indexes import IndexPage
 from generator.library import Library, alias_path
+from generator.listing import folders_of
 from generator.urls import UnsafePath, Urls, output_file
 
 _FIXED = {
@@ -53,9 +54,13 @@ def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
     return claims
 
 
+Claim = tuple[str, str, str, int | None, str | None]  # output file, URL, source path, line, key
+
+
 def generated_collisions(library: Library, index_pages: list[IndexPage]) -> list[Problem]:
     generated = generated_files(library, index_pages)
     problems = []
+    claimed: list[Claim] = []
     for url, path, line, key in _claims(library):
         try:
             target = output_file(url)
@@ -72,4 +77,44 @@ def generated_collisions(library: Library, index_pages: list[IndexPage]) -> list
                     "choose another slug or alias path",
                 )
             )
+        else:
+            claimed.append((target, url, path, line, key))
+    return problems + _folder_collisions(generated, claimed)
+
+
+def _folder_collisions(generated: dict[str, str], claimed: list[Claim]) -> list[Problem]:
+    """A source's file where another output needs a folder of that name, or a folder it needs
+    where another output is a file (an alias `/2012` over the year's folder, `/feed.xml/amp/`
+    under the feed): only one of them could be written."""
+    files = dict(generated)
+    for target, url, path, _line, _key in claimed:
+        files.setdefault(target, f"URL {url} of {path}")
+    folders: dict[str, str] | None = None  # folder → an output in it, made only when needed
+    problems = []
+    for target, url, path, line, key in claimed:
+        blocked = next((f for f in folders_of(target) if f in files), None)
+        if blocked is not None:
+            problems.append(
+                _clash(
+                    path, line, key, f"URL {url} needs a folder {blocked}/ where {files[blocked]} is a file"
+                )
+            )
+            continue
+        if target.endswith("index.html"):
+            continue  # (no output goes in a folder named index.html)
+        if folders is None:
+            folders = {}
+            for file, what in files.items():
+                for folder in folders_of(file):
+                    folders.setdefault(folder, what)
+        if target in folders:
+            problems.append(
+                _clash(
+                    path, line, key, f"URL {url} is a file {target} where {folders[target]} needs a folder"
+                )
+            )
     return problems
+
+
+def _clash(path: str, line: int | None, key: str | None, message: str) -> Problem:
+    return error(path, line, key, message, "choose another slug or alias path")
