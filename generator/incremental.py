@@ -13,6 +13,7 @@ path that patches the library instead of rebuilding it, so its cost does not gro
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections import ChainMap
@@ -165,6 +166,24 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+def _reflog(site_dir: Path) -> Path | None:
+    """Where a commit, reset or checkout is written down: the reflog of HEAD in the git folder of
+    the repository holding the site (the site may be a folder of it, or a linked work tree, whose
+    git folder is elsewhere); None outside a repository."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(site_dir), "rev-parse", "--absolute-git-dir"],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0 or not done.stdout.strip():
+        return None
+    return Path(os.fsdecode(done.stdout.removesuffix(b"\n"))) / "logs" / "HEAD"
+
+
 def _library_key(article: Article) -> tuple[Any, ...]:
     """What the library's order, URLs and groups are made of; an edit that keeps it (a new text,
     title or related list) can patch the library in place instead of making it again."""
@@ -244,6 +263,7 @@ class Rebuilder:
         # Held while files are written (serve makes requests wait); computing and rendering happen before.
         self.writing: Callable[[], AbstractContextManager[Any]] = nullcontext
         self.commits: tuple[int, int, int] | None = None
+        self.reflog: Path | None = None  # the reflog of HEAD in the repository holding the site
         self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
         self.lists = _RelatedState()
 
@@ -372,7 +392,9 @@ class Rebuilder:
         if any(p.is_error for p in problems):
             return Rebuild(sort_problems(problems))
         articles, authors, pages = values
-        commits = _signature(self.site_dir / ".git" / "logs" / "HEAD")  # the reflog moves on each commit
+        if full or self.reflog is None:
+            self.reflog = _reflog(self.site_dir)
+        commits = _signature(self.reflog) if self.reflog else None  # the reflog moves on each commit
         history = self.history
         if full or self.history is None or commits != self.commits:
             self.history, self.commits = read_history(self.site_dir), commits

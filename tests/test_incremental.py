@@ -277,6 +277,29 @@ def test_a_commit_dates_every_article_it_touched_though_another_was_edited(tmp_p
     session.assert_same()
 
 
+def test_commits_while_serving_show_in_a_linked_work_tree(tmp_path: Path):
+    """A work tree made by `git worktree add` has a .git file, its git folder (and the reflog a
+    commit writes to) elsewhere: the history is known to have moved by that reflog."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    main = small_site(tmp_path / "main")
+    _git(main, "init", "-q", "-b", "main")
+    _git(main, "add", "-A")
+    _git(main, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    site = tmp_path / "linked"
+    _git(main, "worktree", "add", "-q", "-b", "desk", str(site))
+    session = Session(site, tmp_path)
+    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
+    assert session.rebuilder.rebuild([four]).ok
+    _git(site, "commit", "-q", "-am", "edit")
+    one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
+    assert session.rebuilder.rebuild([one]).ok
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
 def test_a_moved_folder_of_articles_is_listed_again(session: Session):
     old, new = session.site / ARTICLES / "2012/12", session.site / ARTICLES / "2011/12"
     new.parent.mkdir(parents=True)
