@@ -56,7 +56,7 @@ from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
 from generator.stamps import Stamps, theme_stamps, unwritten
 from generator.texts import memory_file
-from generator.themes import theme_dirs
+from generator.themes import static_names, theme_dirs
 from generator.urls import Urls
 from generator.write import (
     Staged,
@@ -441,7 +441,7 @@ def _load(
     # them (listed three times before, 0.025 s each at 2,083 articles). Listed once the text
     # process has its work: it waited for them (0.15 s of a one-edit build at 10,000 articles).
     index_pages = all_index_pages(library, config.per_page)
-    problems += generated_collisions(library, index_pages)
+    problems += generated_collisions(library, index_pages, static_names(site_dir, config.theme))
     clock.lap("library")
     related_shelf = cache.shelf("related")
     if not early:

@@ -52,6 +52,7 @@ from generator.render import (
 )
 from generator.reserved import generated_collisions
 from generator.sanitize import sanitizer
+from generator.themes import static_names
 from generator.urls import Urls, output_file
 from generator.views import ViewMaker
 from generator.write import UnsafeOutput, WriteReport, update, write
@@ -430,7 +431,9 @@ class Rebuilder:
                 future=self.options.future,
             )
             index_pages = all_index_pages(library, config.per_page)
-            library_problems += generated_collisions(library, index_pages)
+            library_problems += generated_collisions(
+                library, index_pages, static_names(self.site_dir, config.theme)
+            )
             targets = link_targets(library, urls)
         problems += library_problems
         bodies = self._bodies(library, targets, changes.content if fast else None)

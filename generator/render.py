@@ -34,7 +34,7 @@ from generator.indexes import IndexPage, month_counts
 from generator.library import alias_path
 from generator.models import Article, Output, Unchanged
 from generator.pagememo import PageMemo, site_fingerprint
-from generator.themes import DEFAULT_THEME, theme_dirs
+from generator.themes import DEFAULT_THEME, static_names, theme_dirs
 from generator.urls import Urls, output_file
 from generator.views import ViewMaker, made, script_json
 
@@ -521,14 +521,6 @@ def _initial(name: str) -> str:
 
 def static_files(site_dir: Path, theme: str) -> Iterator[Output]:
     """Theme assets, the site's theme overriding the default file by file."""
-    seen: set[str] = set()
-    for theme_dir in theme_dirs(site_dir, theme):
-        static = theme_dir / "static"
-        if not static.is_dir():
-            continue
-        for file in sorted(static.rglob("*")):
-            rel = file.relative_to(static).as_posix()
-            if file.is_file() and rel not in seen:
-                seen.add(rel)
-                url = Urls.static(rel)
-                yield Output(url=url, path=output_file(url), data=file.read_bytes(), kind="static")
+    for rel, file in static_names(site_dir, theme).items():
+        url = Urls.static(rel)
+        yield Output(url=url, path=output_file(url), data=file.read_bytes(), kind="static")

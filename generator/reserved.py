@@ -8,6 +8,8 @@ Everything is compared as the file under output/ that both would write.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from generator import feeds
 from generator.errors import Problem, error
 from generator.indexes import IndexPage
@@ -29,10 +31,15 @@ _FIXED = {
 }
 
 
-def generated_files(library: Library, index_pages: list[IndexPage]) -> dict[str, str]:
+def generated_files(
+    library: Library, index_pages: list[IndexPage], static: Iterable[str] = ()
+) -> dict[str, str]:
     """Output file → what generates it, for every page the build makes from the library
-    (`index_pages`: the library's, as the build lists them once for everything that needs them)."""
+    (`index_pages`: the library's, as the build lists them once for everything that needs them)
+    and for the theme's `static` files (their paths under static/)."""
     files = {output_file(url): what for url, what in _FIXED.items()}
+    for rel in static:
+        files[output_file(Urls.static(rel))] = f"the theme's static file {rel}"
     for page in index_pages:
         files[output_file(page.url)] = f"the {page.kind} index {page.title!r}"
     for slug, entry in library.authors.items():
@@ -57,8 +64,10 @@ def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
 Claim = tuple[str, str, str, int | None, str | None]  # output file, URL, source path, line, key
 
 
-def generated_collisions(library: Library, index_pages: list[IndexPage]) -> list[Problem]:
-    generated = generated_files(library, index_pages)
+def generated_collisions(
+    library: Library, index_pages: list[IndexPage], static: Iterable[str] = ()
+) -> list[Problem]:
+    generated = generated_files(library, index_pages, static)
     problems = []
     claimed: list[Claim] = []
     for url, path, line, key in _claims(library):

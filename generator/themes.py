@@ -22,3 +22,18 @@ def theme_dirs(site_dir: Path, theme: str) -> list[Path]:
     if DEFAULT_THEME not in dirs:
         dirs.append(DEFAULT_THEME)
     return dirs
+
+
+def static_names(site_dir: Path, theme: str) -> dict[str, Path]:
+    """The theme's assets, each by its path under static/, the site's theme overriding the default
+    one file by file (in that order: the site's theme's files first, each folder sorted)."""
+    found: dict[str, Path] = {}
+    for theme_dir in theme_dirs(site_dir, theme):
+        static = theme_dir / "static"
+        if not static.is_dir():
+            continue
+        for file in sorted(static.rglob("*")):
+            rel = file.relative_to(static).as_posix()
+            if file.is_file() and rel not in found:
+                found[rel] = file
+    return found
