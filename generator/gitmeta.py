@@ -137,6 +137,16 @@ def _identity(path: str, prefix: str, current: dict[str, str], vacated: set[str]
     return current[path]
 
 
+def reflog_path(site_dir: Path) -> Path | None:
+    """Where a commit, reset or checkout is written down: the reflog of HEAD in the git folder of
+    the repository holding the site (a linked work tree's git folder is elsewhere); None outside
+    a repository. press serve watches it: new history may date any article anew."""
+    done = _git(site_dir, "rev-parse", "--absolute-git-dir")
+    if done is None or done.returncode != 0 or not done.stdout.strip():
+        return None
+    return Path(os.fsdecode(done.stdout.removesuffix(b"\n"))) / "logs" / "HEAD"
+
+
 def read_history(site_dir: Path) -> History:
     history = History()
     state = _checkout_state(site_dir)

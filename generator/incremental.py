@@ -13,7 +13,6 @@ path that patches the library instead of rebuilding it, so its cost does not gro
 from __future__ import annotations
 
 import os
-import subprocess
 import threading
 import time
 from collections import ChainMap
@@ -33,7 +32,7 @@ from generator.cache import Shelf
 from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
-from generator.gitmeta import History, read_history, with_history
+from generator.gitmeta import History, read_history, reflog_path, with_history
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
@@ -60,6 +59,7 @@ from generator.write import UnsafeOutput, WriteReport, update, write
 if TYPE_CHECKING:
     from generator.related import TextMatches
 
+COMMITTED = "git history"  # what a commit, reset or checkout is called in a rebuild's list of changes
 # Output kinds whose set of files follows the content; anything else (home, archive, sitemap...) is fixed.
 CONTENT_KINDS = {"article", "year", "month", "day", "author", "tag", "alias", "page", "feed"}
 # The template each kind of page is rendered with (the rest are re-rendered on every rebuild).
@@ -167,24 +167,6 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _reflog(site_dir: Path) -> Path | None:
-    """Where a commit, reset or checkout is written down: the reflog of HEAD in the git folder of
-    the repository holding the site (the site may be a folder of it, or a linked work tree, whose
-    git folder is elsewhere); None outside a repository."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(site_dir), "rev-parse", "--absolute-git-dir"],
-            capture_output=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0 or not done.stdout.strip():
-        return None
-    return Path(os.fsdecode(done.stdout.removesuffix(b"\n"))) / "logs" / "HEAD"
-
-
 def _library_key(article: Article) -> tuple[Any, ...]:
     """What the library's order, URLs and groups are made of; an edit that keeps it (a new text,
     title or related list) can patch the library in place instead of making it again."""
@@ -281,6 +263,9 @@ class Rebuilder:
         return changes
 
     def _classify_one(self, path: Path, changes: Changes, known: set[str]) -> None:
+        if self.reflog is not None and Path(os.path.abspath(path)) == self.reflog:
+            changes.described.append(COMMITTED)  # the rebuild finds the history moved (see _rebuild)
+            return
         try:  # not resolve(): a symlinked content/ folder still counts as the site's
             rel = Path(os.path.abspath(path)).relative_to(self.site_dir)
         except ValueError:
@@ -394,7 +379,7 @@ class Rebuilder:
             return Rebuild(sort_problems(problems))
         articles, authors, pages = values
         if full or self.reflog is None:
-            self.reflog = _reflog(self.site_dir)
+            self.reflog = reflog_path(self.site_dir)
         commits = _signature(self.reflog) if self.reflog else None  # the reflog moves on each commit
         history = self.history
         if full or self.history is None or commits != self.commits:

@@ -23,10 +23,13 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+from generator.gitmeta import reflog_path
+
 QUIET_SECONDS = 0.04  # how long the site must be still before a rebuild starts
 LONGEST_WAIT = 1.0  # a steady stream of events still gets a rebuild this often
 IDLE_SECONDS = 0.3  # quiet this long after a rebuild: time for the slower follow-up work
 WATCHED = ("content", "themes")  # folders watched recursively; site.toml is watched on its own
+# and so is the reflog of the site's repository (a commit dates articles anew, see gitmeta.py)
 
 # Events that say nothing about content: a folder's mtime, a file opened or read.
 _NOISE = (DirModifiedEvent, FileOpenedEvent, FileClosedNoWriteEvent)
@@ -116,6 +119,9 @@ class Watcher:
         self.observer.schedule(self._handler, str(self.site_dir), recursive=False)
         for name in WATCHED:
             self._watch(name)
+        reflog = reflog_path(self.site_dir)  # a commit may date any article anew
+        if reflog is not None and reflog.parent.is_dir():
+            self.observer.schedule(self._handler, str(reflog.parent), recursive=False)
         self.observer.start()
         self._worker.start()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import Options, build
-from generator.incremental import Rebuild, Rebuilder
+from generator.incremental import COMMITTED, Rebuild, Rebuilder
 from generator.texts import PackedTexts
 from tests.conftest import MAKE_ARCHIVE, article, need_corpus
 from tests.serving import built_tree, small_site
@@ -295,6 +295,28 @@ def test_commits_while_serving_show_in_a_linked_work_tree(tmp_path: Path):
     _git(site, "commit", "-q", "-am", "edit")
     one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
     assert session.rebuilder.rebuild([one]).ok
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
+def test_a_commit_alone_is_a_change_that_rebuilds(tmp_path: Path):
+    """press serve watches the reflog (see watch.py): committing an edit the preview shows
+    already dates it, though no source changed."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = small_site(tmp_path / "site")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    session = Session(site, tmp_path)
+    four = site / ARTICLES / "2013/01/d-four.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
+    assert session.rebuilder.rebuild([four]).ok
+    _git(site, "commit", "-q", "-am", "edit")
+    result = session.rebuilder.rebuild([site / ".git/logs/HEAD"])
+    assert result.ok and result.changed == [COMMITTED]
+    assert "2013/01/05/d-four/index.html" in result.written
     page = (session.out / "2013/01/05/d-four/index.html").read_text()
     assert "Updated" in page and "March 1, 2013" in page
     session.assert_same()

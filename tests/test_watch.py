@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from watchdog.observers.polling import PollingObserver
 
 from generator.watch import ChangeQueue, Watcher
@@ -132,3 +135,29 @@ def test_idle_work_runs_once_edits_pause(tmp_path: Path):
         watcher.stop()
     assert len(builds.calls) == 1
     assert len(idle) == 2  # after the rebuild, and once more; then it waits for the next change
+
+
+def test_a_commit_is_seen(tmp_path: Path):
+    """The reflog of the site's repository is watched: a commit is a change (see incremental.py)."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = _site(tmp_path)
+    (site / "content/articles/2012/12/a.md").write_text("x")
+
+    def git(*args: str) -> None:
+        command = ["git", "-C", str(site), "-c", "user.name=Ed", "-c", "user.email=ed@example.org", *args]
+        subprocess.run(command, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first")
+    builds = Builds()
+    watcher = Watcher(site, builds)
+    watcher.start()
+    try:
+        time.sleep(0.2)
+        git("commit", "-q", "--allow-empty", "-m", "second")
+        builds.wait_for(1)
+    finally:
+        watcher.stop()
+    assert site / ".git/logs/HEAD" in set().union(*builds.calls)
