@@ -32,7 +32,7 @@ from generator.cache import Shelf
 from generator.config import Config, load_config
 from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
-from generator.gitmeta import History, read_history, reflog_path, with_history
+from generator.gitmeta import Dates, History, read_history, reflog_path, with_history
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
@@ -157,6 +157,7 @@ class _Served:
     pages_of: dict[str, list[IndexPage]]  # article id → the index pages that list it
     neighbours: dict[str, tuple[str | None, str | None]]
     kinds: dict[str, str]  # output file → kind
+    dates: Dates  # the git dates it was built with (see gitmeta.py)
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -271,7 +272,10 @@ class Rebuilder:
         except ValueError:
             return
         parts = rel.parts
-        if any(is_hidden(part) for part in parts):
+        if parts[:1] == ("themes",):  # a theme's partials are named _like_this.html
+            if any(part.startswith(".") or part.endswith("~") for part in parts):
+                return  # an editor's scratch file
+        elif any(is_hidden(part) for part in parts):
             return
         if rel.as_posix() == "site.toml":
             changes.everything = True
@@ -381,7 +385,6 @@ class Rebuilder:
         if full or self.reflog is None:
             self.reflog = reflog_path(self.site_dir)
         commits = _signature(self.reflog) if self.reflog else None  # the reflog moves on each commit
-        history = self.history
         if full or self.history is None or commits != self.commits:
             self.history, self.commits = read_history(self.site_dir), commits
         problems += self.history.problems
@@ -391,7 +394,7 @@ class Rebuilder:
             not full
             and served is not None
             # New history may date any article anew (an update, a first commit), not only the edited.
-            and self.history is history
+            and self.history.dates == served.dates
             and not (changes.rescan or changes.added or changes.deleted)
             and all(cid in served.site.library.by_id for cid in changes.content)
             and all(
@@ -450,6 +453,7 @@ class Rebuilder:
             served.pages_of if fast and served else _pages_of(index_pages),
             neighbours,
             kinds,
+            self.history.dates,
         )
         return Rebuild(problems, report.written, report.removed, full=full, settled=not self.related_pending)
 

@@ -14,7 +14,7 @@ import pytest
 from generator.build import Options, build
 from generator.incremental import COMMITTED, Rebuild, Rebuilder
 from generator.texts import PackedTexts
-from tests.conftest import MAKE_ARCHIVE, article, need_corpus
+from tests.conftest import MAKE_ARCHIVE, ROOT, article, need_corpus
 from tests.serving import built_tree, small_site
 
 ARTICLES = "content/articles"
@@ -319,6 +319,38 @@ def test_a_commit_alone_is_a_change_that_rebuilds(tmp_path: Path):
     assert "2013/01/05/d-four/index.html" in result.written
     page = (session.out / "2013/01/05/d-four/index.html").read_text()
     assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
+def test_a_failed_rebuild_after_a_commit_leaves_the_next_one_to_date_the_committed(tmp_path: Path):
+    """The history a rebuild reads before it fails is not the history the served site was built
+    with: the next rebuild compares with the served site's dates, not with the last read."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    site = small_site(tmp_path / "site")
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    session = Session(site, tmp_path)
+    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
+    assert session.rebuilder.rebuild([four]).ok
+    _git(site, "commit", "-q", "-am", "edit")
+    text = one.read_text()
+    one.write_text(text.replace("date: 2012-12-01", "date: 2013-01-05\nslug: d-four"))
+    assert not session.rebuilder.rebuild([one]).ok  # it takes d-four's URL
+    one.write_text(text.replace("Brussels", "Brussels, briefly"))
+    assert session.rebuilder.rebuild([one]).ok
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
+def test_a_theme_partial_saved_while_serving_is_rebuilt(session: Session):
+    """A theme's partials are named _like_this.html: not hidden, as a content file so named is."""
+    source = ROOT / "themes/default/templates/_teasers.html"
+    result = session.edit("themes/default/templates/_teasers.html", source.read_text() + "<!-- partial -->\n")
+    assert result.ok and "2012/index.html" in result.written, result.written
     session.assert_same()
 
 
