@@ -92,16 +92,19 @@ def generated_collisions(
 
 
 def _folder_collisions(generated: dict[str, str], claimed: list[Claim]) -> list[Problem]:
-    """A source's file where another output needs a folder of that name, or a folder it needs
-    where another output is a file (an alias `/2012` over the year's folder, `/feed.xml/amp/`
-    under the feed): only one of them could be written."""
+    """A source's file where another output needs a folder of that name (an alias `/old/x.html`
+    beside `/old/x.html/amp/`, a file `2012` over the year's folder), or a folder it needs where
+    the site generates a file (`/feed.xml/amp/` under the feed): only one could be written."""
     files = dict(generated)
     for target, url, path, _line, _key in claimed:
         files.setdefault(target, f"URL {url} of {path}")
     folders: dict[str, str] | None = None  # folder → an output in it, made only when needed
     problems = []
     for target, url, path, line, key in claimed:
-        blocked = next((f for f in folders_of(target) if f in files), None)
+        # Against the generated files only: where a source's file is in the way, that source is
+        # the one told (below), not every article whose folder it blocks (an alias /2012 would
+        # have named each article of the year).
+        blocked = next((f for f in folders_of(target) if f in generated), None)
         if blocked is not None:
             problems.append(
                 _clash(
