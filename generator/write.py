@@ -261,7 +261,8 @@ def _commit(
 def _make_folders(out_dir: Path, folder: Path, report: WriteReport) -> None:
     """The folder a file goes in, with its parents. A file of an earlier build where one of them
     now goes is stale (no output claims it: a file and a folder can't share a path) and is
-    removed first: an alias `/old/story.html` that became `/old/story.html/amp/`."""
+    removed first: an alias `/old/story.html` that became `/old/story.html/amp/`. (The listing
+    taken before the move then doesn't fit, see Listing.fits: output/ is walked instead.)"""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         return
@@ -327,12 +328,10 @@ def _remove_listed(
                 entries[folder] += 1
                 break  # the folders below it are new, made by the move, and hold this file
     report.files = {}
-    gone = set(report.removed)  # removed by the move already (see _make_folders)
     for rel, stat in listed.files.items():
         if rel not in keep:
-            if rel not in gone:
-                os.unlink(out_dir / rel)
-                report.removed.append(rel)
+            os.unlink(out_dir / rel)
+            report.removed.append(rel)
             entries[next(folders_of(rel))] -= 1
         elif rel not in written and stat is not None:
             report.files[rel] = stat
