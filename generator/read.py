@@ -263,6 +263,7 @@ def read_article(
             )
         )
         values["slug"] = cleaned
+    _updated_after_date(values, src, path, tz, problems)
     if any(p.is_error for p in problems):
         return None, problems
     article = Article(
@@ -274,6 +275,29 @@ def read_article(
         **values,
     )
     return article, problems
+
+
+def _updated_after_date(
+    values: dict[str, Any], src: SourceText, path: str, tz: tzinfo, problems: list[Problem]
+) -> None:
+    """An update dated on a day before publication is a mistake (the page would say "Updated"
+    with an earlier date, and JSON-LD's dateModified precede datePublished): it is left out, with
+    a warning. An update on the publication day is no update to show (see views.py)."""
+    updated, published = values.get("updated"), values.get("date")
+    if updated is None or published is None:
+        return
+    if updated.astimezone(tz).date() < published.astimezone(tz).date():
+        problems.append(
+            warning(
+                path,
+                src.key_lines.get("updated", 1),
+                "updated",
+                f"{updated.date().isoformat()} is before the publication date, "
+                f"{published.date().isoformat()}; left out",
+                "give the date of the last change after publication, or remove the key",
+            )
+        )
+        del values["updated"]
 
 
 def _canonical_lines(key_lines: dict[str, int]) -> dict[str, int]:

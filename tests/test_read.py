@@ -88,6 +88,29 @@ def test_all_problems_of_a_file_at_once(tmp_path):
     assert [p.key for p in problems] == ["date", "tags", "draft"]
 
 
+@pytest.mark.parametrize(
+    ("updated", "kept"),
+    [
+        ("2013-04-01", False),  # a month before publication
+        ("2013-04-30T19:00:00+00:00", False),  # 23:00 of April 30 in the site's zone (+04:00)
+        ("2013-04-30T21:00:00+00:00", True),  # 01:00 of May 1 there: the publication day
+        ("2013-05-01T00:10:00+04:00", True),  # the publication day (no update to show, not a mistake)
+        ("2013-05-02", True),
+    ],
+)
+def test_an_update_dated_before_the_publication_day_is_left_out_with_a_warning(tmp_path, updated, kept):
+    article, problems = read(
+        tmp_path, f"---\ntitle: T\ndate: 2013-05-01T10:00:00\nupdated: {updated}\n---\n\nB.\n"
+    )
+    assert (article.updated is not None) == kept
+    if kept:
+        assert problems == []
+    else:
+        [problem] = problems
+        assert (problem.line, problem.key, problem.is_error) == (4, "updated", False)
+        assert "before the publication date" in problem.message
+
+
 def test_messy_slug_is_cleaned_with_a_warning(tmp_path):
     article, problems = read(tmp_path, "---\ntitle: A\ndate: 2012-12-03\n---\n", "articles/a%20b.md")
     assert article.slug == "a-b"
