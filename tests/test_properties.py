@@ -19,6 +19,7 @@ from generator.library import alias_path
 from generator.read import Invalid, read_article, to_aliases
 from generator.slugs import clean_slug, slug_problem, slugify
 from generator.urls import UnsafePath, Urls, output_file
+from tests.test_markdown import _both
 
 TZ = ZoneInfo("UTC")
 URLS = Urls("https://example.org/news/", "/{year}/{month}/{day}/{slug}/", "/{slug}/")
@@ -163,8 +164,6 @@ def test_title_entities_are_decoded_once(text, tmp_path):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab *_`[]()!<>&#;\\\n:/.\"'^-x1=|+\t", max_size=200))
 def test_skipping_passes_are_python_markdown_on_any_text(text: str):
-    from tests.test_markdown import _both
-
     plain, skipping = _both(text)
     assert skipping == plain
 
