@@ -233,22 +233,47 @@ def _git(site: Path, *args: str, date: str = "2013-03-01T12:00:00+00:00") -> Non
     )
 
 
-def test_dates_from_git_history_follow_commits_made_while_serving(tmp_path: Path):
+def _archive_in_git(root: Path) -> Path:
+    """The small archive, committed on December 1, 2012 (skips without git)."""
     if shutil.which("git") is None:
         pytest.skip("needs git")
-    site = small_site(tmp_path / "site")
+    site = small_site(root)
     _git(site, "init", "-q", "-b", "main")
     _git(site, "add", "-A")
     _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    return site
+
+
+def _save_four(session: Session) -> None:
+    """An edit of d-four, saved and rebuilt (not committed)."""
+    four = session.site / ARTICLES / "2013/01/d-four.md"
+    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
+    assert session.rebuilder.rebuild([four]).ok
+
+
+def _edit_one(session: Session) -> None:
+    """Another article's edit (a-one), saved and rebuilt: the fast path, if nothing else moved."""
+    one = session.site / ARTICLES / "2012/12/a-one.md"
+    one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
+    assert session.rebuilder.rebuild([one]).ok
+
+
+def _assert_four_dated_by_the_commit(session: Session) -> None:
+    """d-four shows the update `_git` commits it with (March 1, 2013), as a fresh build does."""
+    page = (session.out / "2013/01/05/d-four/index.html").read_text()
+    assert "Updated" in page and "March 1, 2013" in page
+    session.assert_same()
+
+
+def test_dates_from_git_history_follow_commits_made_while_serving(tmp_path: Path):
+    site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
     four = site / ARTICLES / "2013/01/d-four.md"
     four.write_text(four.read_text().replace("Cold.", "Colder, and committed."))
     _git(site, "commit", "-q", "-am", "edit")
     result = session.rebuilder.rebuild([four])
     assert result.ok
-    page = (session.out / "2013/01/05/d-four/index.html").read_text()
-    assert "Updated" in page and "March 1, 2013" in page
-    session.assert_same()
+    _assert_four_dated_by_the_commit(session)
     four.write_text(four.read_text().replace("Colder", "Colder still"))
     assert session.rebuilder.rebuild([four]).ok
     session.assert_same()
@@ -258,92 +283,55 @@ def test_a_commit_dates_every_article_it_touched_though_another_was_edited(tmp_p
     """A text edit takes the fast path, which patches the edited articles alone into the library;
     new history may date others anew (here the one committed, edited and built before the
     commit), so a rebuild after a commit takes the full path."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
-    site = small_site(tmp_path / "site")
-    _git(site, "init", "-q", "-b", "main")
-    _git(site, "add", "-A")
-    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
-    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
-    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
-    assert session.rebuilder.rebuild([four]).ok
+    _save_four(session)
     session.assert_same()
     _git(site, "commit", "-q", "-am", "edit")  # dates d-four's edit (March 1, 2013)
-    one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
-    assert session.rebuilder.rebuild([one]).ok
-    page = (session.out / "2013/01/05/d-four/index.html").read_text()
-    assert "Updated" in page and "March 1, 2013" in page
-    session.assert_same()
+    _edit_one(session)
+    _assert_four_dated_by_the_commit(session)
 
 
 def test_commits_while_serving_show_in_a_linked_work_tree(tmp_path: Path):
     """A work tree made by `git worktree add` has a .git file, its git folder (and the reflog a
     commit writes to) elsewhere: the history is known to have moved by that reflog."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
-    main = small_site(tmp_path / "main")
-    _git(main, "init", "-q", "-b", "main")
-    _git(main, "add", "-A")
-    _git(main, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    main = _archive_in_git(tmp_path / "main")
     site = tmp_path / "linked"
     _git(main, "worktree", "add", "-q", "-b", "desk", str(site))
     session = Session(site, tmp_path)
-    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
-    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
-    assert session.rebuilder.rebuild([four]).ok
+    _save_four(session)
     _git(site, "commit", "-q", "-am", "edit")
-    one.write_text(one.read_text().replace("Brussels", "Brussels, briefly"))
-    assert session.rebuilder.rebuild([one]).ok
-    page = (session.out / "2013/01/05/d-four/index.html").read_text()
-    assert "Updated" in page and "March 1, 2013" in page
-    session.assert_same()
+    _edit_one(session)
+    _assert_four_dated_by_the_commit(session)
 
 
 def test_a_commit_alone_is_a_change_that_rebuilds(tmp_path: Path):
     """press serve watches the reflog (see watch.py): committing an edit the preview shows
     already dates it, though no source changed."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
-    site = small_site(tmp_path / "site")
-    _git(site, "init", "-q", "-b", "main")
-    _git(site, "add", "-A")
-    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
-    four = site / ARTICLES / "2013/01/d-four.md"
-    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
-    assert session.rebuilder.rebuild([four]).ok
+    _save_four(session)
     _git(site, "commit", "-q", "-am", "edit")
     result = session.rebuilder.rebuild([site / ".git/logs/HEAD"])
     assert result.ok and result.changed == [COMMITTED]
     assert "2013/01/05/d-four/index.html" in result.written
-    page = (session.out / "2013/01/05/d-four/index.html").read_text()
-    assert "Updated" in page and "March 1, 2013" in page
-    session.assert_same()
+    _assert_four_dated_by_the_commit(session)
 
 
 def test_a_failed_rebuild_after_a_commit_leaves_the_next_one_to_date_the_committed(tmp_path: Path):
     """The history a rebuild reads before it fails is not the history the served site was built
     with: the next rebuild compares with the served site's dates, not with the last read."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
-    site = small_site(tmp_path / "site")
-    _git(site, "init", "-q", "-b", "main")
-    _git(site, "add", "-A")
-    _git(site, "commit", "-q", "-m", "archive", date="2012-12-01T09:00:00+00:00")
+    site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
-    four, one = site / ARTICLES / "2013/01/d-four.md", site / ARTICLES / "2012/12/a-one.md"
-    four.write_text(four.read_text().replace("Cold.", "Colder, and saved."))
-    assert session.rebuilder.rebuild([four]).ok
+    one = site / ARTICLES / "2012/12/a-one.md"
+    _save_four(session)
     _git(site, "commit", "-q", "-am", "edit")
     text = one.read_text()
     one.write_text(text.replace("date: 2012-12-01", "date: 2013-01-05\nslug: d-four"))
     assert not session.rebuilder.rebuild([one]).ok  # it takes d-four's URL
     one.write_text(text.replace("Brussels", "Brussels, briefly"))
     assert session.rebuilder.rebuild([one]).ok
-    page = (session.out / "2013/01/05/d-four/index.html").read_text()
-    assert "Updated" in page and "March 1, 2013" in page
-    session.assert_same()
+    _assert_four_dated_by_the_commit(session)
 
 
 def test_a_theme_partial_saved_while_serving_is_rebuilt(session: Session):
