@@ -245,9 +245,7 @@ def _commit(
         return
     for rel in report.written:
         target = out_dir / rel
-        if target.is_dir():
-            shutil.rmtree(target)
-        _make_folders(out_dir, target.parent, report)
+        _make_way(out_dir, target, report)
         os.replace(staging / rel, target)
     if not (out_dir / MARKER).exists():  # not touched when present: a deploy would upload it every time
         (out_dir / MARKER).touch()
@@ -258,11 +256,15 @@ def _commit(
         _remove_stale(out_dir, keep, report)
 
 
-def _make_folders(out_dir: Path, folder: Path, report: WriteReport) -> None:
-    """The folder a file goes in, with its parents. A file of an earlier build where one of them
-    now goes is stale (no output claims it: a file and a folder can't share a path) and is
-    removed first: an alias `/old/story.html` that became `/old/story.html/amp/`. (The listing
-    taken before the move then doesn't fit, see Listing.fits: output/ is walked instead.)"""
+def _make_way(out_dir: Path, target: Path, report: WriteReport) -> None:
+    """The folder a file goes in, with its parents, and nothing of an earlier build in the way
+    (no output claims it: a file and a folder can't share a path). A folder where the file now
+    goes is removed; so is a file where one of its folders now goes: an alias `/old/story.html`
+    that became `/old/story.html/amp/`. (The listing taken before the move then doesn't fit,
+    see Listing.fits: output/ is walked instead.)"""
+    if target.is_dir():
+        shutil.rmtree(target)
+    folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         return
@@ -357,9 +359,7 @@ def update(outputs: Iterable[Output], removed: Iterable[str], out_dir: Path) -> 
         if _same(target, output.data):
             report.unchanged += 1
             continue
-        if target.is_dir():  # a folder of the last build where a file now goes (as in _commit)
-            shutil.rmtree(target)
-        _make_folders(out_dir, target.parent, report)
+        _make_way(out_dir, target, report)
         temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
         temp.write_bytes(output.data)
         os.replace(temp, target)
