@@ -77,15 +77,7 @@ def generated_collisions(
             continue  # reported by the library
         what = generated.get(target)
         if what:
-            problems.append(
-                error(
-                    path,
-                    line,
-                    key,
-                    f"URL {url} is {what}, which the site generates itself",
-                    "choose another slug or alias path",
-                )
-            )
+            problems.append(_clash(path, line, key, f"URL {url} is {what}, which the site generates itself"))
         else:
             claimed.append((target, url, path, line, key))
     return problems + _folder_collisions(generated, claimed)
@@ -108,7 +100,10 @@ def _folder_collisions(generated: dict[str, str], claimed: list[Claim]) -> list[
         if blocked is not None:
             problems.append(
                 _clash(
-                    path, line, key, f"URL {url} needs a folder {blocked}/ where {files[blocked]} is a file"
+                    path,
+                    line,
+                    key,
+                    f"URL {url} needs a folder {blocked}/ where {generated[blocked]} is a file",
                 )
             )
             continue
