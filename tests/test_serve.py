@@ -232,7 +232,10 @@ def test_an_article_scheduled_for_later_goes_live_at_its_time_while_serving(site
         page = preview.out_dir / soon.strftime("%Y/%m/%d") / "scheduled" / "index.html"
         assert not page.exists()
         deadline = time.monotonic() + 30
-        while not page.exists() and time.monotonic() < deadline:
+        # The rebuild writes the page, then logs it (see Preview._published): wait for both.
+        while time.monotonic() < deadline and not (
+            page.exists() and "an article's publication time" in log.getvalue()
+        ):
             time.sleep(0.2)
         assert page.is_file(), log.getvalue()
         assert "an article's publication time" in log.getvalue()
