@@ -165,7 +165,7 @@ def _catch_up_ms(lines: list[str]) -> list[float]:
 
 def _rebuild_ms(lines: list[str]) -> list[float]:
     """Rebuild times from the server's log, without the related-lists catch-up that follows."""
-    pattern = re.compile(r"files written.* (\d+) ms$")
+    pattern = re.compile(r"files? written.* (\d+) ms$")
     found = [pattern.search(line) for line in lines if "related articles:" not in line]
     return [float(m.group(1)) for m in found if m]
 

@@ -147,9 +147,14 @@ def _progress() -> object:
 
 def _summary(articles: int, written: int, unchanged: int, removed: int, warnings: int, seconds: float) -> str:
     return (
-        f"{articles} articles, {written} files written, {unchanged} unchanged, {removed} removed, "
-        f"{warnings} warnings, {seconds:.2f} s"
+        f"{counted(articles, 'article')}, {counted(written, 'file')} written, {unchanged} unchanged, "
+        f"{removed} removed, {counted(warnings, 'warning')}, {seconds:.2f} s"
     )
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 article", "2 articles": a summary line reads as a sentence (nouns here take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -172,7 +177,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _report(result.problems)
     if not result.ok:
         print(
-            f"Build failed: {len(result.errors)} errors, {len(result.warnings)} warnings; "
+            f"Build failed: {counted(len(result.errors), 'error')}, "
+            f"{counted(len(result.warnings), 'warning')}; "
             f"output left untouched.",
             file=sys.stderr,
         )
@@ -225,8 +231,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         articles = len(result.site.library.articles) if result.site else 0
         state = "OK" if result.ok else "FAILED"
         print(
-            f"Check {state}: {articles} articles, {len(result.errors)} errors, "
-            f"{len(result.warnings)} warnings, "
+            f"Check {state}: {counted(articles, 'article')}, {counted(len(result.errors), 'error')}, "
+            f"{counted(len(result.warnings), 'warning')}, "
             f"{time.perf_counter() - started:.2f} s"
         )
     return 0 if result.ok else 1

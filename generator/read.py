@@ -151,6 +151,14 @@ def to_aliases(value: Any) -> tuple[str, ...]:
             )
         if ".." in alias.split("/"):
             raise Invalid(f"alias {alias!r} climbs out with '..'", "write the path from the site root", alias)
+        if "?" in alias or "#" in alias:
+            # A static host answers /story.php?id=5 with the file at /story.php, whatever the
+            # query: a page written there would redirect every id to this one article.
+            raise Invalid(
+                f"alias {alias!r} has a query or fragment, which a static host can't tell apart",
+                "give the old path alone, or redirect old query URLs in the web server's own rules",
+                alias,
+            )
         if "\\" in alias or any(ord(c) < 32 for c in alias):
             raise Invalid(
                 f"alias {alias!r} contains a backslash or control character",

@@ -248,14 +248,16 @@ class Preview:
         ms = result.seconds * 1000
         if result.ok:
             print(
-                f"{stamp} {what}: {len(result.written)} files written, {len(result.removed)} removed, "
+                f"{stamp} {what}: {len(result.written)} file{'' if len(result.written) == 1 else 's'} "
+                f"written, {len(result.removed)} removed, "
                 f"{ms:.0f} ms",
                 file=self.log,
                 flush=True,
             )
             return
         print(
-            f"{stamp} {what}: build failed with {len(result.errors)} errors in {ms:.0f} ms; "
+            f"{stamp} {what}: build failed with {len(result.errors)} "
+            f"error{'' if len(result.errors) == 1 else 's'} in {ms:.0f} ms; "
             "still serving the last good build",
             file=self.log,
             flush=True,

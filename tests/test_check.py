@@ -70,7 +70,7 @@ def test_check_text_report_is_path_line_message_and_strict_fails_on_warnings(mak
         "content/articles/2012/12/links.md:8: warning: broken internal link 'missing.md': no such article"
         in result.stderr
     )
-    assert "Check OK: 1 articles, 0 errors, 1 warnings" in result.stdout
+    assert "Check OK: 1 article, 0 errors, 1 warning," in result.stdout
     assert run_press("check", str(site), "--strict").returncode == 1
 
 

@@ -8,7 +8,7 @@ def test_build_prints_where_the_site_is(make_site):
     result = run_press("build", str(site))
     assert result.returncode == 0, result.stderr
     assert f"Site: {site / 'output'}/index.html" in result.stdout
-    assert "1 articles" in result.stdout
+    assert "1 article," in result.stdout
     assert (site / "output" / "2012" / "12" / "03" / "one" / "index.html").is_file()
 
 
@@ -27,14 +27,27 @@ def test_check_writes_nothing_and_fails_on_errors(make_site, press):
     code, out, err = press("check", str(site))
     assert code == 1
     assert "content/articles/2012/12/bad.md:1: date: is missing" in err
+    assert "Check FAILED: 0 articles, 1 error, 0 warnings," in out
     assert not (site / "output").exists()
+
+
+def test_a_failed_build_counts_its_problems_in_words(make_site, press):
+    site = make_site(
+        {
+            "content/articles/2012/12/bad.md": "---\ntitle: No date\n---\nText\n",
+            "content/articles/2012/12/worse.md": "---\ntitle: No date either\n---\nText\n",
+        }
+    )
+    code, _, err = press("build", str(site))
+    assert code == 1
+    assert "Build failed: 2 errors, 0 warnings; output left untouched." in err
 
 
 def test_python_dash_m_generator_works(make_site):
     site = make_site({"content/articles/2012/12/one.md": article("One", "2012-12-03")})
     result = run_press("check", str(site))
     assert result.returncode == 0, result.stderr
-    assert "Check OK: 1 articles" in result.stdout
+    assert "Check OK: 1 article," in result.stdout
 
 
 def test_check_renders_templates_too(make_site, press):

@@ -160,7 +160,7 @@ def test_a_no_op_build_stops_before_importing_the_pipeline(site):
     assert modules == [], "a no-op build imported the pipeline"
     files = len(output_files(str(site / "output")))  # the pages (not the marker of a press output/)
     assert files > 10
-    assert f"Built 2 articles, 0 files written, {files} unchanged, 0 removed, 1 warnings" in printed
+    assert f"Built 2 articles, 0 files written, {files} unchanged, 0 removed, 1 warning," in printed
     path = site / "content/articles/2012/12/beta.md"
     path.write_text(path.read_text() + "\nOne more line.\n")
     modules, printed = imported_by_build(site)

@@ -73,6 +73,18 @@ def test_datetime_with_offset_keeps_it(tmp_path):
             "f:4: aliases: alias 'https://x.org/a' is an "
             "absolute URL (hint: an alias is a path on this site, like /2012/12/old-url)",
         ),
+        (
+            "title: A\ndate: 2012-12-03\naliases: [/news, /story.php?id=5]",
+            "f:4: aliases: alias '/story.php?id=5' has a query or fragment, which a static host can't "
+            "tell apart (hint: give the old path alone, or redirect old query URLs in the web server's "
+            "own rules)",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\naliases: ['/old#part']",
+            "f:4: aliases: alias '/old#part' has a query or fragment, which a static host can't tell "
+            "apart (hint: give the old path alone, or redirect old query URLs in the web server's own "
+            "rules)",
+        ),
         ("title: A\ndate: 2012-12-03\ndraft: maybe", "f:4: draft: must be true or false, got str"),
     ],
 )

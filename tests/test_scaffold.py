@@ -124,7 +124,7 @@ def test_new_writes_an_article_that_passes_check_and_builds(tmp_path: Path):
     )
     check = run_press("check", str(site))
     assert check.returncode == 0, check.stderr
-    assert "Check OK: 1 articles, 0 errors, 0 warnings" in check.stdout
+    assert "Check OK: 1 article, 0 errors, 0 warnings" in check.stdout
     assert run_press("build", str(site)).returncode == 0
     page = (site / "output/2012/12/03/lavrov-yields-nato-s-plan/index.html").read_text()
     assert "<h1>Lavrov Yields: NATO&#39;s “Plan”</h1>" in page

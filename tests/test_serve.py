@@ -290,7 +290,10 @@ def test_a_release_timer_waits_an_hour_at_most_and_looks_again(site: Path, monke
     import generator.serve as serve_module
 
     monkeypatch.setattr(serve_module, "LONGEST_RELEASE_WAIT", 0.4)
-    preview, page, calls = _scheduled_preview(site, 2.0)
+    # Far enough ahead that the first build, slow on a busy machine, leaves the wait of a second
+    # below well before the release (at 2 s ahead, a 1.6 s build had the release's rebuild under
+    # way when the test looked).
+    preview, page, calls = _scheduled_preview(site, 6.0)
     first = preview._release
     try:
         time.sleep(1.0)
