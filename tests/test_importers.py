@@ -97,6 +97,17 @@ def test_alias_naming_another_articles_url_is_dropped_with_a_warning(tmp_path: P
     assert any("alias /2012/12/03/old/ dropped: it is the URL of a.txt" in p.message for p in report.problems)
 
 
+def test_an_alias_the_build_would_refuse_is_dropped_with_a_warning(tmp_path: Path):
+    report = _write(
+        tmp_path,
+        _doc("b.txt", "articles/2013/01/new.md", "2013-01-05", aliases=["/story.php?id=5", "/kept/"]),
+    )
+    assert "aliases: [/kept/]" in (tmp_path / "content/articles/2013/01/new.md").read_text()
+    dropped = [p for p in report.problems if p.key == "aliases"]
+    assert [(p.path, p.is_error) for p in dropped] == [("b.txt", False)]
+    assert "alias /story.php?id=5 dropped: alias '/story.php?id=5' has a query" in dropped[0].message
+
+
 def test_default_into_is_content_of_the_current_folder(tmp_path: Path):
     site = tmp_path / "site"
     shutil.copytree(ROOT / "seeds", site / "seeds")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from generator.discover import discover
 from generator.errors import Problem, warning
 from generator.library import alias_path, title_key
-from generator.read import Invalid, read_article, to_datetime
+from generator.read import Invalid, read_article, to_aliases, to_datetime
 from generator.urls import Urls
 
 if TYPE_CHECKING:  # a type only: the package's __init__ imports this module
@@ -137,6 +137,10 @@ def settle(
     for doc in documents:
         kept = []
         for alias in doc.meta.get("aliases") or []:
+            refused = _refused(alias)
+            if refused:
+                problems.append(warning(doc.source, None, "aliases", f"alias {alias} dropped: {refused}"))
+                continue
             path = alias_path(alias)
             owner = claims.path_taken(doc, path)
             if owner is None:
@@ -149,3 +153,13 @@ def settle(
         if "aliases" in doc.meta:
             doc.meta["aliases"] = kept
     return problems
+
+
+def _refused(alias: str) -> str | None:
+    """Why the build would refuse an alias (a Hugo or Jekyll site's `/story.php?id=5`, say), so the
+    import drops it with a warning rather than write an article that fails the build."""
+    try:
+        to_aliases([alias])
+    except Invalid as exc:
+        return f"{exc} ({exc.hint})" if exc.hint else str(exc)
+    return None
