@@ -324,7 +324,11 @@ def run() -> None:
     # build of 10,000 articles took 3.79 s against 3.95 s (means of six, alternated). Forked
     # workers inherit it.
     gc.set_threshold(10_000, 10, 10)
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:  # `press related ... | head -1`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush there
+        code = 1
     if threading.active_count() > 1:
         sys.exit(code)
     atexit._run_exitfuncs()

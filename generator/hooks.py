@@ -55,7 +55,8 @@ def install_hook(site_dir: Path) -> tuple[Path | None, list[Problem]]:
                 None,
                 None,
                 "a pre-commit hook is already there; press leaves it alone",
-                f"add this line to it: {sys.executable} -m generator check {prefix or '.'}",
+                f"add this line to it: {shlex.quote(sys.executable)} -m generator check "
+                f"{shlex.quote(prefix or '.')}",
             )
         ]
     hooks_dir.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,13 @@ def _site_title(target: Path) -> str:
     return (name[:1].upper() + name[1:]) if name else "News Archive"
 
 
+def _toml_text(text: str) -> str:
+    """Text as the inside of a TOML basic string: a folder named `news\\q` or `"Daily"` must give
+    a site.toml that loads (a lone backslash made every command fail)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if ord(c) >= 32 and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
+
+
 def init_site(target: Path) -> Created:
     """A new archive in `target`: settings, content folders, .gitignore, pre-commit and CI config."""
     created = Created()
@@ -92,7 +99,7 @@ def init_site(target: Path) -> Created:
             "there (and dates from git apply only to a site at the top of its checkout)"
         )
     files = {
-        "site.toml": _template("site.toml", title=_site_title(target).replace('"', "'")),
+        "site.toml": _template("site.toml", title=_toml_text(_site_title(target))),
         "content/articles/.gitkeep": "",
         "content/authors/.gitkeep": "",
         ".gitignore": _template("gitignore"),

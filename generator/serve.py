@@ -15,6 +15,7 @@ import mimetypes
 import queue
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -377,8 +378,31 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], preview: Preview):
+        self.address_family = _family(address[0])  # `--host ::1` listens on IPv6
         super().__init__(address, Handler)
         self.preview = preview
+
+
+def _family(host: str) -> socket.AddressFamily:
+    """The address family of the host to listen on, as the system resolves it (IPv4 when it
+    can't: binding then says what is wrong)."""
+    try:
+        return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, IndexError):
+        return socket.AF_INET
+
+
+def _stop_on_terminate() -> None:
+    """`kill`, `timeout` or a service manager stop a preview with SIGTERM, a closed terminal with
+    SIGHUP: each ends it as ctrl-C does, so the serving folder is removed (it was left behind in
+    the temporary folder, megabytes each time)."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -392,6 +416,8 @@ def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int =
         preview.close()
         return 1
     try:
+        if threading.current_thread() is threading.main_thread():
+            _stop_on_terminate()
         watcher.start()
         print(f"Building {preview.site_dir} …", flush=True)
         preview.rebuild(None)
@@ -406,7 +432,9 @@ def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int =
         pass
     finally:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second ctrl-C must not break the cleanup
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # a second one must not break the cleanup
+                if hasattr(signal, name):
+                    signal.signal(getattr(signal, name), signal.SIG_IGN)
         watcher.stop()
         preview.close()
         server.server_close()

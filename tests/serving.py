@@ -23,8 +23,8 @@ SERVING = re.compile(r"^Serving .* at (http://[^ ]+) \(ctrl-C to stop\)$")
 class ServeSession:
     """`press serve SITE --port 0` running in a subprocess, with one SSE listener attached."""
 
-    def __init__(self, site: Path, *args: str, timeout: float = 120):
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    def __init__(self, site: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", str(site), "--port", "0", *args],
             stdout=subprocess.PIPE,
@@ -40,9 +40,9 @@ class ServeSession:
         except queue.Empty:
             self.process.kill()
             raise AssertionError(f"press serve did not start: {self.lines}") from None
-        match = re.match(r"http://([^:/]+):(\d+)(/.*)$", self.url)
+        match = re.match(r"http://(\[[^\]]+\]|[^:/]+):(\d+)(/.*)$", self.url)
         assert match, self.url
-        self.host, self.port, self.base = match.group(1), int(match.group(2)), match.group(3)
+        self.host, self.port, self.base = match.group(1).strip("[]"), int(match.group(2)), match.group(3)
         self.events: queue.Queue[tuple[str, dict]] = queue.Queue()
         self._stream = http.client.HTTPConnection(self.host, self.port, timeout=None)
         self._stream.request("GET", "/__press/events")
@@ -111,10 +111,10 @@ class ServeSession:
         assert status == 200, (path, status)
         return INJECTED.sub(b"", body)
 
-    def stop(self, timeout: float = 30) -> tuple[int, str, str]:
-        """ctrl-C, as a user would; returns exit code, stdout, stderr."""
+    def stop(self, timeout: float = 30, signum: int = signal.SIGINT) -> tuple[int, str, str]:
+        """ctrl-C, as a user would (or another signal); returns exit code, stdout, stderr."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # with the event stream still open, like a tab
+            self.process.send_signal(signum)  # with the event stream still open, like a tab
         try:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

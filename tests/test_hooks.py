@@ -92,6 +92,23 @@ def test_hook_for_a_site_in_a_subfolder_checks_that_folder(tmp_path: Path):
     assert head(project) == before
 
 
+def test_the_line_to_add_by_hand_runs_as_given_for_a_folder_with_a_space(tmp_path: Path):
+    project = init_repo(tmp_path / "project")
+    site = project / "city news"
+    assert run_press("init", str(site)).returncode == 0
+    commit(project, "project with a news archive", "2012-12-01T09:00:00+00:00")
+    hook = project / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho my own hook\n")
+    result = run_press("hook", "install", str(site))
+    assert result.returncode == 1
+    line = result.stderr.split("add this line to it: ", 1)[1].split(")")[0].strip()
+    assert line.endswith(" -m generator check 'city news'"), line
+    ran = subprocess.run(
+        ["sh", "-c", line], cwd=project, env={**os.environ, **PRESS_ENV}, capture_output=True, text=True
+    )
+    assert ran.returncode == 0 and "Check OK" in ran.stdout, ran.stderr
+
+
 def test_hook_install_honours_core_hooks_path(tmp_path: Path):
     site = archive(tmp_path)
     git(site, "config", "core.hooksPath", ".githooks")

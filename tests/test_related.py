@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from generator.build import Options, load
 from generator.related import Related
-from tests.conftest import article
+from tests.conftest import ROOT, article
 
 FLOOD = (
     "Flood waters rose over the levee in Riverside overnight. Emergency crews evacuated families "
@@ -270,6 +273,27 @@ def test_press_related_prints_scores_and_reasons(make_site, press):
     assert "editorial pick" in lines[2]
     code, out, _ = press("related", "content/articles/2020/03/budget.md", str(site))
     assert code == 0 and "links here" in out and "lists this as related" in out
+
+
+def test_press_related_into_a_closed_pipe_exits_without_a_traceback(make_site):
+    """`press related ... | head -1`: the reader goes away; the command stops quietly."""
+    site = make_site(FILES)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails, as after `head` has exited
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "generator", "related", "Chess olympiad opens", str(site)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
 
 
 def test_press_related_unknown_article_fails(make_site, press):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,16 @@ def test_init_writes_an_archive_that_checks_builds_and_keeps_output_out_of_git(t
     assert (site / "output" / "index.html").is_file()
     status = git(site, "status", "--porcelain", "--untracked-files=all").stdout
     assert "output/" not in status and "site.toml" in status
+
+
+@pytest.mark.parametrize("name", ["news\\q", 'the "daily"'])
+def test_init_names_the_site_after_any_folder_in_a_site_toml_that_loads(tmp_path: Path, name: str):
+    site = tmp_path / name
+    assert run_press("init", str(site)).returncode == 0
+    checked = run_press("check", str(site))
+    assert checked.returncode == 0, checked.stderr
+    title = tomllib.loads((site / "site.toml").read_text())["title"]
+    assert title == name[:1].upper() + name[1:]
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,6 +172,39 @@ def test_ctrl_c_exits_cleanly_with_a_tab_open(site: Path):
     assert code == 0
     assert "Traceback" not in err
     assert out.splitlines()[-1] == "Stopped."
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_preview_removes_its_serving_folder(site: Path, tmp_path: Path, signum: int):
+    """`kill`, `timeout`, a service manager or a closed terminal: the preview stops as on ctrl-C."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    session = ServeSession(site, env={"TMPDIR": str(temporary)})
+    assert session.get("/news/")[0] == 200
+    assert [p.name.startswith("press-serve-") for p in temporary.iterdir()] == [True]  # its serving folder
+    code, out, err = session.stop(signum=signum)
+    assert code == 0 and "Traceback" not in err, err
+    assert out.splitlines()[-1] == "Stopped."
+    assert list(temporary.iterdir()) == []
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback (::1) to listen on")
+def test_serves_on_an_ipv6_host(site: Path):
+    session = ServeSession(site, "--host", "::1")
+    try:
+        assert session.url.startswith("http://[::1]:")
+        assert session.get("/news/")[0] == 200
+    finally:
+        session.stop()
 
 
 def test_port_in_use_is_a_clear_error(site: Path, served: ServeSession):
