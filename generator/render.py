@@ -397,7 +397,8 @@ class Renderer:
         latest = [views.teaser(a.id) for a in library.newest_first()[: views.config.home_size]]
         months = month_counts(library)
         archive = views.archive(months)
-        yield self.page("home.html", Urls.home(), "home", latest=latest, archive=archive)
+        canonical = views.urls.absolute(Urls.home())  # full, as every other page's: base_url's host
+        yield self.page("home.html", Urls.home(), "home", latest=latest, archive=archive, canonical=canonical)
         if home_only:
             return
         yield self.page("archive.html", Urls.archive(), "archive", archive=archive)
