@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,15 @@ from generator.urls import Urls
 from generator.views import ViewMaker
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What XML 1.0 does not allow in a document at all, not even escaped: text pasted from a word
+# processor brings a vertical tab or an escape now and then, and one made the whole feed
+# unreadable to every feed reader (HTML pages show such text, so articles keep it).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(document: str) -> str:
+    """A rendered feed or sitemap without the characters XML forbids."""
+    return _NOT_IN_XML.sub("", document)
 
 
 def _stamp(when: datetime) -> str:

@@ -357,6 +357,8 @@ class Renderer:
         if finish is not None:
             context = finish(context)
         text = self.env.get_template(template).render(site=self.site, page_url=url, **context)
+        if template.endswith(".xml"):
+            text = feeds.xml_safe(text)
         return Output(url=url, path=path, data=text.encode("utf-8"), kind=kind)
 
     def articles(

@@ -150,6 +150,29 @@ def test_feed_and_sitemap_dates_are_instants_and_days_of_the_site(make_site):
     assert lastmod["https://example.org/2013/01/01/a/"] == "2013-01-10"
 
 
+def test_control_characters_pasted_into_an_article_leave_its_feeds_readable(make_site):
+    """XML forbids them even escaped (a vertical tab, an escape from a word processor's paste):
+    one made every feed reader reject the whole feed."""
+    site = make_site(
+        {
+            "content/articles/2013/01/a.md": article(
+                "Vote\x0bcount",
+                "2013-01-01T09:00:00+00:00",
+                "Body with \x0b a tab and \x1b an escape.",
+                authors=["Ann\x08 Lee"],
+            ),
+        },
+        'title = "T"\nbase_url = "https://example.org/"\n',
+    )
+    assert build(site, Options(jobs=1)).ok
+    for feed in ("feed.xml", "authors/ann-lee/feed.xml"):
+        entry = ET.parse(site / "output" / feed).getroot().find(f"{ATOM}entry")
+        assert entry is not None and entry.findtext(f"{ATOM}title") == "Votecount"
+        assert "a tab and  an escape" in entry.findtext(f"{ATOM}content", "")
+        assert entry.findtext(f"{ATOM}author/{ATOM}name") == "Ann Lee"
+    ET.parse(site / "output/sitemap.xml")
+
+
 def test_alias_redirect_page(small):
     page = read(small, "2012/11/28/council-votes-budget-a123/index.html")
     assert '<meta http-equiv="refresh" content="0; url=/news/2012/11/28/council-votes-budget/">' in page
