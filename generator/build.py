@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache as cache_answer
 from functools import partial
 from itertools import chain
@@ -26,6 +27,7 @@ from generator.discover import discover, is_source
 from generator.earlyread import EarlyReader, begin
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import dates_from_git
+from generator.heldback import held_back_links
 from generator.indexes import IndexPage, all_index_pages
 from generator.library import Library, make_library
 from generator.listing import Listing, list_output
@@ -627,6 +629,10 @@ def check(site_dir: Path, options: Options) -> Result:
     those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages)."""
     site_dir = site_dir.resolve()
     result = load(site_dir, options)
+    if result.site is not None:
+        found = held_back_links(result.site.library, result.site.bodies.links, datetime.now(UTC))
+        found = [_strict(p) for p in found] if options.strict else found
+        result.problems = sort_problems(result.problems + found)
     if result.ok and result.site is not None:
         clock = _Clock(result.timings)
         site = result.site

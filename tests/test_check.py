@@ -74,6 +74,44 @@ def test_check_text_report_is_path_line_message_and_strict_fails_on_warnings(mak
     assert run_press("check", str(site), "--strict").returncode == 1
 
 
+def test_check_says_where_a_published_article_points_at_one_the_build_leaves_out(make_site):
+    """A check reads drafts and future articles, so links to them resolve there; the build, which
+    leaves them out, warns about each (an error under --strict): so must the check."""
+    site = make_site(
+        {
+            "content/articles/2999/01/future.md": article("Future story", "2999-01-01", "Later."),
+            "content/articles/2024/05/draft.md": article("Draft story", "2024-05-01", "Draft.", draft=True),
+            "content/articles/2024/05/live.md": article(
+                "Live",
+                "2024-05-02",
+                "See [f](../../2999/01/future.md) and\n\n[d](draft.md).",
+                related=["Future story", "Draft story"],
+            ),
+            "content/articles/2024/05/draft-too.md": article(
+                "Second draft", "2024-05-03", "[d](draft.md)", draft=True, related=["Draft story"]
+            ),
+        }
+    )
+    live = "content/articles/2024/05/live.md"
+    built = run_press("build", str(site), "--strict")
+    checked = run_press("check", str(site), "--strict")
+    assert built.returncode == 1 and checked.returncode == 1, checked.stdout
+    where = {line.split(": ", 1)[0] for line in built.stderr.splitlines() if line.startswith(live)}
+    assert where == {f"{live}:4", f"{live}:7", f"{live}:9"}
+    for prefix in (
+        f"{live}:4: related: related entry 'Future story' is dated 2999-01-01, in the future",
+        f"{live}:4: related: related entry 'Draft story' is a draft",
+        f"{live}:7: link to 'articles/2999/01/future.md', dated 2999-01-01, in the future",
+        f"{live}:9: link to 'articles/2024/05/draft.md', a draft",
+    ):
+        assert any(line.startswith(prefix) and "ERROR" not in line for line in checked.stderr.splitlines()), (
+            prefix
+        )
+    assert "draft-too.md" not in checked.stderr  # a draft may point at a draft: published together or later
+    relaxed = run_press("check", str(site))
+    assert relaxed.returncode == 0 and "Check OK: 4 articles, 0 errors, 4 warnings," in relaxed.stdout
+
+
 def test_a_check_renders_again_only_the_pages_whose_inputs_changed(make_site, monkeypatch):
     """pagememo.CheckedPages: a page that rendered without error from the same inputs is not
     rendered again; an edit renders the pages that show it; a theme change renders them all, and
