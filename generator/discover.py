@@ -1,11 +1,14 @@
 """Find the source files of a site: articles, author profiles, pages, in a stable order.
 
 Hidden files and folders (a leading '.' or '_') are ignored, as editors and git leave them
-around. Symlinked folders are followed once; a symlink loop is a problem, not a hang.
+around. Symlinked folders are followed once; a symlink loop is a problem, not a hang. What looks
+meant to be read but isn't (`story.markdown`, `Story.MD`, a `content/article/` folder) is a
+warning: an article that silently never appears is found only by a reader.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +65,11 @@ def _walk(root: Path, content_dir: Path, problems: list[Problem]) -> list[str]:
         dirs[:] = sorted(d for d in dirs if not is_hidden(d))
         prefix = Path(folder).relative_to(content_dir).as_posix() + "/"  # plain strings per file below
         for name in sorted(files):
-            if is_hidden(name) or not name.endswith(".md"):
+            if is_hidden(name):
+                continue
+            if not name.endswith(".md"):
+                if _markdown_suffix(name):
+                    problems.append(_not_read(f"content/{prefix}{name}", name))
                 continue
             path = os.path.join(folder, name)
             if os.path.islink(path) and not os.path.exists(path):
@@ -85,4 +92,56 @@ def discover(content_dir: Path) -> Sources:
         root = content_dir / kind
         if root.is_dir():
             setattr(sources, kind, _walk(root, content_dir, sources.problems))
+    sources.problems += _outside_kinds(content_dir)
     return sources
+
+
+# Names Markdown files go by elsewhere; only `.md` is read (a `.txt` or an image is no mistake).
+_MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"}
+
+
+def _markdown_suffix(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in _MARKDOWN_SUFFIXES
+
+
+def _not_read(path: str, name: str) -> Problem:
+    stem = os.path.splitext(name)[0]
+    return warning(path, None, None, "not read: only files named *.md are", f"rename it to {stem}.md")
+
+
+def _holds_markdown(folder: str) -> bool:
+    for _, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not is_hidden(d)]
+        if any(_markdown_suffix(name) and not is_hidden(name) for name in files):
+            return True
+    return False
+
+
+def _outside_kinds(content_dir: Path) -> list[Problem]:
+    """Folders holding Markdown, and Markdown files, directly in content/ that no kind reads
+    (`content/article/`, `content/about.md`)."""
+    problems = []
+    where = ", ".join(f"content/{kind}/" for kind in KINDS)
+    for entry in sorted(os.scandir(content_dir), key=lambda e: e.name):
+        if is_hidden(entry.name) or entry.name in KINDS:
+            continue
+        if entry.is_dir():
+            if not _holds_markdown(entry.path):
+                continue  # images, notes: not what press reads, and not meant to be
+            close = difflib.get_close_matches(entry.name.lower(), KINDS, n=1)
+            hint = f"did you mean content/{close[0]}/?" if close else f"move its files into {where}"
+            problems.append(
+                warning(
+                    f"content/{entry.name}",
+                    None,
+                    None,
+                    f"Markdown in this folder is not read: press reads {where}",
+                    hint,
+                )
+            )
+        elif _markdown_suffix(entry.name):
+            hint = "an article goes in content/articles/, a page such as 'About' in content/pages/"
+            problems.append(
+                warning(f"content/{entry.name}", None, None, f"not read: press reads {where}", hint)
+            )
+    return problems

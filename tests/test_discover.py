@@ -39,3 +39,38 @@ def test_symlink_loop_is_a_problem_not_a_hang(tmp_path):
 
 def test_missing_content_folder(tmp_path):
     assert discover(tmp_path / "content").problems[0].message == "no content/ folder here"
+
+
+def test_what_looks_meant_to_be_read_but_is_not_is_a_warning(tmp_path):
+    """An article that never appears, silently, is found only by a reader."""
+    content = tmp_path / "content"
+    for rel in [
+        "articles/2012/a.md",
+        "articles/2012/b.markdown",
+        "articles/2012/C.MD",
+        "articles/2012/photo.jpg",
+        "article/2012/d.md",
+        "images/logo.png",
+        "posts/2012/f.markdown",
+        "about.md",
+        "notes.txt",
+        "_drafts/e.md",
+    ]:
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text("x")
+    sources = discover(content)
+    assert sources.articles == ["articles/2012/a.md"]
+    assert [p.format() for p in sources.problems] == [
+        "content/articles/2012/C.MD: warning: not read: only files named *.md are (hint: rename it to C.md)",
+        "content/articles/2012/b.markdown: warning: not read: only files named *.md are "
+        "(hint: rename it to b.md)",
+        "content/about.md: warning: not read: press reads content/articles/, content/authors/, "
+        "content/pages/ (hint: an article goes in content/articles/, a page such as 'About' in "
+        "content/pages/)",
+        "content/article: warning: Markdown in this folder is not read: press reads content/articles/, "
+        "content/authors/, content/pages/ (hint: did you mean content/articles/?)",
+        "content/posts: warning: Markdown in this folder is not read: press reads content/articles/, "
+        "content/authors/, content/pages/ (hint: move its files into content/articles/, content/authors/, "
+        "content/pages/)",
+    ]
+    assert not any(p.is_error for p in sources.problems)
