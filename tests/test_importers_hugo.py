@@ -192,3 +192,22 @@ def test_bench_script_is_importable():
         [sys.executable, str(ROOT / "bench/import_links.py"), "--help"], capture_output=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_json_front_matter_as_hugo_reads_it(tmp_path: Path):
+    posts = tmp_path / "src/content/posts"
+    posts.mkdir(parents=True)
+    (posts / "j.md").write_text(
+        '{\n  "title": "JSON post",\n  "date": "2014-07-01T10:00:00Z",\n  "tags": ["Budget"]\n}\nBody text.\n'
+    )
+    (posts / "broken.md").write_text('{\n  "title": "Broken",\n  "date": 2014-07-01\n}\nBody.\n')
+    into = tmp_path / "site/content"
+    result = run_press("import", "--from", "hugo", str(tmp_path / "src"), "--into", str(into))
+    meta, body = front_matter(into / "articles/2014/07/j.md")
+    assert (meta["title"], str(meta["date"]), meta["tags"], body) == (
+        "JSON post",
+        "2014-07-01 10:00:00+00:00",
+        ["Budget"],
+        "\nBody text.\n",
+    )
+    assert f"{posts / 'broken.md'}:3: invalid JSON front matter: Expecting ',' delimiter" in result.stdout

@@ -118,3 +118,16 @@ def test_imported_site_builds_with_links_resolved(imported):
     assert '<a href="/2018/06/01/in-subfolder/">link in HTML</a>' in page
     assert (site / "output/second-post/index.html").is_file()
     assert "Mara Quinn" in page
+
+
+def test_a_date_written_but_wrong_gets_a_hint_about_the_date(tmp_path: Path):
+    (tmp_path / "src/_posts").mkdir(parents=True)
+    (tmp_path / "src/_posts/2014-07-01-t.md").write_text("---\ntitle: T\ndate: 2014-07-01 25:00:00\n---\nB\n")
+    result = run_press(
+        "import", "--from", "jekyll", str(tmp_path / "src"), "--into", str(tmp_path / "content")
+    )
+    assert result.returncode == 1
+    assert (
+        "2014-07-01-t.md:3: date: '2014-07-01 25:00:00' is not a date (hint: write it as YYYY-MM-DD or "
+        "YYYY-MM-DD HH:MM:SS +0000, a real day and time)"
+    ) in result.stdout + result.stderr

@@ -9,6 +9,7 @@ listed as a warning with its file and line, so nothing disappears silently.
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 import tomllib
@@ -61,7 +62,8 @@ class Source:
 
 
 def read_source(data: bytes, path: str, rel: str) -> tuple[Source | None, list[Problem]]:
-    """YAML (`---`) or TOML (`+++`) front matter, or none at all; bad input is a located error."""
+    """YAML (`---`), TOML (`+++`) or JSON (`{`) front matter, as Hugo reads them, or none at all;
+    bad input is a located error."""
     text, problems = decode(data, path)
     if text is None:
         return None, problems
@@ -69,12 +71,14 @@ def read_source(data: bytes, path: str, rel: str) -> tuple[Source | None, list[P
         return None, [error(path, 1, None, "file is empty")]
     blank = re.match(r"(?:[ \t]*\n)*", text)
     skipped = text.count("\n", 0, blank.end()) if blank else 0
-    if text[blank.end() if blank else 0 :].startswith(("---", "+++")):
+    if text[blank.end() if blank else 0 :].startswith(("---", "+++", "{")):
         text = text[blank.end() if blank else 0 :]  # Hugo reads front matter after blank lines too
     else:
         skipped = 0
     if text.startswith("+++"):
         source, problems = _toml(text, path, rel)
+    elif text.startswith("{"):
+        source, problems = _json(text, path, rel)
     else:
         src, problems = split(text, path, require=False)
         source = src and Source(path, rel, src.meta, src.body, src.body_line, src.key_lines)
@@ -103,6 +107,26 @@ def _toml(text: str, path: str, rel: str) -> tuple[Source | None, list[Problem]]
             key_lines.setdefault(match.group(1), number)
     meta = {k: _plain(v) for k, v in meta.items()}
     return Source(path, rel, meta, "\n".join(lines[end + 1 :]), end + 2, key_lines), []
+
+
+def _json(text: str, path: str, rel: str) -> tuple[Source | None, list[Problem]]:
+    """Hugo's JSON front matter: one object at the top of the file, the body after it."""
+    try:
+        meta, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as exc:
+        return None, [error(path, exc.lineno, None, f"invalid JSON front matter: {exc.msg}")]
+    if not isinstance(meta, dict):
+        return None, [error(path, 1, None, "JSON front matter is not an object", "write it as {...}")]
+    key_lines = {}
+    for number, raw in enumerate(text[:end].split("\n"), start=1):
+        match = re.match(r'^\s*"([^"]+)"\s*:', raw)
+        if match:
+            key_lines.setdefault(match.group(1), number)
+    rest = text[end:]
+    body_line = text.count("\n", 0, end) + 1
+    if rest.startswith("\n"):  # the object's own last line ends there
+        rest, body_line = rest[1:], body_line + 1
+    return Source(path, rel, meta, rest, body_line, key_lines), []
 
 
 def _plain(value: Any) -> Any:
@@ -211,7 +235,11 @@ def plan(
         raw = "-".join(from_name.groups()[:3])
     iso = iso_date(raw) if raw is not None else None
     if iso is None:
-        message = f"{raw!r} is not a date" if raw is not None else "no date in front matter or file name"
+        if raw is None:
+            message = "no date in front matter or file name"
+        else:  # the file name's hint would not help with a date written but wrong
+            message = f"{raw!r} is not a date"
+            hint = "write it as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS +0000, a real day and time"
         line = next((src.line(k) for k in date_keys if src.line(k)), 1)
         return None, [error(src.path, line, "date", message, hint)]
     problems: list[Problem] = []
