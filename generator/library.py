@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Page
@@ -182,37 +183,56 @@ def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple
 
 
 class Claim(NamedTuple):
-    """One source claiming a URL: the file, the line and key that make the claim, and what it is."""
+    """One source claiming a URL: the file, the line and key that make the claim, what it is
+    (article, alias, page), and the URL as the source gives it."""
 
     path: str
     line: int | None
     key: str | None
-    what: str  # article, alias, page
+    what: str
+    url: str
 
 
-def _collisions(claims: dict[str, list[Claim]]) -> list[Problem]:
+def _by_file(claims: list[Claim]) -> tuple[dict[str, list[Claim]], list[Problem]]:
+    """Claims grouped by the file under output/ each would write, for URLs that differ as text but
+    not on a static host (`/x/` and `/x/index.html`, `/при/` and `/%D0%BF%D1%80%D0%B8/`): only
+    one of them could be written, and comparing the strings left that to fail at write time,
+    naming no source. A URL that can't be a file at all is a problem of its own."""
+    files: dict[str, list[Claim]] = defaultdict(list)
     problems = []
-    for url, claimants in sorted(claims.items()):
+    for claim in claims:
+        try:
+            files[output_file(claim.url)].append(claim)
+        except UnsafePath as exc:
+            problems.append(error(claim.path, claim.line, claim.key, str(exc), exc.hint))
+    return files, problems
+
+
+def _collisions(files: dict[str, list[Claim]]) -> list[Problem]:
+    problems = []
+    for file, claimants in sorted(files.items()):
         if len(claimants) < 2:
             continue
-        listing = ", ".join(f"{c.path} ({c.what})" for c in claimants)
         kinds = {c.what for c in claimants}
         hint = (
             "remove the alias, or move the article that owns this URL"
             if "alias" in kinds
             else "give all but one of them a different slug or date"
         )
-        for path, line, key, _ in claimants:
-            problems.append(
-                error(
-                    path,
-                    line,
-                    key,
-                    f"URL {url} is claimed by {len(claimants)} sources: {listing}",
-                    hint,
-                )
-            )
-    return problems
+        message = _collision_message(file, claimants)
+        for path, line, key, _, _ in claimants:
+            problems.append(error(path, line, key, message, hint))
+    return list(dict.fromkeys(problems))  # an article listing one alias twice is told once
+
+
+def _collision_message(file: str, claimants: list[Claim]) -> str:
+    urls = list(dict.fromkeys(c.url for c in claimants))
+    if len(urls) == 1:
+        listing = ", ".join(f"{c.path} ({c.what})" for c in claimants)
+        return f"URL {urls[0]} is claimed by {len(claimants)} sources: {listing}"
+    listing = ", ".join(f"{c.path} ({c.what} {c.url})" for c in claimants)
+    named = ", ".join(urls[:-1]) + f" and {urls[-1]}"
+    return f"URLs {named} are one file, {file}, claimed by {len(claimants)} sources: {listing}"
 
 
 def make_library(
@@ -230,22 +250,22 @@ def make_library(
     chosen = sorted(_select(articles, drafts, future, now), key=lambda a: (a.date, a.id))
     held = _held_back(articles, drafts, future, now)
     problems: list[Problem] = []
-    claims: dict[str, list[Claim]] = defaultdict(list)
+    claims: list[Claim] = []
     local = {a.id: a.date.astimezone(tz) for a in chosen}
     url = {}
     for article in chosen:
         path = f"content/{article.id}"
         url[article.id] = urls.article(local[article.id], article.slug, article.id)
         slug_line = article.line_of("slug")
-        claims[url[article.id]].append(Claim(path, slug_line or 1, "slug" if slug_line else None, "article"))
+        claims.append(Claim(path, slug_line or 1, "slug" if slug_line else None, "article", url[article.id]))
         for alias in article.aliases:
             line = article.line_of(f"aliases[{alias}]") or article.line_of("aliases")
-            claims[alias_path(alias)].append(Claim(path, line, "aliases", "alias"))
+            claims.append(Claim(path, line, "aliases", "alias", alias_path(alias)))
     page_url = {p.id: urls.page(p.slug) for p in pages}
     for page in pages:
-        claims[page_url[page.id]].append(Claim(f"content/{page.id}", 1, None, "page"))
-    problems += _collisions(claims)
-    problems += _unsafe(claims)
+        claims.append(Claim(f"content/{page.id}", 1, None, "page", page_url[page.id]))
+    files, unsafe = _by_file(claims)
+    problems += _collisions(files) + unsafe
     by_id = {a.id: a for a in chosen}
     by_title = titles(chosen)
     editorial, found = resolve_editorial(chosen, by_id, by_title)
@@ -306,18 +326,10 @@ def resolve_editorial(
 
 
 def alias_path(alias: str) -> str:
-    """Aliases are written with or without slashes; as claims they are compared in one shape."""
+    """Aliases are written with or without slashes; as claims they are compared in one shape.
+
+    A last segment with a dot names a file (`/story.html`), decoded first as a host would, so
+    `/story%2Ehtml` is that file too; any other is a folder's page."""
     path = "/" + alias.strip().lstrip("/")
-    last = path.rsplit("/", 1)[-1]
+    last = unquote(path.rsplit("/", 1)[-1])
     return path if path.endswith("/") or "." in last else path + "/"
-
-
-def _unsafe(claims: dict[str, list[Claim]]) -> list[Problem]:
-    problems = []
-    for url, claimants in claims.items():
-        try:
-            output_file(url)
-        except UnsafePath as exc:
-            for path, line, key, _ in claimants:
-                problems.append(error(path, line, key, str(exc), "use a plain path under the site root"))
-    return problems

@@ -12,13 +12,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import Config
 
 
 class UnsafePath(ValueError):
-    """A URL path that would write outside output/."""
+    """A URL path that would write outside output/, or that no request could reach."""
+
+    def __init__(self, message: str, hint: str = "use a plain path under the site root"):
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,12 @@ def _normalise(path: str) -> str:
 
 
 def output_file(site_path: str) -> str:
-    """Relative file path under output/ for a site path; refuses anything that climbs out."""
-    path = site_path.split("#", 1)[0].split("?", 1)[0]
+    """Relative file path under output/ for a site path; refuses anything that climbs out.
+
+    The path is percent-decoded, as a web server decodes a request before it looks on disk:
+    `/%D0%BF%D1%80%D0%B8/` is served from `при/index.html`, and a file written under the
+    encoded name would never be found. (Links keep a '%' as it is, see _SAFE.)"""
+    path = _decoded(site_path.split("#", 1)[0].split("?", 1)[0], site_path)
     if "\\" in path or "\x00" in path:
         raise UnsafePath(f"unsafe characters in URL path {site_path!r}")
     parts = [p for p in path.split("/") if p]
@@ -174,3 +182,15 @@ def output_file(site_path: str) -> str:
     if path.endswith("/") or not parts:
         rel = f"{rel}/index.html" if rel else "index.html"
     return rel
+
+
+def _decoded(path: str, site_path: str) -> str:
+    if "%" not in path:  # nearly every path: no need to scan it again
+        return path
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        raise UnsafePath(
+            f"URL path {site_path!r} percent-encodes bytes that are not UTF-8",
+            "write the path as text (/café/) or encode it as UTF-8 (/caf%C3%A9/)",
+        ) from None

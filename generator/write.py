@@ -206,6 +206,8 @@ def write(
                         None,
                         None,
                         f"two outputs claim one file: {claimed[staged.path]} and {staged.url}",
+                        "run `press check` to see the sources that claim them, then change a slug"
+                        " or alias so each URL has a file of its own",
                     )
                 )
             claimed[staged.path] = staged.url

@@ -107,3 +107,49 @@ def test_neighbours_in_time():
         [art("articles/b.md", "B", 2), art("articles/a.md", "A", 1), art("articles/c.md", "C", 3)]
     )
     assert library.neighbours()["articles/b.md"] == ("articles/a.md", "articles/c.md")
+
+
+def test_alias_onto_the_file_of_an_article_url_is_a_collision():
+    """`/x/index.html` and `/x/` are one file on a static host: check must say so, not the write."""
+    _, problems = lib(
+        [
+            art("articles/2012/12/x.md", "X", 3),
+            art("articles/y.md", "Y", 4, aliases=("/2012/12/03/x/index.html",)),
+        ]
+    )
+    assert [(p.path, p.key) for p in problems] == [
+        ("content/articles/2012/12/x.md", None),
+        ("content/articles/y.md", "aliases"),
+    ]
+    assert problems[1].format() == (
+        "content/articles/y.md: aliases: URLs /2012/12/03/x/ and /2012/12/03/x/index.html are one file, "
+        "2012/12/03/x/index.html, claimed by 2 sources: content/articles/2012/12/x.md (article "
+        "/2012/12/03/x/), content/articles/y.md (alias /2012/12/03/x/index.html) "
+        "(hint: remove the alias, or move the article that owns this URL)"
+    )
+
+
+def test_percent_encoded_alias_and_its_text_are_one_claim():
+    _, problems = lib(
+        [
+            art("articles/a.md", "A", 3, aliases=("/при/",)),
+            art("articles/b.md", "B", 4, aliases=("/%D0%BF%D1%80%D0%B8",)),
+        ]
+    )
+    assert {p.path for p in problems} == {"content/articles/a.md", "content/articles/b.md"}
+    assert all("one file, при/index.html" in p.message for p in problems)
+
+
+def test_alias_listed_twice_in_one_article_is_told_once():
+    _, problems = lib([art("articles/a.md", "A", 3, aliases=("/old/", "/old"))])
+    assert [p.message for p in problems] == [
+        "URL /old/ is claimed by 2 sources: content/articles/a.md (alias), content/articles/a.md (alias)"
+    ]
+
+
+def test_alias_escaping_bytes_that_are_not_utf8_is_an_error_with_a_hint():
+    _, problems = lib([art("articles/a.md", "A", 3, aliases=("/caf%E9/",))])
+    assert [p.format() for p in problems] == [
+        "content/articles/a.md: aliases: URL path '/caf%E9/' percent-encodes bytes that are not UTF-8 "
+        "(hint: write the path as text (/café/) or encode it as UTF-8 (/caf%C3%A9/))"
+    ]

@@ -51,3 +51,22 @@ def test_output_file(path, file):
 def test_output_file_refuses_climbing(path):
     with pytest.raises(UnsafePath):
         output_file(path)
+
+
+def test_output_file_is_the_decoded_path_a_server_looks_up():
+    assert output_file("/%D0%BF%D1%80%D0%B8/") == "при/index.html"
+    assert output_file("/caf%C3%A9.html") == "café.html"
+    assert output_file("/100%/") == "100%/index.html"  # not an escape: kept
+
+
+@pytest.mark.parametrize("path", ["/a/%2E%2E/%2e%2e/b/", "/a%2F..%2F..%2Fb/", "/a%5Cb/", "/a%00/"])
+def test_output_file_refuses_climbing_once_decoded(path):
+    with pytest.raises(UnsafePath):
+        output_file(path)
+
+
+def test_output_file_refuses_escapes_that_are_not_utf8():
+    with pytest.raises(UnsafePath) as caught:
+        output_file("/caf%E9/")
+    assert "not UTF-8" in str(caught.value)
+    assert "/caf%C3%A9/" in caught.value.hint

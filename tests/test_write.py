@@ -139,8 +139,9 @@ def test_error_while_rendering_leaves_output_untouched(tmp_path):
 
 
 def test_two_outputs_at_one_path_are_refused(tmp_path):
-    with pytest.raises(Exception, match="two outputs claim one file"):
+    with pytest.raises(Exception, match="two outputs claim one file") as caught:
         write([out("a.html", b"1"), out("a.html", b"2")], tmp_path / "o")
+    assert "press check" in caught.value.problem.format()  # says how to find and fix the sources
 
 
 def test_out_dir_checks(tmp_path):
