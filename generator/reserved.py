@@ -14,7 +14,8 @@ from generator import feeds
 from generator.errors import Problem, error
 from generator.indexes import IndexPage
 from generator.library import Library, alias_path
-from generator.listing import folders_of
+from generator.listing import MARKER, folders_of
+from generator.models import Article
 from generator.urls import UnsafePath, Urls, output_file
 
 _FIXED = {
@@ -38,6 +39,7 @@ def generated_files(
     (`index_pages`: the library's, as the build lists them once for everything that needs them)
     and for the theme's `static` files (their paths under static/)."""
     files = {output_file(url): what for url, what in _FIXED.items()}
+    files[MARKER] = "the marker file press keeps in its output folder"  # (write.py keeps it)
     for rel in static:
         files[output_file(Urls.static(rel))] = f"the theme's static file {rel}"
     for page in index_pages:
@@ -56,9 +58,14 @@ def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
     for article in library.articles:
         path = f"content/{article.id}"
         claims.append((library.url[article.id], path, article.line_of("slug") or 1, "slug"))
-        claims += [(alias_path(a), path, article.line_of("aliases"), "aliases") for a in article.aliases]
+        claims += [(alias_path(a), path, _alias_line(article, a), "aliases") for a in article.aliases]
     claims += [(url, f"content/{pid}", 1, None) for pid, url in library.page_url.items()]
     return claims
+
+
+def _alias_line(article: Article, alias: str) -> int | None:
+    """The alias's own line in a list, as the library reports it, else the key's."""
+    return article.line_of(f"aliases[{alias}]") or article.line_of("aliases")
 
 
 Claim = tuple[str, str, str, int | None, str | None]  # output file, URL, source path, line, key
