@@ -234,3 +234,24 @@ def test_a_single_file_can_be_imported(tmp_path: Path):
     shutil.copy(ROOT / "seeds" / "000_f27f8c8aae5a2c3a.txt", single)
     content = imported(tmp_path, single)
     assert [p.name for p in content.rglob("*.md")] == ["lavrov-yields-to-nato-missile-plan-in-turkey.md"]
+
+
+ENCODED = (
+    "https://www.example.ru/2012/12/03/%D0%BF%D1%83%D1%82%D0%B8%D0%BD-%D0%B8-%D0%BD%D0%B0%D1%82%D0%BE-a12345"
+)
+
+
+def test_a_percent_encoded_url_gives_a_slug_and_alias_of_its_words(tmp_path: Path):
+    """Not 'd0-bf-d1-83-...': the publisher's server decoded the path, so the words are the slug."""
+    source = tmp_path / "encoded.txt"
+    source.write_text(f"# Путин и НАТО\n\nDecember 3, 2012\n\nText.\n\nOriginal url: <{ENCODED}>\n")
+    content = imported(tmp_path, source)
+    (written,) = content.rglob("*.md")
+    meta, _ = front_matter(written)
+    assert written.relative_to(content).as_posix() == "articles/2012/12/путин-и-нато.md"
+    assert meta["aliases"] == ["/2012/12/03/путин-и-нато-a12345"]
+
+
+def test_slug_from_url_decodes_the_path_when_it_is_utf8():
+    assert seedtext.slug_from_url(ENCODED) == "путин-и-нато"
+    assert seedtext.slug_from_url("https://x.ru/2012/12/03/%CF%F0%E8") == "cf-f0-e8"  # cp1251: as before

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from generator.errors import Problem, error
 from generator.importers.archive import Document, Harvest, unique
@@ -128,12 +128,22 @@ def parse_dateline(text: str) -> tuple[str | None, str | None]:
 
 def slug_from_url(url: str) -> str | None:
     """The URL's last path segment without the publisher's trailing id: '...-turkey-a19907' → '...-turkey'."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
+    segments = [s for s in _decoded(urlsplit(url).path).split("/") if s]
     if not segments:
         return None
     stem = _PAGE_SUFFIX.sub("", segments[-1])
     stem = _PUBLISHER_ID.sub("", stem) or stem
     return slugify(stem)
+
+
+def _decoded(path: str) -> str:
+    """A URL path as text: '/%D0%BF%D1%83' → '/пу', as the publisher's server read it, so the slug
+    is made of the words, not of their escapes ('d0-bf-d1-83'). Escapes of bytes that are not
+    UTF-8 (an old cp1251 site's) are kept, and the build says what to do about such an alias."""
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return path
 
 
 class Unreadable(ValueError):
@@ -237,7 +247,7 @@ def to_document(meta: dict[str, object], body: str, source: str) -> Document:
     url = meta.get("source_url")
     slug = (slug_from_url(str(url)) if url else None) or slugify(str(meta["title"]))
     if url:
-        path = urlsplit(str(url)).path.rstrip("/")
+        path = _decoded(urlsplit(str(url)).path).rstrip("/")
         if path:
             meta["aliases"] = [path]
     iso = str(meta["date"])
