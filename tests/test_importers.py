@@ -108,6 +108,27 @@ def test_an_alias_the_build_would_refuse_is_dropped_with_a_warning(tmp_path: Pat
     assert "alias /story.php?id=5 dropped: alias '/story.php?id=5' has a query" in dropped[0].message
 
 
+def test_an_alias_percent_encoding_another_articles_url_is_dropped(tmp_path: Path):
+    """The build compares URLs as the files a server reads them from, decoded; so does the import."""
+    report = _write(
+        tmp_path,
+        _doc("a.txt", "articles/2012/12/при.md", "2012-12-03"),
+        _doc("b.txt", "articles/2013/01/new.md", "2013-01-05", aliases=["/2012/12/03/%D0%BF%D1%80%D0%B8"]),
+    )
+    assert "aliases" not in (tmp_path / "content/articles/2013/01/new.md").read_text()
+    assert any("dropped: it is the URL of a.txt" in p.message for p in report.problems)
+
+
+def test_an_alias_escaping_bytes_that_are_not_utf8_is_dropped_with_a_warning(tmp_path: Path):
+    report = _write(
+        tmp_path,
+        _doc("b.txt", "articles/2013/01/new.md", "2013-01-05", aliases=["/%CF%F0%E8/", "/kept/"]),
+    )
+    assert "aliases: [/kept/]" in (tmp_path / "content/articles/2013/01/new.md").read_text()
+    (dropped,) = [p for p in report.problems if p.key == "aliases"]
+    assert "alias /%CF%F0%E8/ dropped: URL path '/%CF%F0%E8/' percent-encodes bytes" in dropped.message
+
+
 def test_default_into_is_content_of_the_current_folder(tmp_path: Path):
     site = tmp_path / "site"
     shutil.copytree(ROOT / "seeds", site / "seeds")

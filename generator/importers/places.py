@@ -19,7 +19,7 @@ from generator.discover import discover
 from generator.errors import Problem, warning
 from generator.library import alias_path, title_key
 from generator.read import Invalid, read_article, to_aliases, to_datetime
-from generator.urls import Urls
+from generator.urls import UnsafePath, Urls, output_file
 
 if TYPE_CHECKING:  # a type only: the package's __init__ imports this module
     from generator.importers.archive import Document
@@ -82,7 +82,7 @@ class _Claims:
         self.existing = existing
         self.files: dict[str, str] = {}
         self.paths: dict[str, str] = {}
-        self.old_paths = {path: e.target for e in existing.values() for path in e.claims}
+        self.old_paths = {_file(path): e.target for e in existing.values() for path in e.claims}
 
     def file_taken(self, doc: Document) -> str | None:
         if doc.target in self.files:
@@ -90,12 +90,16 @@ class _Claims:
         existing = self.existing.get(doc.target)
         return f"content/{doc.target}" if existing and not _same(doc, existing) else None
 
+    def take(self, path: str, source: str) -> None:
+        self.paths[_file(path)] = source
+
     def path_taken(self, doc: Document, path: str | None) -> str | None:
         if path is None:
             return None
-        if path in self.paths:
-            return self.paths[path]
-        old = self.old_paths.get(path)
+        file = _file(path)
+        if file in self.paths:
+            return self.paths[file]
+        old = self.old_paths.get(file)
         if old is None or (old == doc.target and _same(doc, self.existing.get(old))):
             return None
         return f"content/{old}"
@@ -133,7 +137,7 @@ def settle(
             )
         claims.files[doc.target] = doc.source
         if url is not None:
-            claims.paths[url] = doc.source
+            claims.take(url, doc.source)
     for doc in documents:
         kept = []
         for alias in doc.meta.get("aliases") or []:
@@ -144,7 +148,7 @@ def settle(
             path = alias_path(alias)
             owner = claims.path_taken(doc, path)
             if owner is None:
-                claims.paths[path] = doc.source
+                claims.take(path, doc.source)
                 kept.append(alias)
             elif owner != doc.source:
                 problems.append(
@@ -156,10 +160,23 @@ def settle(
 
 
 def _refused(alias: str) -> str | None:
-    """Why the build would refuse an alias (a Hugo or Jekyll site's `/story.php?id=5`, say), so the
-    import drops it with a warning rather than write an article that fails the build."""
+    """Why the build would refuse an alias (a Hugo or Jekyll site's `/story.php?id=5`, say, or an
+    old site's escapes of cp1251 bytes), so the import drops it with a warning rather than write
+    an article that fails the build."""
     try:
         to_aliases([alias])
+        output_file(alias_path(alias))
     except Invalid as exc:
         return f"{exc} ({exc.hint})" if exc.hint else str(exc)
+    except UnsafePath as exc:
+        return f"{exc} ({exc.hint})"
     return None
+
+
+def _file(path: str) -> str:
+    """A site path as the file it lands on, so claims compare as the build compares them
+    (`/при/` and `/%D0%BF%D1%80%D0%B8/` are one); an unsafe one as itself (_refused drops it)."""
+    try:
+        return output_file(path)
+    except UnsafePath:
+        return path
