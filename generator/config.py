@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 from generator.errors import Problem, error
@@ -140,39 +141,79 @@ def _validate(config: Config, path: str, lines: dict[str, int], problems: list[P
                 "use an IANA name such as 'Europe/London' or 'UTC'",
             )
         )
+    defaults = Config()
     for key in ("per_page", "home_size", "feed_size"):
         if getattr(config, key) < 1:
-            problems.append(error(path, lines.get(key), key, "must be at least 1"))
-    for key, value in vars(config.related).items():
-        if value < 0:
-            dotted = f"related.{key}"
-            problems.append(error(path, lines.get(dotted), dotted, "must not be negative"))
-    if config.related.time_scale_days <= 0:
-        problems.append(
-            error(path, lines.get("related.time_scale_days"), "related.time_scale_days", "must be above 0")
-        )
-    if "{slug}" not in config.permalinks.article and "{id}" not in config.permalinks.article:
+            hint = f"set it to 1 or more; the default is {getattr(defaults, key)}"
+            problems.append(error(path, lines.get(key), key, "must be at least 1", hint))
+    _validate_related(config.related, path, lines, problems)
+    for kind in ("article", "page"):
+        problems += _permalink_problems(kind, getattr(config.permalinks, kind), path, lines)
+
+
+def _validate_related(
+    related: RelatedConfig, path: str, lines: dict[str, int], problems: list[Problem]
+) -> None:
+    defaults = RelatedConfig()
+    for key, value in vars(related).items():
+        dotted = f"related.{key}"
+        default = getattr(defaults, key)
+        if key == "time_scale_days" and value <= 0:  # a time scale of 0 is as wrong as one below
+            hint = f"set a number of days above 0; the default is {default}"
+            problems.append(error(path, lines.get(dotted), dotted, "must be above 0", hint))
+        elif value < 0:
+            hint = _NOT_NEGATIVE.get(key, "use 0 or more") + f"; the default is {default}"
+            problems.append(error(path, lines.get(dotted), dotted, "must not be negative", hint))
+
+
+_NOT_NEGATIVE = {
+    "k": "use 0 to turn the related lists off, or a number of articles",
+    "terms": "use 0 for all terms, or a number of terms",
+}
+
+
+PLACEHOLDERS = {"article": ("year", "month", "day", "slug", "id"), "page": ("slug",)}
+
+
+def _permalink_problems(kind: str, pattern: str, path: str, lines: dict[str, int]) -> list[Problem]:
+    """Everything wrong with one URL pattern, found here because urls.py would otherwise fail on
+    the first article with a KeyError that names no setting."""
+    key = f"permalinks.{kind}"
+    where = (path, lines.get(key), key)
+    problems = []
+    if any(part in (".", "..") for part in pattern.split("/")) or "\\" in pattern:
         problems.append(
             error(
-                path,
-                lines.get("permalinks.article"),
-                "permalinks.article",
-                "pattern must contain {slug}",
-                f"default is {DEFAULT_PERMALINK!r}",
+                *where,
+                f"pattern {pattern!r} climbs out of the site with '..'",
+                "write the path from the site root, e.g. '/{year}/{slug}/'",
             )
         )
-    for kind in ("article", "page"):
-        pattern = getattr(config.permalinks, kind)
-        if any(part in (".", "..") for part in pattern.split("/")) or "\\" in pattern:
-            problems.append(
-                error(
-                    path,
-                    lines.get(f"permalinks.{kind}"),
-                    f"permalinks.{kind}",
-                    f"pattern {pattern!r} climbs out of the site with '..'",
-                    "write the path from the site root, e.g. '/{year}/{slug}/'",
-                )
-            )
+    try:
+        fields_used = [(name, spec, conversion) for _, name, spec, conversion in Formatter().parse(pattern)]
+    except ValueError as exc:
+        hint = "write a placeholder as {slug}, and a brace meant literally twice: {{ or }}"
+        return [*problems, error(*where, f"pattern {pattern!r} has an unmatched brace: {exc}", hint)]
+    known = PLACEHOLDERS[kind]
+    names = [name for name, _, _ in fields_used if name is not None]
+    for name, spec, conversion in fields_used:
+        if name is None:
+            continue
+        written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if name not in known:
+            problems.append(error(*where, f"unknown placeholder {written}", _placeholder_hint(name, known)))
+        elif spec or conversion:
+            problems.append(error(*where, f"placeholder {written} takes no format", f"write {{{name}}}"))
+    if kind == "article" and "slug" not in names and "id" not in names:
+        hint = f"include {{slug}} or {{id}}; the default is {DEFAULT_PERMALINK!r}"
+        problems.append(error(*where, "pattern must contain {slug}", hint))
+    return problems
+
+
+def _placeholder_hint(name: str, known: tuple[str, ...]) -> str:
+    listed = ", ".join(f"{{{k}}}" for k in known)
+    near = difflib.get_close_matches(name, known, n=1)
+    return (f"did you mean {{{near[0]}}}? " if near else "") + f"the placeholders are {listed}"
 
 
 def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, list[Problem]]:

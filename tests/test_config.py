@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from generator.config import Config, load_config
 
 
@@ -60,3 +62,55 @@ def test_permalink_without_slug_is_an_error(tmp_path):
     _, problems = load_config(write(tmp_path, '[permalinks]\narticle = "/{year}/"\n'))
     assert problems[0].key == "permalinks.article"
     assert "must contain {slug}" in problems[0].message
+
+
+def test_unknown_permalink_placeholder_is_an_error_not_a_crash(tmp_path):
+    _, problems = load_config(
+        write(tmp_path, '[permalinks]\narticle = "/{slug}/{nope}/"\npage = "/{slgu}/"\n')
+    )
+    assert [p.format() for p in problems] == [
+        "site.toml:2: permalinks.article: unknown placeholder {nope} "
+        "(hint: the placeholders are {year}, {month}, {day}, {slug}, {id})",
+        "site.toml:3: permalinks.page: unknown placeholder {slgu} "
+        "(hint: did you mean {slug}? the placeholders are {slug})",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("/{slug/", "pattern '/{slug/' has an unmatched brace: expected '}' before end of string"),
+        ("/{year}}/{slug}/", "pattern '/{year}}/{slug}/' has an unmatched brace: Single '}' encountered"),
+        ("/{slug:>9}/", "placeholder {slug:>9} takes no format"),
+        ("/{slug!r}/", "placeholder {slug!r} takes no format"),
+        ("/{slug[0]}/{slug}/", "unknown placeholder {slug[0]}"),
+        ("/{}/{slug}/", "unknown placeholder {}"),
+    ],
+)
+def test_malformed_permalink_patterns(tmp_path, pattern, message):
+    _, problems = load_config(write(tmp_path, f"[permalinks]\narticle = '{pattern}'\n"))
+    assert [(p.line, p.key) for p in problems] == [(2, "permalinks.article")]
+    assert problems[0].message.startswith(message)
+    assert problems[0].hint
+
+
+def test_literal_braces_in_a_permalink_are_fine(tmp_path):
+    assert load_config(write(tmp_path, "[permalinks]\narticle = '/{{x}}/{slug}/'\n"))[1] == []
+
+
+def test_every_config_error_has_a_hint(tmp_path):
+    text = (
+        'per_page = 0\nhome_size = -1\nfeed_size = 0\ntimezone = "Nowhere"\n'
+        "title = 5\n[related]\nk = -1\ntext = -1.0\nterms = -2\ntime_scale_days = 0\n"
+        "[permalinks]\narticle = '/{year}/'\npage = '/../{slug}/'\n"
+    )
+    _, problems = load_config(write(tmp_path, text))
+    assert len(problems) == 11
+    assert [p.format() for p in problems if not p.hint] == []
+    assert "site.toml:3: feed_size: must be at least 1 (hint: set it to 1 or more; the default is 50)" in [
+        p.format() for p in problems
+    ]
+    assert (
+        "site.toml:7: related.k: must not be negative "
+        "(hint: use 0 to turn the related lists off, or a number of articles; the default is 5)"
+    ) in [p.format() for p in problems]
