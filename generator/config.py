@@ -7,6 +7,7 @@ valid one, because a typo silently ignored is a setting silently lost.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from string import Formatter
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.errors import Problem, error
 
@@ -172,6 +174,33 @@ _NOT_NEGATIVE = {
 }
 
 
+def _base_url_problems(base_url: str, source: tuple[str, dict[str, int] | None]) -> list[Problem]:
+    """`base_url` must say where the site lives: an http(s) address with a host, or a path from
+    the host's root ('' is the root too). 'example.org/news/' or 'sub/' would make every link
+    relative to the page it is on, which works on the home page only.
+    `source`: site.toml and its lines, or the command-line option."""
+    message = _base_url_problem(base_url)
+    if message is None:
+        return []
+    path, lines = source
+    hint = "write the full address, like 'https://example.org/news/', or the path alone, like '/news/'"
+    return [error(path, lines.get("base_url") if lines is not None else None, "base_url", message, hint)]
+
+
+def _base_url_problem(base_url: str) -> str | None:
+    parts = urlsplit(base_url)
+    scheme = parts.scheme if not re.match(r"\d", base_url[len(parts.scheme) + 1 :]) else ""  # host:8000
+    if scheme in ("http", "https"):
+        return None if parts.netloc else f"{base_url!r} has no host"
+    if scheme:
+        return f"{base_url!r} is not an http(s) address"
+    if base_url.startswith("//"):
+        return f"{base_url!r} has no scheme"
+    if base_url and not base_url.startswith("/"):
+        return f"{base_url!r} has neither a scheme nor a leading '/', so links would be relative to each page"
+    return None
+
+
 PLACEHOLDERS = {"article": ("year", "month", "day", "slug", "id"), "page": ("slug",)}
 
 
@@ -237,6 +266,9 @@ def load_config(site_dir: Path, base_url: str | None = None) -> tuple[Config, li
     if base_url is not None:
         config = replace(config, base_url=base_url)
     _validate(config, "site.toml", lines, problems)
+    problems += _base_url_problems(
+        config.base_url, ("--base-url", None) if base_url is not None else ("site.toml", lines)
+    )
     return config, problems
 
 

@@ -64,6 +64,49 @@ def test_permalink_without_slug_is_an_error(tmp_path):
     assert "must contain {slug}" in problems[0].message
 
 
+HINT = "(hint: write the full address, like 'https://example.org/news/', or the path alone, like '/news/')"
+
+
+@pytest.mark.parametrize("base_url", ["example.org/news/", "sub/", "localhost:8000/"])
+def test_base_url_without_scheme_or_leading_slash_is_an_error(tmp_path, base_url):
+    """Links would be relative to each page: the site would work on its home page only."""
+    _, problems = load_config(write(tmp_path, f'title = "T"\nbase_url = "{base_url}"\n'))
+    assert [p.format() for p in problems] == [
+        f"site.toml:2: base_url: {base_url!r} has neither a scheme nor a leading '/', "
+        f"so links would be relative to each page {HINT}"
+    ]
+
+
+def test_base_url_option_is_checked_and_named_as_the_option(tmp_path):
+    _, problems = load_config(write(tmp_path, 'base_url = "/"\n'), base_url="example.org/news/")
+    assert [p.format() for p in problems] == [
+        "--base-url: base_url: 'example.org/news/' has neither a scheme nor a leading '/', "
+        f"so links would be relative to each page {HINT}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("//example.org/news/", "has no scheme"),
+        ("https:///news/", "has no host"),
+        ("ftp://example.org/", "is not an http(s) address"),
+    ],
+)
+def test_other_base_urls_that_say_no_place(tmp_path, base_url, message):
+    _, problems = load_config(write(tmp_path, f'base_url = "{base_url}"\n'))
+    assert [(p.key, p.message, p.hint) for p in problems] == [
+        ("base_url", f"{base_url!r} {message}", HINT[7:-1])
+    ]
+
+
+@pytest.mark.parametrize(
+    "base_url", ["/", "/news/", "", "https://example.org", "http://127.0.0.1:8000/news/"]
+)
+def test_base_urls_that_say_where_the_site_lives(tmp_path, base_url):
+    assert load_config(write(tmp_path, f'base_url = "{base_url}"\n'))[1] == []
+
+
 def test_unknown_permalink_placeholder_is_an_error_not_a_crash(tmp_path):
     _, problems = load_config(
         write(tmp_path, '[permalinks]\narticle = "/{slug}/{nope}/"\npage = "/{slgu}/"\n')
@@ -100,17 +143,17 @@ def test_literal_braces_in_a_permalink_are_fine(tmp_path):
 
 def test_every_config_error_has_a_hint(tmp_path):
     text = (
-        'per_page = 0\nhome_size = -1\nfeed_size = 0\ntimezone = "Nowhere"\n'
+        'base_url = "sub/"\nper_page = 0\nhome_size = -1\nfeed_size = 0\ntimezone = "Nowhere"\n'
         "title = 5\n[related]\nk = -1\ntext = -1.0\nterms = -2\ntime_scale_days = 0\n"
         "[permalinks]\narticle = '/{year}/'\npage = '/../{slug}/'\n"
     )
     _, problems = load_config(write(tmp_path, text))
-    assert len(problems) == 11
+    assert len(problems) == 12
     assert [p.format() for p in problems if not p.hint] == []
-    assert "site.toml:3: feed_size: must be at least 1 (hint: set it to 1 or more; the default is 50)" in [
+    assert "site.toml:4: feed_size: must be at least 1 (hint: set it to 1 or more; the default is 50)" in [
         p.format() for p in problems
     ]
     assert (
-        "site.toml:7: related.k: must not be negative "
+        "site.toml:8: related.k: must not be negative "
         "(hint: use 0 to turn the related lists off, or a number of articles; the default is 5)"
     ) in [p.format() for p in problems]
