@@ -9,19 +9,59 @@ from urllib.parse import unquote
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SAFE_SLUG = re.compile(r"^[\w][\w.~-]*$", re.UNICODE)
 
+# Latin letters that Unicode does not decompose into a base letter and a mark, so folding by
+# NFKD alone dropped them: 'Straße' became 'strae', 'Łódź' 'odz', 'Øresund' 'resund'.
+_LETTERS = str.maketrans(
+    {
+        **dict.fromkeys("ßẞ", "ss"),
+        **dict.fromkeys("Ææ", "ae"),
+        **dict.fromkeys("Œœ", "oe"),
+        **dict.fromkeys("Øø", "o"),
+        **dict.fromkeys("Łł", "l"),
+        **dict.fromkeys("ĐđÐðƉɖ", "d"),
+        **dict.fromkeys("Þþ", "th"),
+        **dict.fromkeys("ıƗɨ", "i"),
+        **dict.fromkeys("Ħħ", "h"),
+        **dict.fromkeys("Ŧŧ", "t"),
+        **dict.fromkeys("Ŋŋ", "ng"),
+        **dict.fromkeys("ĸ", "k"),
+        **dict.fromkeys("Ƀƀ", "b"),
+        **dict.fromkeys("Ƒƒ", "f"),
+        **dict.fromkeys("ƏəƐɛ", "e"),
+    }
+)
+
+# A slug is a file name (`press new` writes <slug>.md, or <slug>-2.md beside one) and a folder
+# of output/, and file systems allow 255 bytes for one: room is left for such a suffix.
+MAX_SLUG_BYTES = 200
+
 
 def slugify(text: str) -> str:
     """ASCII, lowercase, hyphenated: 'Nikolaus von Twickel' → 'nikolaus-von-twickel'.
 
-    Accents fold to their base letter so 'José' and 'Jose' share a page; text with no Latin
-    letters at all keeps its Unicode word characters rather than collapsing to nothing.
+    Accents fold to their base letter so 'José' and 'Jose' share a page, and letters with no
+    base letter are spelled out ('Straße' → 'strasse'); text with no Latin letters at all
+    keeps its Unicode word characters rather than collapsing to nothing. At most
+    MAX_SLUG_BYTES, cut after a whole word.
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    slug = _NON_WORD.sub("-", folded).strip("-")
-    if slug:
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    slug = _NON_WORD.sub("-", folded.encode("ascii", "ignore").decode("ascii").lower()).strip("-")
+    if not slug:
+        slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
+    return _capped(slug) or "untitled"
+
+
+def _capped(slug: str) -> str:
+    """The slug cut to MAX_SLUG_BYTES of UTF-8 at the last hyphen that fits; a first word longer
+    than that is cut where it must be."""
+    data = slug.encode("utf-8")
+    if len(data) <= MAX_SLUG_BYTES:
         return slug
-    fallback = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
-    return fallback or "untitled"
+    cut = data[: MAX_SLUG_BYTES + 1].decode("utf-8", "ignore")  # one more: is the cut on a hyphen?
+    words = cut[:-1] if cut.endswith("-") else cut.rsplit("-", 1)[0] if "-" in cut else ""
+    if not words.strip("-_"):
+        words = data[:MAX_SLUG_BYTES].decode("utf-8", "ignore")
+    return words.strip("-_")
 
 
 def slug_problem(slug: str) -> str | None:

@@ -154,6 +154,18 @@ def test_new_picks_a_free_slug_and_never_overwrites(tmp_path: Path):
     assert run_press("check", str(site)).returncode == 0
 
 
+def test_new_with_a_long_headline_writes_a_file_name_the_file_system_takes(tmp_path: Path):
+    """A Cyrillic headline is two bytes a letter: 150 letters made a 280-byte name, OSError."""
+    site = init(tmp_path / "site")
+    headline = "Правительство России обсудит новые меры поддержки экономики " * 3  # 180 letters
+    first, second = (new(site, headline, "--date", "2012-12-03") for _ in range(2))
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    paths = [Path(first.stdout.strip()), Path(second.stdout.strip())]
+    assert all(p.is_file() and len(p.name.encode()) <= 255 for p in paths)
+    assert paths[0].stem.startswith("правительство-россии-обсудит") and paths[1].stem.endswith("-2")
+    assert run_press("check", str(site)).returncode == 0
+
+
 def test_new_dates_the_article_now_in_the_sites_time_zone(tmp_path: Path):
     site = init(tmp_path / "site")
     before = datetime.now(UTC)

@@ -1,6 +1,6 @@
 import pytest
 
-from generator.slugs import clean_slug, slug_problem, slugify
+from generator.slugs import MAX_SLUG_BYTES, clean_slug, slug_problem, slugify
 
 
 @pytest.mark.parametrize(
@@ -11,6 +11,15 @@ from generator.slugs import clean_slug, slug_problem, slugify
         ("  NATO!! ", "nato"),
         ("Москва", "москва"),
         ("???", "untitled"),
+        ("Straße", "strasse"),
+        ("Łódź", "lodz"),
+        ("Øresund", "oresund"),
+        ("Đoković", "dokovic"),
+        ("Ærø", "aero"),
+        ("Œuvre", "oeuvre"),
+        ("Þingvellir", "thingvellir"),
+        ("Guðmundsdóttir", "gudmundsdottir"),
+        ("Kırıkkale", "kirikkale"),
     ],
 )
 def test_slugify(text, slug):
@@ -24,3 +33,25 @@ def test_slug_problems_and_cleaning():
     assert slug_problem("ok-slug") is None
     assert clean_slug("ok-slug") is None
     assert clean_slug("a%20b") == "a-b"
+
+
+def test_a_long_name_is_cut_after_a_whole_word():
+    headline = " ".join(["Правительство"] * 20)  # 279 characters, 539 bytes
+    slug = slugify(headline)
+    assert len(slug.encode()) <= MAX_SLUG_BYTES
+    assert slug.split("-") == ["правительство"] * (len(slug.split("-")))
+    assert slugify("word " * 100) == "-".join(["word"] * 40)  # 199 bytes: a 41st would pass 200
+
+
+def test_a_first_word_too_long_for_a_slug_is_cut_where_it_must_be():
+    assert slugify("ы" * 300) == "ы" * (MAX_SLUG_BYTES // 2)
+    assert slugify("a" * 300 + " b") == "a" * MAX_SLUG_BYTES
+
+
+def test_a_slug_as_long_as_allowed_is_kept_whole():
+    assert slugify("a" * MAX_SLUG_BYTES) == "a" * MAX_SLUG_BYTES
+
+
+def test_a_clean_slug_written_in_front_matter_is_kept_whatever_its_length():
+    """The cap is for slugs made from names; one written out already names a URL in use."""
+    assert clean_slug("word-" * 50 + "end") is None
