@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Page
-from generator.slugs import slugify
+from generator.slugs import name_key, slugify
 from generator.urls import UnsafePath, Urls, output_file
 
 
@@ -169,7 +169,9 @@ def _authors(
     return {e.slug: e for e in entries}, article_authors
 
 
-def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple[str, ...]]]:
+def _tags(
+    articles: list[Article],
+) -> tuple[dict[str, TagEntry], dict[str, tuple[str, ...]], list[Problem]]:
     slug_of = {
         tag: slugify(tag) for tag in {tag for a in articles for tag in a.tags}
     }  # once a tag, not a use
@@ -179,7 +181,44 @@ def _tags(articles: list[Article]) -> tuple[dict[str, TagEntry], dict[str, tuple
         (TagEntry(slug, _spelling(spellings), tuple(ids)) for slug, (spellings, ids) in groups.items()),
         key=lambda e: (e.name.casefold(), e.slug),
     )
-    return {e.slug: e for e in entries}, article_tags
+    clashes = _tag_clashes(articles, slug_of, groups)
+    return {e.slug: e for e in entries}, article_tags, clashes
+
+
+def _tag_clashes(
+    articles: list[Article], slug_of: dict[str, str], groups: dict[str, tuple[Counter[str], list[str]]]
+) -> list[Problem]:
+    """Different names that make one slug ('C++', 'C#' and 'C' all make 'c') share one topic page,
+    under the most used of them, and an article tagged with two shows one: a warning at each use
+    of a name the page doesn't show. Giving them distinct slugs instead ('c-2') would make a
+    topic's URL depend on which other names the archive holds, and move it when one is added."""
+    shown: dict[str, tuple[str, list[str]]] = {}  # slug → the name shown, every name (a spelling each)
+    for slug, (spellings, _) in groups.items():
+        by_key: dict[str, Counter[str]] = defaultdict(Counter)
+        for name, count in spellings.items():
+            by_key[name_key(name)][name] = count
+        if len(by_key) > 1:
+            names = sorted(_spelling(counter) for counter in by_key.values())
+            shown[slug] = (_spelling(spellings), names)
+    problems = []
+    for article in articles if shown else ():
+        for tag in dict.fromkeys(article.tags):
+            slug = slug_of[tag]
+            if slug not in shown or name_key(tag) == name_key(shown[slug][0]):
+                continue
+            name, names = shown[slug]
+            others = ", ".join(repr(n) for n in names if name_key(n) != name_key(tag))
+            problems.append(
+                warning(
+                    f"content/{article.id}",
+                    article.line_of(f"tags[{tag}]") or article.line_of("tags"),
+                    "tags",
+                    f"{tag!r} makes the same slug as {others} ({slug!r}): they share the topic page "
+                    f"/tags/{slug}/, shown as {name!r}",
+                    "rename one of them so its letters and digits differ, e.g. 'C plus plus' for 'C++'",
+                )
+            )
+    return problems
 
 
 class Claim(NamedTuple):
@@ -271,7 +310,8 @@ def make_library(
     editorial, found = resolve_editorial(chosen, by_id, by_title)
     problems += found
     authors, article_authors = _authors(chosen, profiles)
-    tags, article_tags = _tags(chosen)
+    tags, article_tags, clashes = _tags(chosen)
+    problems += clashes
     library = Library(
         articles=tuple(chosen),
         by_id=by_id,

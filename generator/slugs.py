@@ -64,6 +64,17 @@ def _capped(slug: str) -> str:
     return words.strip("-_")
 
 
+def name_key(text: str) -> str:
+    """What tells one name from another where their slugs can't: case, accents, spacing and most
+    punctuation are spelling ('NATO' and 'Nato', 'José' and 'Jose', 'U.S.' and 'US' are one name),
+    but a symbol that slugify drops can be the name ('C++', 'C#' and 'C' are three)."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS)).casefold()
+    return "".join(c for c in folded if c.isalnum() or c in _MEANINGFUL)
+
+
+_MEANINGFUL = "+#&@$%*"
+
+
 def slug_problem(slug: str) -> str | None:
     """Why a slug can't be used as one path segment at all, or None when it can."""
     if not slug:

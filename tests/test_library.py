@@ -153,3 +153,23 @@ def test_alias_escaping_bytes_that_are_not_utf8_is_an_error_with_a_hint():
         "content/articles/a.md: aliases: URL path '/caf%E9/' percent-encodes bytes that are not UTF-8 "
         "(hint: write the path as text (/café/) or encode it as UTF-8 (/caf%C3%A9/))"
     ]
+
+
+def test_different_tag_names_with_one_slug_are_a_warning_at_each_name_not_shown():
+    """'C++', 'C#' and 'C' all make /tags/c/: merged, two of them would vanish from the article
+    page without a word. Spellings of one name ('NATO', 'Nato') are merged quietly, as before."""
+    library, problems = lib(
+        [
+            art("articles/a.md", "A", 1, tags=("C++", "C#", "C", "NATO")),
+            art("articles/b.md", "B", 2, tags=("C", "Nato")),
+        ]
+    )
+    assert library.article_tags["articles/a.md"] == ("c", "nato")  # the slugs, and URLs, stay
+    assert [p.format() for p in problems] == [
+        "content/articles/a.md: warning: tags: 'C++' makes the same slug as 'C', 'C#' ('c'): they share "
+        "the topic page /tags/c/, shown as 'C' (hint: rename one of them so its letters and digits "
+        "differ, e.g. 'C plus plus' for 'C++')",
+        "content/articles/a.md: warning: tags: 'C#' makes the same slug as 'C', 'C++' ('c'): they share "
+        "the topic page /tags/c/, shown as 'C' (hint: rename one of them so its letters and digits "
+        "differ, e.g. 'C plus plus' for 'C++')",
+    ]

@@ -1,6 +1,6 @@
 import pytest
 
-from generator.slugs import MAX_SLUG_BYTES, clean_slug, slug_problem, slugify
+from generator.slugs import MAX_SLUG_BYTES, clean_slug, name_key, slug_problem, slugify
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,16 @@ def test_a_slug_as_long_as_allowed_is_kept_whole():
 def test_a_clean_slug_written_in_front_matter_is_kept_whatever_its_length():
     """The cap is for slugs made from names; one written out already names a URL in use."""
     assert clean_slug("word-" * 50 + "end") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("NATO", "Nato"), ("José", "Jose"), ("U.S.", "US"), ("Straße", "Strasse")]
+)
+def test_spellings_of_one_name_have_one_key(a, b):
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("C++", "C"), ("C#", "C"), ("C++", "C#"), ("R&D", "R-D")])
+def test_names_told_apart_by_a_symbol_have_different_keys(a, b):
+    assert slugify(a) == slugify(b)
+    assert name_key(a) != name_key(b)
