@@ -626,14 +626,18 @@ def _strict(problem: Problem) -> Problem:
 
 def check(site_dir: Path, options: Options) -> Result:
     """Everything `build` does except write: load, then render every page and discard it (but
-    those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages)."""
+    those that rendered from these very inputs in an earlier check, see pagememo.CheckedPages).
+
+    The pages are rendered even when an article failed to load (a build stops there): the
+    others' pages still find a template's errors, which would otherwise show only once the
+    article is fixed, one problem at a time."""
     site_dir = site_dir.resolve()
     result = load(site_dir, options)
     if result.site is not None:
         found = held_back_links(result.site.library, result.site.bodies.links, datetime.now(UTC))
         found = [_strict(p) for p in found] if options.strict else found
         result.problems = sort_problems(result.problems + found)
-    if result.ok and result.site is not None:
+    if result.site is not None:
         clock = _Clock(result.timings)
         site = result.site
         memo = None

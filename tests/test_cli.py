@@ -64,6 +64,23 @@ def test_check_renders_templates_too(make_site, press):
     assert not (site / "output").exists()
 
 
+def test_check_reports_a_template_error_beside_an_article_that_failed_to_load(make_site, press):
+    """Every problem at once: a broken article must not hide a template error that the other
+    articles' pages show."""
+    site = make_site(
+        {
+            "content/articles/2012/12/a.md": article("A", "2012-12-03"),
+            "content/articles/2012/12/bad.md": "---\ntitle: Bad\ndate: nope\n---\nText\n",
+            "themes/mine/templates/article.html": "{{ article.extra.missing + 1 }}\n",
+        },
+        site_toml='theme = "mine"\n',
+    )
+    code, _, err = press("check", str(site))
+    assert code == 1
+    assert "content/articles/2012/12/bad.md:3: date:" in err
+    assert "themes/mine/templates/article.html:1: template error" in err, err
+
+
 def test_check_json_format(make_site, press):
     import json
 
