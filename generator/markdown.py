@@ -28,6 +28,8 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _TAG = re.compile(r"<[^>]+>")
 _BLANK = re.compile(r"\n[ \t]*\n")
 _PLACEHOLDER = re.compile(r"(press-link-[0-9a-f]{12}-)([0-9]+)-")
+# An <a> tag's href in raw HTML, quoted either way (code shown as text is escaped: no '<a ').
+_RAW_LINK = re.compile(r"""(<a\s[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
 _AMP = re.compile(r"&(?!(?:\#[0-9]+|\#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)
 SUMMARY_CHARS = 300
 
@@ -69,6 +71,25 @@ class _Rewriter(Treeprocessor):
                 continue
             element.set("href", f"{self.holder.token}{len(hrefs)}-")
             hrefs.append(href)
+        self._raw_links(hrefs)
+
+    def _raw_links(self, hrefs: list[str]) -> None:
+        """The `.md` links of raw HTML (a table, a figure written by hand), which Python-Markdown
+        keeps aside as text and the tree never shows: rewritten as the others are. Left as
+        written, they were links to files no host has, and the build said nothing."""
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        for index, block in enumerate(blocks):
+            if ".md" not in block:  # most raw HTML links no article: not searched
+                continue
+
+            def placeholder(match: re.Match[str]) -> str:
+                href = html.unescape(match.group(3))
+                if internal_target("", href) is None:
+                    return match.group(0)
+                hrefs.append(href)
+                return f"{match.group(1)}{match.group(2)}{self.holder.token}{len(hrefs) - 1}-{match.group(2)}"
+
+            blocks[index] = _RAW_LINK.sub(placeholder, block)
 
 
 @dataclass

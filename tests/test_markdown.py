@@ -317,3 +317,24 @@ def test_tree_pass_walks_the_tree_only_for_documents_with_its_characters(monkeyp
     renderer.render("An \\*escape\\*.\n")
     renderer.render("Both \\* and {: .c}.\n")
     assert walked == ["attr_list", "unescape", "attr_list", "unescape"]
+
+
+def test_a_link_in_raw_html_is_rewritten_and_a_broken_one_reported():
+    """Raw HTML (a table, a figure written by hand) is kept aside by Python-Markdown as text: its
+    `.md` links were left pointing at files no host has, and nothing was said."""
+    from generator.markdown import LinkContext, MarkdownRenderer
+
+    text = (
+        'See <a href="one.md">one</a> inline.\n\n'
+        "<table><tr><td><a class=\"x\" href='one.md#top'>cell</a> "
+        '<a href="gone.md">gone</a> <a href="https://x.org/a.md">out</a></td></tr></table>\n\n'
+        '```\n<a href="one.md">code</a>\n```\n'
+    )
+    context = LinkContext("articles/2012/12/two.md", {"articles/2012/12/one.md": "/2012/12/03/one/"})
+    out = MarkdownRenderer().render(text, context)
+    assert '<a href="/2012/12/03/one/">one</a>' in out
+    assert "<a class=\"x\" href='/2012/12/03/one/#top'>cell</a>" in out
+    assert '<a href="gone.md">gone</a>' in out and '<a href="https://x.org/a.md">out</a>' in out
+    assert "&lt;a href=&quot;one.md&quot;&gt;code" in out  # shown as code, not a link
+    assert context.found == ["articles/2012/12/one.md", "articles/2012/12/one.md"]
+    assert context.broken == ["gone.md"]

@@ -350,14 +350,6 @@ def markdown_anchors(body: str) -> str:
     return "".join(out)
 
 
-def unread_links(work: BodyRewrite, body: str) -> None:
-    """`.md` links left in raw HTML: the build neither rewrites nor checks them, so say where they are."""
-    for match in re.finditer(r'href="([^"]+)"', body):
-        if LOCAL_MD.match(match.group(1)):
-            what = f"link {match.group(1)!r} in raw HTML, where the build reads no links"
-            work.keep(body, match.start(), what)
-
-
 _V1_CHECKS: dict[str, Callable[[Any], object]] = {
     "image": to_image,
     "source_url": to_url,

@@ -29,7 +29,6 @@ from generator.importers.foreign import (
     summary_text,
     tag_names,
     texts,
-    unread_links,
 )
 
 TAXONOMIES = ("authors", "tags", "topics", "categories")
@@ -144,7 +143,6 @@ def rewrite_body(planned: Planned, links: Links) -> BodyRewrite:
         return work.link(text, match.start(), arg, _resolve(links, planned.source, path), fallback)
 
     body = markdown_anchors(SHORTCODE.sub(replace, text))
-    unread_links(work, body)
     planned.source.body = body
     return work
 

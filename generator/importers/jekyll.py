@@ -29,7 +29,6 @@ from generator.importers.foreign import (
     safe_slug,
     summary_text,
     texts,
-    unread_links,
 )
 
 FOLDERS = (("_posts", False), ("_drafts", True))
@@ -116,7 +115,6 @@ def rewrite_body(planned: Planned, links: Links) -> BodyRewrite:
 
     converted = _TAG.sub(tag, text)
     body = markdown_anchors(_OUTPUT.sub(output, converted))
-    unread_links(work, body)
     planned.source.body = body
     return work
 
