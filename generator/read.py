@@ -17,7 +17,7 @@ from generator.cache import digest_of
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Image, Page
 from generator.slugs import clean_slug, slug_problem
-from generator.source import MAX_BYTES, SourceText, decode, split, too_big
+from generator.source import MAX_BYTES, NumberText, SourceText, decode, split, too_big
 
 
 class Invalid(ValueError):
@@ -47,8 +47,9 @@ def to_title(value: Any) -> str:
 
 
 def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
-    """A list of strings; one string is accepted as a list of one."""
-    if isinstance(value, str):
+    """A list of strings; one string is accepted as a list of one (a lone number is not: `tags: 5`
+    is more likely a count put under the wrong key than a topic)."""
+    if isinstance(value, str) and not isinstance(value, NumberText):
         value = [value]
     if isinstance(value, dict):
         raise Invalid(
@@ -57,7 +58,7 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
         )
     if not isinstance(value, list):
         raise Invalid(
-            f"must be a list of text, got {_type_name(value)} ({value!r})",
+            f"must be a list of text, got {_type_name(value)} ({_shown(value)})",
             f'write it as a list, quoting numbers: ["{value}"]',
         )
     out = []
@@ -168,7 +169,33 @@ def to_aliases(value: Any) -> tuple[str, ...]:
     return aliases
 
 
+def template_value(value: Any) -> Any:
+    """A value of `extra` as templates get it: a number written in plain decimal (812, -7, 3.5) is
+    a number they can compare; the forms only YAML 1.1 reads as numbers (012345, 0x1F, 1_000,
+    1:30, .inf) are more likely ids, codes or times than quantities, and stay the text written."""
+    if isinstance(value, NumberText):
+        if _DECIMAL_INT.fullmatch(value):
+            return int(value)
+        return float(value) if _DECIMAL_FLOAT.fullmatch(value) else str(value)
+    if isinstance(value, list):
+        return [template_value(entry) for entry in value]
+    if isinstance(value, dict):
+        return {template_value(key): template_value(entry) for key, entry in value.items()}
+    return value
+
+
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: a number as written, anything else as Python shows it."""
+    return str(value) if isinstance(value, NumberText) else repr(value)
+
+
 def _type_name(value: Any) -> str:
+    if isinstance(value, NumberText):
+        return "a number"
     return {
         bool: "true/false",
         int: "a number",
@@ -216,7 +243,7 @@ def _convert(
     for raw_key, value in meta.items():
         key = ALIASES.get(str(raw_key), str(raw_key))
         if key not in converters:
-            extra[str(raw_key)] = value
+            extra[str(raw_key)] = template_value(value)
             continue
         if value is None or value == "" or value == []:
             continue
@@ -330,7 +357,7 @@ def _load(file: Path, path: str, data: bytes | None = None) -> tuple[SourceText 
     text, problems = decode(data, path)
     if text is None:
         return None, problems
-    return split(text, path)
+    return split(text, path, as_written=True)
 
 
 # -- authors and pages ------------------------------------------------------------------------------

@@ -23,6 +23,15 @@ _ITEM_LINE = re.compile(r"^(\s*)-\s+(.*?)\s*$")
 _ENTRY_LINE = re.compile(r"^(\s+)([^\s#:'\"-][^:]*?)\s*:\s+(.*?)\s*$")
 
 
+class NumberText(str):
+    """A plain scalar YAML 1.1 reads as a number (3.10, 012345, 0x1F, 1_000, 1:30), kept as the
+    text written: a headline '3.10' must not show as 3.1, nor a slug '012345' become 5349. Being
+    its own type, it still tells a key that wants a list or a flag that it got a number; only
+    `extra`, for templates, turns it into one (see read.template_value)."""
+
+    __slots__ = ()
+
+
 class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML without the timestamp resolver: dates stay strings until read.py parses them."""
 
@@ -31,6 +40,18 @@ _NoDatesLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _AsWrittenLoader(_NoDatesLoader):
+    """As _NoDatesLoader, and numbers stay the text written, as NumberText."""
+
+
+def _number_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> NumberText:
+    return NumberText(loader.construct_scalar(node))
+
+
+for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    _AsWrittenLoader.add_constructor(_tag, _number_text)
 
 _HANDLER = frontmatter.YAMLHandler()
 
@@ -74,8 +95,13 @@ def too_big(path: str, size: int) -> Problem:
     )
 
 
-def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None, list[Problem]]:
-    """Front matter + body. `require=False` lets a file without front matter be all body."""
+def split(
+    text: str, path: str, require: bool = True, as_written: bool = False
+) -> tuple[SourceText | None, list[Problem]]:
+    """Front matter + body. `require=False` lets a file without front matter be all body.
+    `as_written`: numbers come as NumberText, the text written, which is what press's own reading
+    wants; without it they are YAML 1.1's ints and floats, which the importers pass on as they are
+    (to yaml.safe_dump, which can't write a str subclass)."""
     if not text.strip():
         return None, [error(path, 1, None, "file is empty", "add front matter with at least title and date")]
     lines = text.split("\n")
@@ -98,7 +124,8 @@ def split(text: str, path: str, require: bool = True) -> tuple[SourceText | None
         ]
     fm_text = "\n".join(lines[1:end])
     try:
-        meta = _HANDLER.load(fm_text, Loader=_NoDatesLoader) if fm_text.strip() else {}
+        loader = _AsWrittenLoader if as_written else _NoDatesLoader
+        meta = _HANDLER.load(fm_text, Loader=loader) if fm_text.strip() else {}
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc, fm_text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -135,6 +135,25 @@ def test_front_matter_round_trip(tmp_path_factory, title, date, authors, tags, s
         assert found.line_of(key) == 2 + list(meta).index(key) + _lines_before(front, key), key
 
 
+# Plain scalars YAML 1.1 would read as numbers: decimal, octal, hex, binary, with '_', base 60, floats.
+_number_like = st.from_regex(
+    r"\A[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+][0-9]+)?|0x[0-9a-fA-F_]+|0b[01_]+|[1-9][0-9]*:[0-5][0-9]"
+    r"|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_number_like, tag=_number_like, slug=st.from_regex(r"\A[0-9][0-9_]*(?:\.[0-9]+)?\Z"))
+@example(title="3.10", tag="0x1F", slug="012345")
+def test_numbers_written_unquoted_keep_their_text(tmp_path_factory, title, tag, slug):
+    path = Path(tmp_path_factory.mktemp("num"), "content/articles/a.md")
+    path.parent.mkdir(parents=True)
+    path.write_text(f"---\ntitle: {title}\ndate: 2012-12-03\nslug: {slug}\ntags: [{tag}]\n---\n")
+    found, problems = read_article(path.parents[1], "articles/a.md", TZ)
+    assert found is not None, problems
+    assert (found.title, found.slug, found.tags) == (title, slug, (tag,))
+
+
 def _list(values: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:

@@ -148,3 +148,41 @@ def test_author_profile_and_page(tmp_path):
     (tmp_path / "pages/about.md").write_text("---\ntitle: About\n---\nHello")
     page, problems = read_page(tmp_path, "pages/about.md")
     assert problems == [] and page.slug == "about" and page.title == "About"
+
+
+def test_numbers_in_text_fields_keep_the_text_written(tmp_path):
+    """YAML 1.1 reads 3.10, 012345 (octal), 0x1F, 1_000 and 1:30 (base 60) as numbers; a headline,
+    slug or tag is text, exactly as the file has it."""
+    article, problems = read(
+        tmp_path,
+        "---\ntitle: 3.10\ndate: 2024-05-01\nslug: 012345\ntags: [1.50, 0x1F, 1_000, '7', 1:30, .inf]\n"
+        "authors: [007]\nsummary: -0.0\nrelated: [2.0]\nimage:\n  caption: 1e+3\n  credit: 1.0e+3\n"
+        "draft: yes\n---\n",
+    )
+    assert problems == []
+    assert (article.title, article.slug, article.summary) == ("3.10", "012345", "-0.0")
+    assert article.tags == ("1.50", "0x1F", "1_000", "7", "1:30", ".inf")
+    assert (article.authors, article.related) == (("007",), ("2.0",))
+    assert article.image == Image(caption="1e+3", credit="1.0e+3")
+    assert all(type(text) is str for text in (article.title, article.slug, *article.tags))
+    assert article.draft is True  # flags are still YAML's true/false (and yes/no)
+
+
+def test_extra_numbers_in_plain_decimal_are_numbers_and_other_forms_stay_text(tmp_path):
+    article, problems = read(
+        tmp_path,
+        "---\ntitle: T\ndate: 2024-05-01\nwordcount: 812\nratio: 3.50\nbelow: -7\nzip: 01234\n"
+        "code: 0x1F\nsold: 1_000\nlength: 1:30\nlegacy: {id: 7, parts: [1, 02]}\n2024: year\n---\n",
+    )
+    assert problems == []
+    assert article.extra == {
+        "wordcount": 812,
+        "ratio": 3.5,
+        "below": -7,
+        "zip": "01234",
+        "code": "0x1F",
+        "sold": "1_000",
+        "length": "1:30",
+        "legacy": {"id": 7, "parts": [1, "02"]},
+        "2024": "year",
+    }

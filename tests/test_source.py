@@ -1,4 +1,4 @@
-from generator.source import decode, split
+from generator.source import NumberText, decode, split
 
 
 def test_split_gives_meta_body_and_lines():
@@ -34,3 +34,13 @@ def test_decode_bom_crlf_and_bad_utf8():
     text, problems = decode(b"---\ntitle: caf\xe9\n---\n", "f.md")
     assert text is None
     assert problems[0].line == 2 and "not valid UTF-8" in problems[0].message
+
+
+def test_numbers_as_written_or_as_yaml_reads_them():
+    """press's reading keeps the text written (NumberText); the importers get YAML's numbers."""
+    text = "---\ntitle: 3.10\nslug: 012345\nn: 7\n---\n"
+    src, _ = split(text, "f.md", as_written=True)
+    assert src.meta == {"title": "3.10", "slug": "012345", "n": "7"}
+    assert all(type(value) is NumberText for value in src.meta.values())
+    src, _ = split(text, "f.md")
+    assert src.meta == {"title": 3.1, "slug": 5349, "n": 7}
