@@ -23,7 +23,8 @@ from generator.source import MAX_BYTES, NumberText, SourceText, decode, split, t
 class Invalid(ValueError):
     """A front-matter value that can't be used; the message says why, the hint how to fix it."""
 
-    def __init__(self, message: str, hint: str | None = None, item: int | str | None = None):
+    def __init__(self, message: str, hint: str, item: int | str | None = None):
+        """`hint` is required: an error a person can't act on is only half reported."""
         super().__init__(message)
         self.hint = hint
         self.item = item  # the list entry at fault (position or text), to point at its own line
@@ -37,7 +38,7 @@ def to_text(value: Any) -> str:
         raise Invalid(f"must be text, got {_type_name(value)}", "write the value as a quoted string")
     text = str(value).strip()
     if not text:
-        raise Invalid("must not be empty")
+        raise Invalid("must not be empty", "give it a value, or remove the key")
     return text
 
 
@@ -70,7 +71,11 @@ def to_text_list(value: Any, item: str = "item") -> tuple[str, ...]:
                 position,
             )
         if isinstance(entry, (list, bool)) or entry is None:
-            raise Invalid(f"{item} {position + 1} must be text, got {_type_name(entry)}", None, position)
+            raise Invalid(
+                f"{item} {position + 1} must be text, got {_type_name(entry)}",
+                f"write each {item} as text, quoted where YAML would read it otherwise ('yes', 'null')",
+                position,
+            )
         text = html.unescape(str(entry).strip())
         if text and text not in out:
             out.append(text)
@@ -108,7 +113,10 @@ def to_datetime(value: Any, tz: tzinfo) -> datetime:
 
 def to_bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise Invalid(f"must be true or false, got {_type_name(value)}")
+        raise Invalid(
+            f"must be true or false, got {_type_name(value)} ({_shown(value)})",
+            "write true or false, without quotes",
+        )
     return value
 
 
@@ -116,7 +124,10 @@ def to_image(value: Any) -> Image:
     if isinstance(value, str):
         return Image(src=to_link(value))
     if not isinstance(value, dict):
-        raise Invalid(f"must be a mapping with src, caption, credit; got {_type_name(value)}")
+        raise Invalid(
+            f"must be a mapping with src, caption, credit; got {_type_name(value)}",
+            "write 'image: path/to/photo.jpg', or src:, caption: and credit: on indented lines below it",
+        )
     unknown = sorted(set(value) - {"src", "caption", "credit", "alt"})
     if unknown:
         raise Invalid(f"unknown image key {unknown[0]!r}", "image takes src, caption and credit")
@@ -200,6 +211,7 @@ def _type_name(value: Any) -> str:
         bool: "true/false",
         int: "a number",
         float: "a number",
+        str: "text",
         dict: "a mapping",
         list: "a list",
         type(None): "nothing",
@@ -353,7 +365,15 @@ def _load(file: Path, path: str, data: bytes | None = None) -> tuple[SourceText 
                 return None, [too_big(path, size)]
             data = file.read_bytes()
         except OSError as exc:
-            return None, [error(path, None, None, f"cannot read file: {exc.strerror}")]
+            return None, [
+                error(
+                    path,
+                    None,
+                    None,
+                    f"cannot read file: {exc.strerror}",
+                    "check that it is a file press may read (its permissions, its owner)",
+                )
+            ]
     text, problems = decode(data, path)
     if text is None:
         return None, problems
@@ -389,7 +409,10 @@ def _links(value: Any) -> tuple[tuple[str, str], ...]:
                 url = to_link(entry)
                 pairs.append((url, url))
         return tuple(pairs)
-    raise Invalid("must be a mapping of name: url or a list of urls")
+    raise Invalid(
+        "must be a mapping of name: url or a list of urls",
+        "write one 'Name: https://...' per indented line, or a list: [https://..., https://...]",
+    )
 
 
 def read_author(

@@ -85,7 +85,16 @@ def test_datetime_with_offset_keeps_it(tmp_path):
             "apart (hint: give the old path alone, or redirect old query URLs in the web server's own "
             "rules)",
         ),
-        ("title: A\ndate: 2012-12-03\ndraft: maybe", "f:4: draft: must be true or false, got str"),
+        (
+            "title: A\ndate: 2012-12-03\ndraft: maybe",
+            "f:4: draft: must be true or false, got text ('maybe') "
+            "(hint: write true or false, without quotes)",
+        ),
+        (
+            "title: A\ndate: 2012-12-03\ntags: [a, [b], c]",
+            "f:4: tags: tag 2 must be text, got a list (hint: write each tag as text, quoted where YAML "
+            "would read it otherwise ('yes', 'null'))",
+        ),
     ],
 )
 def test_bad_values_name_file_line_and_key(tmp_path, front, expected):
@@ -93,6 +102,34 @@ def test_bad_values_name_file_line_and_key(tmp_path, front, expected):
     assert article is None
     formatted = [p.format().replace("content/articles/2012/12/story.md", "f") for p in problems]
     assert expected in formatted
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: '  '\ndate: 2012-12-03",
+        "title: A\ndate: 2012-12-03\ntags: [a, null]",
+        "title: A\ndate: 2012-12-03\nauthors: [yes]",
+        "title: A\ndate: 2012-12-03\ndraft: 1",
+        "title: A\ndate: 2012-12-03\nimage: [a.jpg]",
+    ],
+)
+def test_every_error_says_how_to_fix_it(tmp_path, front):
+    _, problems = read(tmp_path, f"---\n{front}\n---\n")
+    assert problems and all(p.hint for p in problems), [p.format() for p in problems]
+
+
+def test_an_unreadable_file_is_an_error_with_a_hint(tmp_path):
+    (tmp_path / "articles/folder.md").mkdir(parents=True)
+    article, [problem] = read_article(tmp_path, "articles/folder.md", MOSCOW)
+    assert article is None and problem.message.startswith("cannot read file") and problem.hint
+
+
+def test_author_links_of_the_wrong_shape_say_how_to_write_them(tmp_path):
+    (tmp_path / "authors").mkdir()
+    (tmp_path / "authors/jane.md").write_text("---\nname: Jane\nlinks: https://j.example\n---\n")
+    author, [problem] = read_author(tmp_path, "authors/jane.md")
+    assert author is None and problem.key == "links" and "Name: https://" in problem.hint
 
 
 def test_all_problems_of_a_file_at_once(tmp_path):
