@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,28 @@ def to_datetime(value: Any, tz: tzinfo) -> datetime:
         raise Invalid(f"must be a date, got {_type_name(value)}", _ISO_HINT)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
+    return _in_range(parsed, value)
+
+
+# A day inside Python's calendar at each end, so the instant is a valid date-time in every time
+# zone (no UTC offset reaches a day): the site's zone, UTC for feeds, a reader's.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def _in_range(parsed: datetime, value: Any) -> datetime:
+    """`parsed` if it can be shown in any time zone: 0001-01-01T00:00:00+14:00 is an instant of
+    year 0 in UTC, which Python can't represent, and would fail the build far from its line."""
+    try:
+        instant = parsed.astimezone(UTC)
+    except OverflowError:
+        instant = None
+    if instant is None or not _EARLIEST <= instant <= _LATEST:
+        raise Invalid(
+            f"{str(value).strip()!r} is too close to the ends of the calendar (years 1 and 9999) "
+            "to be shown in every time zone",
+            f"give a date between {_EARLIEST.date()} and {_LATEST.date()} (UTC), or check the year",
+        )
     return parsed
 
 

@@ -223,3 +223,20 @@ def test_extra_numbers_in_plain_decimal_are_numbers_and_other_forms_stay_text(tm
         "legacy": {"id": 7, "parts": [1, "02"]},
         "2024": "year",
     }
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "date: 0001-01-01T00:00:00+14:00",  # year 0 in UTC
+        "date: 2012-12-03\nupdated: 9999-12-31T23:59:59-12:00",  # year 10000 in UTC
+        "date: 0001-01-01",  # midnight in Moscow (then +02:30) is year 0 in UTC
+        "date: 9999-12-31T12:00:00",  # 09:00 UTC on the last day: year 10000 at +14:00
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_where_they_are_written(tmp_path, front):
+    article, problems = read(tmp_path, f"---\ntitle: T\n{front}\n---\n")
+    [problem] = problems
+    assert article is None and problem.line == 2 + front.count("\n") + 1
+    assert "too close to the ends of the calendar" in problem.message
+    assert problem.hint == "give a date between 0001-01-02 and 9999-12-30 (UTC), or check the year"
