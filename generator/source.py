@@ -1,9 +1,13 @@
 """Splitting a source file into front matter and body, with line numbers for people.
 
-python-frontmatter does the YAML; we only decide where the block starts and ends (so an
-unclosed block is reported as such) and keep YAML from turning dates into objects, so that
-every date — including an impossible one like 2012-02-30 — is parsed by our own code and
-reported with its line, instead of failing inside the YAML loader without one.
+We decide where the block starts and ends (so an unclosed block is reported as such) and load
+it with PyYAML's safe loader (python-frontmatter's handler did no more than that), less its
+timestamps, so that every date — including an impossible one like 2012-02-30 — is parsed by our
+own code and reported with its line, instead of failing inside the YAML loader without one.
+
+Front matter is refused, with its line, when its shape would hang or crash what walks it later
+(the cache's fingerprints, pickling): nested deeper than MAX_DEPTH, or, through aliases,
+expanding to more than MAX_VALUES values (a "billion laughs" of a few hundred bytes).
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import frontmatter
 import yaml
 
 from generator.errors import Problem, error
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 100  # levels of nesting; an article needs three or four
+MAX_VALUES = 50_000  # values with aliases expanded; a long article's front matter has hundreds
 _KEY_LINE = re.compile(r"^([^\s#:'\"-][^:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
 _ITEM_LINE = re.compile(r"^(\s*)-\s+(.*?)\s*$")
 _ENTRY_LINE = re.compile(r"^(\s+)([^\s#:'\"-][^:]*?)\s*:\s+(.*?)\s*$")
@@ -52,8 +57,6 @@ def _number_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> NumberText:
 
 for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
     _AsWrittenLoader.add_constructor(_tag, _number_text)
-
-_HANDLER = frontmatter.YAMLHandler()
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,12 @@ def split(
             error(path, 1, None, "front matter is not closed", "add a line '---' after the last key")
         ]
     fm_text = "\n".join(lines[1:end])
+    key_lines = _key_lines(lines[1:end])
     try:
-        loader = _AsWrittenLoader if as_written else _NoDatesLoader
-        meta = _HANDLER.load(fm_text, Loader=loader) if fm_text.strip() else {}
+        meta = _parse(fm_text, _AsWrittenLoader if as_written else _NoDatesLoader)
+    except _Refused as exc:
+        line = exc.line + 2
+        return None, [error(path, line, _key_at(key_lines, line), str(exc), exc.hint)]
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc, fm_text)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -145,7 +151,137 @@ def split(
             error(path, 2, None, "front matter must be key: value pairs", "write e.g. 'title: My story'")
         ]
     body = "\n".join(lines[end + 1 :])
-    return SourceText(meta, body, end + 2, _key_lines(lines[1:end])), []
+    return SourceText(meta, body, end + 2, key_lines), []
+
+
+class _Refused(Exception):
+    """Front matter of a shape no article needs, that would hang or crash what walks it."""
+
+    def __init__(self, line: int, message: str, hint: str):
+        super().__init__(message)
+        self.line = line  # in the block, from 0
+        self.hint = hint
+
+
+def _parse(fm_text: str, loader_class: type[_NoDatesLoader]) -> Any:
+    """The block's YAML value; _Refused before anything walks a value too deep or, with its
+    aliases expanded, too large."""
+    if not fm_text.strip():
+        return None
+    _check_depth(fm_text)
+    loader = loader_class(fm_text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if "*" in fm_text:  # no alias, no expansion: the text's size bounds the value's
+            _Expansion().measure_root(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _too_deep(line: int) -> _Refused:
+    return _Refused(
+        line,
+        f"nested more than {MAX_DEPTH} levels deep",
+        "a front-matter value needs a few levels at most; look for runaway brackets or aliases",
+    )
+
+
+def _check_depth(fm_text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before libyaml composes it: its composer recurses in C,
+    and some 50,000 nested brackets crash the process. Each level opens with one of [ { - ? : of
+    its own, so a block with fewer of them can't be too deep, and its events aren't read."""
+    if sum(map(fm_text.count, "[{-?:")) <= MAX_DEPTH:
+        return
+    loader = _NoDatesLoader(fm_text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _too_deep(event.start_mark.line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # loading the block reports it, with its line
+    finally:
+        loader.dispose()
+
+
+class _Expansion:
+    """Size and depth of a composed value with its aliases expanded, each node measured once (an
+    alias shares its anchor's node), so nine lines that expand to 9⁹ values take a few steps."""
+
+    def __init__(self) -> None:
+        self.measured: dict[int, tuple[int, int]] = {}  # id(node) → (values, levels)
+        self.open: set[int] = set()  # nodes being measured: an alias to one is a cycle
+
+    def measure_root(self, root: yaml.Node) -> None:
+        """Values are counted key by key, so too many in all is refused at the key that tips it."""
+        if not isinstance(root, yaml.MappingNode):
+            self.measure(root, 1)
+            return
+        total = 1
+        for key, value in root.value:
+            total += self.measure(key, 2)[0] + self.measure(value, 2)[0]
+            if total > MAX_VALUES:
+                raise self._too_many(key.start_mark.line, total)
+
+    def measure(self, node: yaml.Node, depth: int) -> tuple[int, int]:
+        """(values, levels of collections) of `node`, met `depth` levels down (the root is at 1);
+        _Refused past the limits. A node met again through an alias is not checked again: its
+        parent's own check covers it, and reports the line where it was used too deep."""
+        found = self.measured.get(id(node))
+        if found is not None:
+            return found
+        if id(node) in self.open:
+            raise _Refused(
+                node.start_mark.line,
+                "an alias is used inside the value it names, so the value never ends",
+                "point the alias (*name) at an anchor (&name) defined outside it",
+            )
+        scalar = isinstance(node, yaml.ScalarNode)
+        if depth > MAX_DEPTH and not scalar:
+            raise _too_deep(node.start_mark.line)
+        self.open.add(id(node))
+        values, levels = 1, (0 if scalar else 1)
+        for child in _children(node):
+            size, height = self.measure(child, depth + 1)
+            values, levels = values + size, max(levels, height + 1)
+        self.open.discard(id(node))
+        if depth - 1 + levels > MAX_DEPTH:
+            raise _too_deep(node.start_mark.line)
+        if values > MAX_VALUES:
+            raise self._too_many(node.start_mark.line, values)
+        self.measured[id(node)] = (values, levels)
+        return values, levels
+
+    @staticmethod
+    def _too_many(line: int, values: int) -> _Refused:
+        return _Refused(
+            line,
+            f"expands through YAML aliases to {values:,} values, over the {MAX_VALUES:,} "
+            "front matter may hold",
+            "write the values out instead; an alias (*name) of a list of aliases multiplies them",
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _key_at(key_lines: dict[str, int], line: int) -> str | None:
+    """The top-level key whose value holds `line` (the last one written at or above it)."""
+    above = [(at, key) for key, at in key_lines.items() if "[" not in key and at <= line]
+    return max(above)[1] if above else None
 
 
 def _key_lines(lines: list[str]) -> dict[str, int]:
