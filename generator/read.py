@@ -17,7 +17,7 @@ from generator.cache import digest_of
 from generator.errors import Problem, error, warning
 from generator.models import Article, Author, Image, Page
 from generator.slugs import clean_slug, slug_problem
-from generator.source import MAX_BYTES, NumberText, SourceText, decode, split, too_big
+from generator.source import MAX_BYTES, Duplicate, NumberText, SourceText, decode, split, too_big
 
 
 class Invalid(ValueError):
@@ -274,6 +274,7 @@ def _convert(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     known: dict[str, Any] = {}
     extra: dict[str, Any] = {}
+    given: dict[str, str] = {}  # key → the spelling it was given as ('author' for 'authors')
     for raw_key, value in meta.items():
         key = ALIASES.get(str(raw_key), str(raw_key))
         if key not in converters:
@@ -281,12 +282,41 @@ def _convert(
             continue
         if value is None or value == "" or value == []:
             continue
+        if key in given:
+            problems.append(_both_given(given[key], str(raw_key), key, src, path))
+            continue
+        given[key] = str(raw_key)
         try:
             known[key] = converters[key](value)
         except Invalid as exc:
             line = src.key_lines.get(f"{raw_key}[{exc.item}]") or src.key_lines.get(str(raw_key))
             problems.append(error(path, line, str(raw_key), str(exc), exc.hint))
     return known, extra
+
+
+def _both_given(first: str, second: str, key: str, src: SourceText, path: str) -> Problem:
+    """'author' and 'authors' both given: one would replace the other, and which is meant (or
+    whether both are) can't be known."""
+    return error(
+        path,
+        src.key_lines.get(second),
+        second,
+        f"given as well as {first!r} (line {src.key_lines.get(first)}): one would replace the other",
+        f"put them all under one key, e.g. {key}: [first, second]",
+    )
+
+
+def _given_twice(path: str, duplicate: Duplicate) -> Problem:
+    """A key given twice is an error, as YAML 1.2, ruamel.yaml and Hugo's go-yaml make it: which of
+    the two values was meant can't be known, and PyYAML would keep the last without a word."""
+    name = "" if duplicate.within is None else f"{duplicate.key!r} "
+    return error(
+        path,
+        duplicate.line,
+        duplicate.within or duplicate.key,
+        f"{name}given twice, on lines {duplicate.first} and {duplicate.line}",
+        "keep one of them: YAML keys must be unique",
+    )
 
 
 def digested(file: Path) -> tuple[bytes, bytes] | None:
@@ -399,7 +429,10 @@ def _load(file: Path, path: str, data: bytes | None = None) -> tuple[SourceText 
     text, problems = decode(data, path)
     if text is None:
         return None, problems
-    return split(text, path, as_written=True)
+    src, problems = split(text, path, as_written=True)
+    if src is not None:
+        problems += [_given_twice(path, duplicate) for duplicate in src.duplicates]
+    return src, problems
 
 
 # -- authors and pages ------------------------------------------------------------------------------

@@ -37,8 +37,32 @@ class NumberText(str):
     __slots__ = ()
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML without the timestamp resolver: dates stay strings until read.py parses them."""
+    """Safe YAML without the timestamp resolver: dates stay strings until read.py parses them.
+    Notes each key given twice in one mapping, which PyYAML resolves silently (the last wins)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[yaml.MappingNode, str, int, int]] = []  # mapping, key, lines
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        """A key merged in with `<<: *anchor` may be given again: that's what merging is for."""
+        written = (
+            [key for key, _ in node.value if key.tag != _MERGE] if isinstance(node, yaml.MappingNode) else []
+        )
+        mapping = super().construct_mapping(node, deep=deep)
+        seen: dict[Any, int] = {}
+        for key_node in written:
+            key = self.construct_object(key_node)  # constructed already: this is a look-up
+            line = key_node.start_mark.line
+            if key in seen:
+                self.duplicates.append((node, str(key), seen[key], line))
+            else:
+                seen[key] = line
+        return mapping
 
 
 _NoDatesLoader.yaml_implicit_resolvers = {
@@ -60,11 +84,22 @@ for _tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A key given twice in one mapping; YAML would keep the second silently."""
+
+    key: str
+    first: int  # file lines
+    line: int
+    within: str | None  # the top-level key whose value holds the mapping; None: it is the top level
+
+
+@dataclass(frozen=True)
 class SourceText:
     meta: dict[str, Any]
     body: str
     body_line: int
     key_lines: dict[str, int]
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
@@ -128,7 +163,7 @@ def split(
     fm_text = "\n".join(lines[1:end])
     key_lines = _key_lines(lines[1:end])
     try:
-        meta = _parse(fm_text, _AsWrittenLoader if as_written else _NoDatesLoader)
+        meta, duplicates = _parse(fm_text, _AsWrittenLoader if as_written else _NoDatesLoader)
     except _Refused as exc:
         line = exc.line + 2
         return None, [error(path, line, _key_at(key_lines, line), str(exc), exc.hint)]
@@ -151,7 +186,11 @@ def split(
             error(path, 2, None, "front matter must be key: value pairs", "write e.g. 'title: My story'")
         ]
     body = "\n".join(lines[end + 1 :])
-    return SourceText(meta, body, end + 2, key_lines), []
+    found = tuple(
+        Duplicate(key, first + 2, line + 2, None if top else _key_at(key_lines, line + 2))
+        for top, key, first, line in sorted(duplicates, key=lambda found: found[3])
+    )
+    return SourceText(meta, body, end + 2, key_lines, found), []
 
 
 class _Refused(Exception):
@@ -163,20 +202,21 @@ class _Refused(Exception):
         self.hint = hint
 
 
-def _parse(fm_text: str, loader_class: type[_NoDatesLoader]) -> Any:
-    """The block's YAML value; _Refused before anything walks a value too deep or, with its
-    aliases expanded, too large."""
+def _parse(fm_text: str, loader_class: type[_NoDatesLoader]) -> tuple[Any, list[tuple[bool, str, int, int]]]:
+    """The block's YAML value and its keys given twice (at the top level?, key, lines in the block);
+    _Refused before anything walks a value too deep or, with its aliases expanded, too large."""
     if not fm_text.strip():
-        return None
+        return None, []
     _check_depth(fm_text)
     loader = loader_class(fm_text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, []
         if "*" in fm_text:  # no alias, no expansion: the text's size bounds the value's
             _Expansion().measure_root(node)
-        return loader.construct_document(node)
+        value = loader.construct_document(node)
+        return value, [(mapping is node, *rest) for mapping, *rest in loader.duplicates]
     finally:
         loader.dispose()
 

@@ -240,3 +240,24 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_where_they_are_written(tm
     assert article is None and problem.line == 2 + front.count("\n") + 1
     assert "too close to the ends of the calendar" in problem.message
     assert problem.hint == "give a date between 0001-01-02 and 9999-12-30 (UTC), or check the year"
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path):
+    article, problems = read(
+        tmp_path,
+        "---\ntitle: First\ndate: 2024-05-03\ntitle: Second\nimage:\n  credit: A\n  credit: B\n---\n",
+    )
+    assert article is None
+    assert [p.format().split(": ", 1)[1] for p in problems] == [
+        "title: given twice, on lines 2 and 4 (hint: keep one of them: YAML keys must be unique)",
+        "image: 'credit' given twice, on lines 6 and 7 (hint: keep one of them: YAML keys must be unique)",
+    ]
+    assert [p.line for p in problems] == [4, 7]
+
+
+@pytest.mark.parametrize(("one", "other"), [("author", "authors"), ("tags", "tag"), ("alias", "aliases")])
+def test_a_key_and_its_other_spelling_both_given_is_an_error(tmp_path, one, other):
+    article, [problem] = read(tmp_path, f"---\ntitle: T\ndate: 2024-05-03\n{one}: [/a]\n{other}: [/b]\n---\n")
+    assert article is None and (problem.line, problem.key) == (5, other)
+    assert problem.message == f"given as well as {one!r} (line 4): one would replace the other"
+    assert problem.hint.startswith("put them all under one key")

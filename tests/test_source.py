@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from generator.source import NumberText, decode, split
+from generator.source import Duplicate, NumberText, decode, split
 from tests.conftest import ROOT
 
 
@@ -105,3 +105,13 @@ def test_fifty_thousand_nested_brackets_are_refused_without_crashing():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert (done.returncode, done.stdout) == (0, "nested more than 100 levels deep\n")
+
+
+def test_keys_given_twice_are_noted_with_both_lines_but_merged_keys_may_be_given_again():
+    src, problems = split(
+        "---\ntitle: A\nimage:\n  caption: One\n  caption: Two\ntitle: B\n"
+        "base: &b {desk: World}\nmerged: {<<: *b, desk: Sport}\n---\n",
+        "f.md",
+    )
+    assert problems == [] and src.meta["merged"] == {"desk": "Sport"}
+    assert src.duplicates == (Duplicate("caption", 4, 5, "image"), Duplicate("title", 2, 6, None))
