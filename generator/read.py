@@ -150,7 +150,7 @@ def to_image(value: Any) -> Image:
             f"must be a mapping with src, caption, credit; got {_type_name(value)}",
             "write 'image: path/to/photo.jpg', or src:, caption: and credit: on indented lines below it",
         )
-    unknown = sorted(set(value) - {"src", "caption", "credit", "alt"})
+    unknown = sorted(map(str, set(value) - {"src", "caption", "credit", "alt"}))  # `~: x` is a key too
     if unknown:
         raise Invalid(f"unknown image key {unknown[0]!r}", "image takes src, caption and credit")
     fields = {k: (to_text(v) if v is not None else None) for k, v in value.items() if k != "alt"}

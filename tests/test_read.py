@@ -261,3 +261,11 @@ def test_a_key_and_its_other_spelling_both_given_is_an_error(tmp_path, one, othe
     assert article is None and (problem.line, problem.key) == (5, other)
     assert problem.message == f"given as well as {one!r} (line 4): one would replace the other"
     assert problem.hint.startswith("put them all under one key")
+
+
+def test_an_image_with_an_empty_key_is_an_error_not_a_crash(tmp_path):
+    """`~:` is a null key; sorting it among the text keys raised a TypeError."""
+    article, [problem] = read(
+        tmp_path, "---\ntitle: T\ndate: 2024-05-03\nimage: {~: a.jpg, caption: C}\n---\n"
+    )
+    assert article is None and (problem.key, problem.message) == ("image", "unknown image key 'None'")
