@@ -6,6 +6,7 @@ per key, so each key's rules live in one small function and a wrong value names 
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from collections.abc import Callable
@@ -279,6 +280,9 @@ def _convert(
         key = ALIASES.get(str(raw_key), str(raw_key))
         if key not in converters:
             extra[str(raw_key)] = template_value(value)
+            meant = _meant(str(raw_key), value, converters)
+            if meant is not None:
+                problems.append(_near_miss(str(raw_key), meant, src, path))
             continue
         if value is None or value == "" or value == []:
             continue
@@ -292,6 +296,39 @@ def _convert(
             line = src.key_lines.get(f"{raw_key}[{exc.item}]") or src.key_lines.get(str(raw_key))
             problems.append(error(path, line, str(raw_key), str(exc), exc.hint))
     return known, extra
+
+
+def _meant(name: str, value: Any, converters: dict[str, Callable[[Any], Any]]) -> str | None:
+    """The known key an unknown one was most likely meant to be: the same but for case, '-' or a
+    space ('Draft', 'source-url'), or a close spelling ('autors', 'slgu') whose value that key takes.
+    The value test keeps a key of the site's own, such as a gallery's 'images: [...]' beside
+    'image', from being flagged; an unknown key is kept in `extra` for templates, not an error."""
+    known = [*converters, *(written for written, key in ALIASES.items() if key in converters)]
+    folded = re.sub(r"[-\s]+", "_", name.strip().casefold())
+    if folded in known:
+        return folded
+    transposed = [key for key in known if sorted(key) == sorted(folded)]  # 'slgu': short keys' ratio is low
+    close = transposed or difflib.get_close_matches(folded, known, n=1, cutoff=0.8)
+    if not close or value is None:
+        return None
+    try:
+        converters[ALIASES.get(close[0], close[0])](value)
+    except Invalid:
+        return None
+    return close[0]
+
+
+def _near_miss(name: str, meant: str, src: SourceText, path: str) -> Problem:
+    """A warning, as the key may be the site's own; `--strict` makes it an error. 'Draft: true'
+    kept in extra publishes an embargoed story, 'autors' leaves it without a byline."""
+    return warning(
+        path,
+        src.key_lines.get(name),
+        name,
+        f"unknown key {name!r} is kept in extra; did you mean {meant!r}?"
+        + (" Keys are case-sensitive." if name.casefold() == meant else ""),
+        f"rename it '{meant}'; if it is a key of your own for templates, give it a name less like '{meant}'",
+    )
 
 
 def _both_given(first: str, second: str, key: str, src: SourceText, path: str) -> Problem:

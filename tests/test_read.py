@@ -269,3 +269,43 @@ def test_an_image_with_an_empty_key_is_an_error_not_a_crash(tmp_path):
         tmp_path, "---\ntitle: T\ndate: 2024-05-03\nimage: {~: a.jpg, caption: C}\n---\n"
     )
     assert article is None and (problem.key, problem.message) == ("image", "unknown image key 'None'")
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("Draft: true", "draft"),  # the embargoed story was published
+        ("autors: [Jane Doe]", "authors"),  # the story had no byline
+        ("Author: Jane Doe", "author"),
+        ("Source-URL: https://example.org/a", "source_url"),
+        ("titel: Another headline", "title"),
+        ("updated_at: 2024-05-04", "updated"),
+    ],
+)
+def test_an_unknown_key_like_a_known_one_is_kept_in_extra_with_a_warning(tmp_path, line, meant):
+    article, [problem] = read(tmp_path, f"---\ntitle: T\ndate: 2024-05-03\n{line}\n---\n")
+    name = line.split(":")[0]
+    assert name in article.extra and not article.draft and article.authors == ()
+    assert (problem.line, problem.key, problem.is_error) == (4, name, False)
+    assert problem.message.startswith(f"unknown key {name!r} is kept in extra; did you mean {meant!r}?")
+    assert problem.hint.startswith(f"rename it '{meant}'")
+
+
+def test_a_key_of_the_sites_own_is_not_taken_for_a_near_miss_when_its_value_does_not_fit(tmp_path):
+    article, problems = read(
+        tmp_path,
+        "---\ntitle: T\ndate: 2024-05-03\nimages: [a.jpg, b.jpg]\ndates: [2024, 2025]\nDraft: maybe\n---\n",
+    )
+    assert set(article.extra) == {"images", "dates", "Draft"}
+    assert [p.key for p in problems] == ["Draft"]  # a case variant is flagged whatever its value
+
+
+def test_near_misses_in_author_profiles_and_pages(tmp_path):
+    (tmp_path / "authors").mkdir()
+    (tmp_path / "authors/jane.md").write_text("---\nname: Jane\nBio: Reporter\n---\n")
+    _, [problem] = read_author(tmp_path, "authors/jane.md")
+    assert (problem.key, problem.is_error) == ("Bio", False) and "did you mean 'bio'" in problem.message
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages/about.md").write_text("---\ntitle: About\nslgu: about-us\n---\n")
+    _, [problem] = read_page(tmp_path, "pages/about.md")
+    assert (problem.key, problem.is_error) == ("slgu", False) and "did you mean 'slug'" in problem.message
