@@ -1,7 +1,7 @@
 """Splitting a source file into front matter and body, with line numbers for people.
 
-We decide where the block starts and ends (so an unclosed block is reported as such) and load
-it with PyYAML's safe loader (python-frontmatter's handler did no more than that), less its
+We decide where the block starts and ends (so an unclosed block is reported as such), and
+python-frontmatter's YAML handler loads it with our loader: PyYAML's safe one, less its
 timestamps, so that every date — including an impossible one like 2012-02-30 — is parsed by our
 own code and reported with its line, instead of failing inside the YAML loader without one.
 
@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import frontmatter
 import yaml
 
 from generator.errors import Problem, error
@@ -26,6 +27,9 @@ MAX_VALUES = 50_000  # values with aliases expanded; a long article's front matt
 _KEY_LINE = re.compile(r"^([^\s#:'\"-][^:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
 _ITEM_LINE = re.compile(r"^(\s*)-\s+(.*?)\s*$")
 _ENTRY_LINE = re.compile(r"^(\s+)([^\s#:'\"-][^:]*?)\s*:\s+(.*?)\s*$")
+
+
+_HANDLER = frontmatter.YAMLHandler()
 
 
 class NumberText(str):
@@ -47,6 +51,17 @@ class _NoDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ig
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[yaml.MappingNode, str, int, int]] = []  # mapping, key, lines
+        self.measured = False  # whether the value is measured before it is made (see _Expansion)
+        self.root: yaml.Node | None = None
+
+    def get_single_data(self) -> Any:
+        """As PyYAML's, the composed document measured first when asked (see `measured`)."""
+        self.root = node = self.get_single_node()
+        if node is None:
+            return None
+        if self.measured:
+            _Expansion().measure_root(node)
+        return self.construct_document(node)
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         """A key merged in with `<<: *anchor` may be given again: that's what merging is for."""
@@ -209,16 +224,9 @@ def _parse(fm_text: str, loader_class: type[_NoDatesLoader]) -> tuple[Any, list[
         return None, []
     _check_depth(fm_text)
     loader = loader_class(fm_text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, []
-        if "*" in fm_text:  # no alias, no expansion: the text's size bounds the value's
-            _Expansion().measure_root(node)
-        value = loader.construct_document(node)
-        return value, [(mapping is node, *rest) for mapping, *rest in loader.duplicates]
-    finally:
-        loader.dispose()
+    loader.measured = "*" in fm_text  # no alias, no expansion: the text's size bounds the value's
+    value = _HANDLER.load(fm_text, Loader=lambda _: loader)  # yaml.load, which disposes of it
+    return value, [(mapping is loader.root, *rest) for mapping, *rest in loader.duplicates]
 
 
 def _too_deep(line: int) -> _Refused:
