@@ -43,8 +43,10 @@ def to_text(value: Any) -> str:
     return text
 
 
-def to_title(value: Any) -> str:
-    """Entities are decoded once ('AT&amp;T' → 'AT&T'); the result is text, escaped on output."""
+def to_shown_text(value: Any) -> str:
+    """A title, name or summary: entities are decoded once ('AT&amp;T' → 'AT&T', 'one&#58; two'
+    → 'one: two'); the result is text, escaped on output. (Archives scraped from HTML carry
+    entities in all three: a summary shown 'sponsorship&amp;#58;' on every page that listed it.)"""
     return html.unescape(to_text(value))
 
 
@@ -247,11 +249,11 @@ def _type_name(value: Any) -> str:
 def _article_converters(tz: tzinfo) -> dict[str, Callable[[Any], Any]]:
     dates = lambda value: to_datetime(value, tz)  # noqa: E731
     return {
-        "title": to_title,
+        "title": to_shown_text,
         "date": dates,
         "authors": lambda v: to_text_list(v, "author"),
         "tags": lambda v: to_text_list(v, "tag"),
-        "summary": to_text,
+        "summary": to_shown_text,
         "slug": to_slug,
         "image": to_image,
         "source_url": to_url,
@@ -516,7 +518,7 @@ def read_author(
     if src is None:
         return None, problems
     converters: dict[str, Callable[[Any], Any]] = {
-        "name": to_title,
+        "name": to_shown_text,
         "bio": to_text,
         "photo": to_link,
         "links": _links,
@@ -539,7 +541,7 @@ def read_page(
     src, problems = _load(content_dir / page_id, path, data)
     if src is None:
         return None, problems
-    values, extra = _convert(src.meta, {"title": to_title, "slug": to_slug}, src, path, problems)
+    values, extra = _convert(src.meta, {"title": to_shown_text, "slug": to_slug}, src, path, problems)
     if "title" not in values:
         problems.append(
             error(path, src.key_lines.get("title", 1), "title", "is missing", "add 'title: About'")

@@ -23,10 +23,11 @@ def test_full_article(tmp_path):
         "---\ntitle: AT&amp;T &lt;b&gt; deal\ndate: 2012-12-03\nauthors: Jane Doe\ntags: [NATO, Russia]\n"
         "image:\n  caption: A caption\n  credit: Someone\nsource_url: https://example.org/x\n"
         "aliases: [/old/path]\nrelated: [Other story]\nupdated: 2012-12-04T10:00:00+00:00\n"
-        "section: World\n---\n\nBody.\n",
+        "section: World\nsummary: 'Sponsorship&#58; the &ldquo;deal&rdquo;'\n---\n\nBody.\n",
     )
     assert problems == []
     assert article.title == "AT&T <b> deal"
+    assert article.summary == "Sponsorship: the \u201cdeal\u201d"  # decoded once, as the title is
     assert article.date == datetime(2012, 12, 3, tzinfo=MOSCOW)
     assert article.authors == ("Jane Doe",)
     assert article.tags == ("NATO", "Russia")
@@ -37,7 +38,7 @@ def test_full_article(tmp_path):
     assert article.extra == {"section": "World"}
     assert article.slug == "story"
     assert article.body.strip() == "Body."
-    assert article.body_line == 15
+    assert article.body_line == 16
 
 
 def test_datetime_with_offset_keeps_it(tmp_path):
