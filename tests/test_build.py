@@ -118,6 +118,9 @@ def test_feeds_and_sitemap_parse(small):
         'Council Votes on the "Harbour" Budget',
         "Harbour Reopens After Storm",
     ]
+    for entry in feed.iter(f"{ATOM}entry"):  # relative links in a body resolve against its page
+        page = entry.find(f"{ATOM}link").get("href")
+        assert entry.find(f"{ATOM}content").get("{http://www.w3.org/XML/1998/namespace}base") == page
     ann = ET.parse(small / "authors/ann-example/feed.xml").getroot()
     assert len(list(ann.iter(f"{ATOM}entry"))) == 2
     sitemap = ET.parse(small / "sitemap.xml").getroot()
