@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin
 
 from markupsafe import Markup, escape
 
@@ -322,7 +323,7 @@ class ViewMaker:
             "authors": self.bylines(article.id),
             "tags": self.tag_links(article.id),
             "summary": self.summaries.get(article.id, ""),
-            "image": _image(article),
+            "image": _image(article, canonical),
             "body": self.body(article.id),
             "source_url": article.source_url,
             "related": editorial,
@@ -455,15 +456,20 @@ class ViewMaker:
                     self.bylines(article.id), self.library.article_authors[article.id], strict=True
                 )
             ],
-            "publisher": {"@type": "Organization", "name": self.config.title},
+            "publisher": self._publisher(),
         }
+        if not data["author"]:  # no byline: the publication is the author, as in the feeds
+            data["author"] = [self._publisher()]
         if self.summaries.get(article.id):
             data["description"] = self.summaries[article.id]
         if article.image and article.image.src:
-            data["image"] = article.image.src
+            data["image"] = urljoin(canonical, article.image.src)
         if article.tags:
             data["keywords"] = [self.library.tags[s].name for s in self.library.article_tags[article.id]]
         return data
+
+    def _publisher(self) -> dict[str, str]:
+        return {"@type": "Organization", "name": self.config.title, "url": self.urls.absolute("/")}
 
     def index_inputs(self, page: IndexPage) -> tuple[Any, ...] | None:
         """What `index(page)` is made from, besides `urls`: the page (its articles, numbers and
@@ -533,10 +539,19 @@ class ViewMaker:
         }
 
 
-def _image(article: Article) -> dict[str, str | None] | None:
+def _image(article: Article, page: str) -> dict[str, str | None] | None:
+    """`url`: the image's full URL, resolved against the article's page as a browser resolves
+    its <img> (og:image and JSON-LD must name a full URL; `src` as written is `/images/x.jpg`
+    or `x.jpg`, which crawlers can't place)."""
     if article.image is None:
         return None
-    return {"src": article.image.src, "caption": article.image.caption, "credit": article.image.credit}
+    src = article.image.src
+    return {
+        "src": src,
+        "url": urljoin(page, src) if src else None,
+        "caption": article.image.caption,
+        "credit": article.image.credit,
+    }
 
 
 def bar_chart(months: list[MonthCount], urls: Urls) -> dict[str, Any]:

@@ -64,6 +64,38 @@ def test_json_ld_is_a_news_article(small):
     assert data["datePublished"] == "2012-11-28T00:00:00+04:00"
 
 
+def test_json_ld_and_open_graph_name_full_urls_and_an_author_for_every_article(make_site):
+    """An image given as a site path or beside the article is a full URL for crawlers (resolved
+    as the page's <img> is); an article without a byline has the publication as its author."""
+    site = make_site(
+        {
+            "content/articles/2013/01/a.md": article(
+                "A", "2013-01-01T09:00:00+00:00", "A.", image={"src": "/images/lead.jpg"}
+            ),
+            "content/articles/2013/01/b.md": article(
+                "B", "2013-01-02T09:00:00+00:00", "B.", authors=["Ann Lee"], image={"src": "chart.png"}
+            ),
+        },
+        'title = "Daily"\nbase_url = "https://example.org/news/"\ntimezone = "UTC"\n',
+    )
+    assert build(site, Options(jobs=1)).ok
+    pages = {
+        name: (site / f"output/2013/01/{day}/{name}/index.html").read_text()
+        for name, day in (("a", "01"), ("b", "02"))
+    }
+    data = {
+        name: json.loads(page.split('type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+        for name, page in pages.items()
+    }
+    publisher = {"@type": "Organization", "name": "Daily", "url": "https://example.org/news/"}
+    assert data["a"]["author"] == [publisher] and data["a"]["publisher"] == publisher
+    assert data["b"]["author"][0]["name"] == "Ann Lee"
+    assert data["a"]["image"] == "https://example.org/images/lead.jpg"
+    assert data["b"]["image"] == "https://example.org/news/2013/01/02/b/chart.png"
+    assert '<meta property="og:image" content="https://example.org/images/lead.jpg">' in pages["a"]
+    assert '<img src="/images/lead.jpg"' in pages["a"]  # the page's own <img> as written
+
+
 def test_date_indexes_paginated_newest_first_with_neighbours(small):
     year = read(small, "2012/index.html")
     assert year.index("New Ferry Schedule") < year.index("Council Votes")
