@@ -206,3 +206,23 @@ def test_json_front_matter_as_hugo_reads_it(tmp_path: Path):
         "\nBody text.\n",
     )
     assert f"{posts / 'broken.md'}:3: invalid JSON front matter: Expecting ',' delimiter" in result.stdout
+
+
+def test_numbers_in_text_fields_keep_what_was_written(tmp_path: Path):
+    """YAML 1.1 reads 3.10 as 3.1 and 0x1F as 31: a headline or a tag must come across as typed;
+    a number in an unknown key stays a number for templates when it is a plain decimal."""
+    posts = tmp_path / "src/content/posts"
+    posts.mkdir(parents=True)
+    (posts / "n.md").write_text(
+        "---\ntitle: 3.10\ndate: 2014-07-01\ntags: [1.50, 0x1F]\nweight: 3\ncode: 0x1F\n---\nBody.\n"
+    )
+    into = tmp_path / "site/content"
+    result = run_press("import", "--from", "hugo", str(tmp_path / "src"), "--into", str(into))
+    assert result.returncode == 0, result.stdout
+    meta, _ = front_matter(into / "articles/2014/07/n.md")
+    assert (meta["title"], meta["tags"], meta["weight"], meta["code"]) == (
+        "3.10",
+        ["1.50", "0x1F"],
+        3,
+        "0x1F",
+    )

@@ -20,7 +20,16 @@ from typing import Any
 
 from generator.errors import Problem, error, warning
 from generator.importers.archive import Document, Harvest, relative_link, unique
-from generator.read import Invalid, to_aliases, to_datetime, to_image, to_text, to_text_list, to_url
+from generator.read import (
+    Invalid,
+    template_value,
+    to_aliases,
+    to_datetime,
+    to_image,
+    to_text,
+    to_text_list,
+    to_url,
+)
 from generator.slugs import clean_slug, slug_problem, slugify
 from generator.source import decode, split
 
@@ -80,7 +89,7 @@ def read_source(data: bytes, path: str, rel: str) -> tuple[Source | None, list[P
     elif text.startswith("{"):
         source, problems = _json(text, path, rel)
     else:
-        src, problems = split(text, path, require=False)
+        src, problems = split(text, path, require=False, as_written=True)  # 'title: 3.10' stays 3.10
         source = src and Source(path, rel, src.meta, src.body, src.body_line, src.key_lines)
     if skipped:
         problems = [replace(p, line=p.line + skipped) if p.line else p for p in problems]
@@ -378,7 +387,7 @@ def keep_extras(src: Source, consumed: set[str], meta: dict[str, Any], problems:
                 warning(src.path, src.line(name.lower()), name, f"{exc}; kept as {name}_original")
             )
             continue
-        meta[name] = value
+        meta[name] = template_value(value)  # a number written as one stays one (see read.py)
 
 
 def title_from_slug(slug: str) -> str:
