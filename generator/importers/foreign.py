@@ -77,7 +77,7 @@ def read_source(data: bytes, path: str, rel: str) -> tuple[Source | None, list[P
     if text is None:
         return None, problems
     if not text.strip():
-        return None, [error(path, 1, None, "file is empty")]
+        return None, [error(path, 1, None, "file is empty", "delete it, or give it front matter and a body")]
     blank = re.match(r"(?:[ \t]*\n)*", text)
     skipped = text.count("\n", 0, blank.end()) if blank else 0
     if text[blank.end() if blank else 0 :].startswith(("---", "+++", "{")):
@@ -108,7 +108,9 @@ def _toml(text: str, path: str, rel: str) -> tuple[Source | None, list[Problem]]
         meta = tomllib.loads("\n".join(lines[1:end]))
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))
-        return None, [error(path, int(found.group(1)) + 1 if found else 1, None, f"invalid TOML: {exc}")]
+        line = int(found.group(1)) + 1 if found else 1
+        hint = "quote text values and close every bracket; see https://toml.io"
+        return None, [error(path, line, None, f"invalid TOML: {exc}", hint)]
     key_lines = {}
     for number, raw in enumerate(lines[1:end], start=2):
         match = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=", raw)
@@ -123,7 +125,8 @@ def _json(text: str, path: str, rel: str) -> tuple[Source | None, list[Problem]]
     try:
         meta, end = json.JSONDecoder().raw_decode(text)
     except json.JSONDecodeError as exc:
-        return None, [error(path, exc.lineno, None, f"invalid JSON front matter: {exc.msg}")]
+        hint = "quote every key and text value, separate entries with commas, and close the braces"
+        return None, [error(path, exc.lineno, None, f"invalid JSON front matter: {exc.msg}", hint)]
     if not isinstance(meta, dict):
         return None, [error(path, 1, None, "JSON front matter is not an object", "write it as {...}")]
     key_lines = {}
