@@ -401,6 +401,7 @@ def read_article(
             )
         )
         values["slug"] = cleaned
+    _times_that_exist(values, src, path, tz, problems)
     _updated_after_date(values, src, path, tz, problems)
     if any(p.is_error for p in problems):
         return None, problems
@@ -413,6 +414,33 @@ def read_article(
         **values,
     )
     return article, problems
+
+
+def _times_that_exist(
+    values: dict[str, Any], src: SourceText, path: str, tz: tzinfo, problems: list[Problem]
+) -> None:
+    """A wall time in the hour the site's clocks skip (02:30 on a spring-forward night) is no
+    instant there: Python reads it with the offset from before the jump, and the page, feed and
+    JSON-LD showed 02:30-05:00, a time that never was. It is taken as the instant it names on the
+    clock before the jump (03:30-04:00), with a warning. A time with its own offset is exact."""
+    for key in ("date", "updated"):
+        when = values.get(key)
+        if when is None or when.tzinfo is not tz:  # given with an offset (see to_datetime)
+            continue
+        real = when.astimezone(UTC).astimezone(tz)
+        if real.replace(tzinfo=None) == when.replace(tzinfo=None):
+            continue
+        values[key] = real
+        problems.append(
+            warning(
+                path,
+                src.key_lines.get(key, 1),
+                key,
+                f"{when:%Y-%m-%d %H:%M} is not a time in {tz} (the clocks skip that hour); "
+                f"taken as {real.isoformat(timespec='minutes')}",
+                "give the time the clocks showed, or add its UTC offset",
+            )
+        )
 
 
 def _updated_after_date(

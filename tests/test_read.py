@@ -310,3 +310,25 @@ def test_near_misses_in_author_profiles_and_pages(tmp_path):
     (tmp_path / "pages/about.md").write_text("---\ntitle: About\nslgu: about-us\n---\n")
     _, [problem] = read_page(tmp_path, "pages/about.md")
     assert (problem.key, problem.is_error) == ("slgu", False) and "did you mean 'slug'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("date", "shown", "warned"),
+    [
+        ("2020-03-08T02:30:00", "2020-03-08T03:30:00-04:00", True),  # the hour New York's clocks skip
+        ("2020-03-08T01:30:00", "2020-03-08T01:30:00-05:00", False),
+        ("2020-11-01T01:30:00", "2020-11-01T01:30:00-04:00", False),  # twice that night: the first
+        ("2020-03-08T02:30:00-05:00", "2020-03-08T02:30:00-05:00", False),  # an offset is exact
+    ],
+)
+def test_a_wall_time_the_clocks_skip_is_taken_as_the_instant_it_names(tmp_path, date, shown, warned):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles/gap.md").write_text(f"---\ntitle: Gap\ndate: {date}\n---\nB.\n")
+    article, problems = read_article(tmp_path, "articles/gap.md", ZoneInfo("America/New_York"))
+    assert article is not None and article.date.isoformat() == shown
+    expected = [
+        "content/articles/gap.md:3: warning: date: 2020-03-08 02:30 is not a time in America/New_York "
+        "(the clocks skip that hour); taken as 2020-03-08T03:30-04:00 (hint: give the time the clocks "
+        "showed, or add its UTC offset)"
+    ]
+    assert [p.format() for p in problems] == (expected if warned else [])
