@@ -22,6 +22,7 @@ from markdown.extensions import Extension, extra
 from markdown.treeprocessors import Treeprocessor
 
 from generator import blockpass, blocktags, inline, linkpass, prepass, treepass
+from generator.headings import HeadingIdExtension
 
 EXTENSIONS = (*extra.extensions, "sane_lists")  # Python-Markdown's `extra`, as it lists them, and one more
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -135,7 +136,10 @@ class MarkdownRenderer:
 
     def __init__(self, sanitize: Callable[[str], str] | None = None):
         self._holder = _Holder()
-        self._md = md.Markdown(extensions=[*extensions(), _LinkExtension(self._holder)], output_format="html")
+        self._md = md.Markdown(
+            extensions=[*extensions(), _LinkExtension(self._holder), HeadingIdExtension()],
+            output_format="html",
+        )
         prepass.install(self._md)
         inline.install(self._md)
         linkpass.install(self._md)

@@ -338,3 +338,18 @@ def test_a_link_in_raw_html_is_rewritten_and_a_broken_one_reported():
     assert "&lt;a href=&quot;one.md&quot;&gt;code" in out  # shown as code, not a link
     assert context.found == ["articles/2012/12/one.md", "articles/2012/12/one.md"]
     assert context.broken == ["gone.md"]
+
+
+def test_headings_get_ids_to_link_to_as_hugo_and_github_give_them():
+    from generator.markdown import MarkdownRenderer
+
+    out = MarkdownRenderer().render(
+        "# Audit your APIs!\n\ntext\n\n## Overview\n\n## Overview\n\n## Custom {#mine}\n\n"
+        "## Ça va *bien*\n\n## !!!\n\n```\n# not a heading\n```\n"
+    )
+    assert '<h1 id="audit-your-apis">Audit your APIs!</h1>' in out
+    assert '<h2 id="overview">Overview</h2>\n<h2 id="overview-1">Overview</h2>' in out
+    assert '<h2 id="mine">Custom</h2>' in out  # given with attr_list: kept
+    assert '<h2 id="ça-va-bien">Ça va <em>bien</em></h2>' in out
+    assert "<h2>!!!</h2>" in out  # nothing to make an id of
+    assert "# not a heading" in out
