@@ -46,8 +46,9 @@ def link_targets(library: Library, urls: Urls) -> dict[str, str]:
 
 
 # A body's draft, packed: compressed HTML with link placeholders, token, hrefs, shown hrefs,
-# and the summary made from the body (None when the article has its own).
-Drafted = tuple[bytes, str, tuple[str, ...], tuple[str, ...], str | None]
+# the summary made from the body (None when the article has its own), and what its raw HTML
+# leaves unbalanced (see rawhtml.py).
+Drafted = tuple[bytes, str, tuple[str, ...], tuple[str, ...], str | None, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,10 @@ def render_bodies(
         filler.fill(article.id, draft, draft_key, context)
         bodies.summaries[article.id] = article.summary or draft[4] or ""
         bodies.links[article.id] = tuple(dict.fromkeys(t for t in context.found if t in library.by_id))
-        if context.broken:
+        if context.broken or draft[5]:
             text = markdown.texts[number]
             bodies.problems += [broken_link(article, href, text) for href in dict.fromkeys(context.broken)]
+            bodies.problems += [unbalanced_html(article, tag, text) for tag in draft[5]]
     return bodies
 
 
@@ -134,7 +136,7 @@ class _Filler:
     level: int  # of compression (see texts.level_for)
 
     def fill(self, source_id: str, drafted: Drafted, draft_key: str, context: LinkContext) -> None:
-        data, token, hrefs, shown, _summary = drafted
+        data, token, hrefs, shown, _summary, _unbalanced = drafted
         if not hrefs and self.sanitize is None:
             self.html.set_packed(source_id, data)
             return
@@ -246,7 +248,9 @@ def _convert(state: tuple[SharedTexts, list[tuple[int, bool]], int], span: tuple
         text = texts[at]
         draft = renderer.draft(text)
         made = renderer.summary(text) if summary else None
-        results.append((pack(draft.html, level), draft.token, draft.hrefs, draft.shown, made))
+        results.append(
+            (pack(draft.html, level), draft.token, draft.hrefs, draft.shown, made, draft.unbalanced)
+        )
     return results
 
 
@@ -267,13 +271,15 @@ def render_article(
     """One article's body HTML, summary, linked articles and broken-link warnings (press serve
     re-renders edited articles one by one with this; the build renders all in `render_bodies`)."""
     context = LinkContext(article.id, targets)
-    html = renderer.render(article.body, context)
+    draft = renderer.draft(article.body)
+    html = renderer.fill(draft, context)
     used: dict[str, str | None] = {t: targets.get(t) for t in context.found}
     problems = []
     for href in dict.fromkeys(context.broken):
         target = internal_target(article.id, href)
         used[target[0] if target else href] = None
         problems.append(broken_link(article, href, article.body))
+    problems += [unbalanced_html(article, tag, article.body) for tag in draft.unbalanced]
     return ArticleBody(
         html=html,
         summary=article.summary or renderer.summary(article.body),
@@ -281,6 +287,22 @@ def render_article(
         problems=problems,
         used=used,
     )
+
+
+def unbalanced_html(article: Article, tag: str, body: str) -> Problem:
+    """Raw HTML that leaves a container open or closes one it never opened: a warning at the
+    tag's first line in the body (see rawhtml.py)."""
+    name = tag.strip("</>")
+    line = link_line(body.lower(), article.body_line, tag[:-1])  # "<table", "</div": its first use
+    if tag.startswith("</"):
+        message = (
+            f"raw HTML closes {tag} without opening it: that closes the page's own element around the body"
+        )
+        hint = f"remove the {tag}, or add its opening tag in the body"
+    else:
+        message = f"raw HTML leaves {tag} open: what follows the body on its page lands inside it"
+        hint = f"close it with </{name}> in the body"
+    return warning(f"content/{article.id}", line, None, message, hint)
 
 
 def broken_link(article: Article, href: str, body: str) -> Problem:

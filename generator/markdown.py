@@ -23,6 +23,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from generator import blockpass, blocktags, inline, linkpass, prepass, treepass
 from generator.headings import HeadingIdExtension
+from generator.rawhtml import unbalanced
 
 EXTENSIONS = (*extra.extensions, "sane_lists")  # Python-Markdown's `extra`, as it lists them, and one more
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -113,6 +114,7 @@ class Draft:
     token: str
     hrefs: tuple[str, ...]  # as the link rewriter saw them
     shown: tuple[str, ...]  # as they would be written (Python-Markdown's escapes undone)
+    unbalanced: tuple[str, ...] = ()  # what its raw HTML leaves open or closes unopened (rawhtml.py)
 
 
 class _LinkExtension(Extension):
@@ -149,7 +151,10 @@ class MarkdownRenderer:
         self._sanitize = sanitize
 
     def render(self, text: str, context: LinkContext | None = None) -> str:
-        return fill(self.draft(text), context, self._sanitize)
+        return self.fill(self.draft(text), context)
+
+    def fill(self, draft: Draft, context: LinkContext | None = None) -> str:
+        return fill(draft, context, self._sanitize)
 
     def draft(self, text: str) -> Draft:
         """Markdown → HTML with placeholders for internal links (the slow, cacheable part)."""
@@ -161,7 +166,8 @@ class MarkdownRenderer:
         finally:
             self._holder.hrefs = None
         unescape = self._md.treeprocessors["unescape"].unescape  # type: ignore[attr-defined]
-        return Draft(out, token, hrefs, tuple(unescape(h) for h in hrefs))
+        shown = tuple(unescape(h) for h in hrefs)
+        return Draft(out, token, hrefs, shown, unbalanced(self._md.htmlStash.rawHtmlBlocks, out))
 
     def summary(self, text: str) -> str:
         """The first paragraph of prose as plain text: the dek a reader sees in lists and feeds."""

@@ -353,3 +353,38 @@ def test_headings_get_ids_to_link_to_as_hugo_and_github_give_them():
     assert '<h2 id="ça-va-bien">Ça va <em>bien</em></h2>' in out
     assert "<h2>!!!</h2>" in out  # nothing to make an id of
     assert "# not a heading" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("<table><tr><td>x</td></tr>\n\ntext\n", ("<table>",)),  # swallows what follows the body
+        ("a\n\n</div>\n\nb\n", ("</div>",)),  # closes the template's own <div> around the body
+        ('<div markdown="1">\n*x*\n</div>\n', ()),
+        ("<div>\n<!-- <table> -->\n</div>\n", ()),
+        ("```\n<table>\n```\n", ()),  # code, shown as text
+        ("* one\n*  two</li>\n</ul>\n\nmore\n", ()),  # a stray </ul>: no list around the body, ignored
+    ],
+)
+def test_raw_html_that_leaves_a_container_open_or_closes_the_pages_own_is_found(text, found):
+    from generator.markdown import MarkdownRenderer
+
+    assert MarkdownRenderer().draft(text).unbalanced == found
+
+
+def test_a_build_warns_at_the_line_of_unbalanced_raw_html(make_site):
+    from generator.build import Options, build
+    from tests.conftest import article
+
+    site = make_site(
+        {
+            "content/articles/2012/12/t.md": article(
+                "T", "2012-12-03", "Intro.\n\n<table><tr><td>x</td></tr>\n\nMore."
+            )
+        }
+    )
+    result = build(site, Options(jobs=1))
+    assert [p.format() for p in result.problems] == [
+        "content/articles/2012/12/t.md:8: warning: raw HTML leaves <table> open: what follows the body on "
+        "its page lands inside it (hint: close it with </table> in the body)"
+    ]
