@@ -222,13 +222,13 @@ def test_a_changed_stop_word_list_shows(make_site, tmp_path: Path):
         }
     )
     out = _build(site)
-    assert "text 0." in (out / "graph.json").read_text()
+    assert "text 0." in (out / PAGE_A).read_text()
     copy = _copied_generator(tmp_path)
     stop_words = copy / "generator/stop_words.txt"
     stop_words.write_text(stop_words.read_text() + "harbour\n")
     result = run_press("build", str(site), cwd=tmp_path, env={"PYTHONPATH": str(copy)})
     assert result.returncode == 0, result.stderr
-    assert "text 0." not in (out / "graph.json").read_text()
+    assert "text 0." not in (out / PAGE_A).read_text()
 
 
 def test_corrupt_cache_files_are_ignored(make_site):
