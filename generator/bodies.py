@@ -273,20 +273,26 @@ def render_article(
     context = LinkContext(article.id, targets)
     draft = renderer.draft(article.body)
     html = renderer.fill(draft, context)
-    used: dict[str, str | None] = {t: targets.get(t) for t in context.found}
-    problems = []
-    for href in dict.fromkeys(context.broken):
-        target = internal_target(article.id, href)
-        used[target[0] if target else href] = None
-        problems.append(broken_link(article, href, article.body))
+    problems = [broken_link(article, href, article.body) for href in dict.fromkeys(context.broken)]
     problems += [unbalanced_html(article, tag, article.body) for tag in draft.unbalanced]
     return ArticleBody(
         html=html,
         summary=article.summary or renderer.summary(article.body),
         links=tuple(dict.fromkeys(t for t in context.found if t in known)),
         problems=problems,
-        used=used,
+        used=links_used(article.id, context, targets),
     )
+
+
+def links_used(source_id: str, context: LinkContext, targets: Mapping[str, str]) -> dict[str, str | None]:
+    """What a body's links were resolved against: each content id they name → the href it gave
+    (None: no such article yet). A broken link counts by the id it names, not as written
+    (`../articles/2013/01/later.md`): else the body never looked stale once that article came."""
+    used: dict[str, str | None] = {t: targets.get(t) for t in context.found}
+    for href in dict.fromkeys(context.broken):
+        target = internal_target(source_id, href)
+        used[target[0] if target else href] = None
+    return used
 
 
 def unbalanced_html(article: Article, tag: str, body: str) -> Problem:

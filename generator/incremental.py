@@ -19,13 +19,14 @@ from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.meta
 
-from generator.bodies import ArticleBody, Bodies, link_targets, render_article
+from generator.bodies import ArticleBody, Bodies, link_targets, links_used, render_article
 from generator.build import Site
 from generator.build import related_lists as compute_related
 from generator.cache import Shelf
@@ -34,6 +35,7 @@ from generator.discover import KINDS, Sources, discover, is_hidden
 from generator.errors import Problem, Severity, sort_problems
 from generator.gitmeta import Dates, History, read_history, reflog_path, with_history
 from generator.indexes import IndexPage, all_index_pages
+from generator.lastbuild import history_state
 from generator.library import Library, alias_path, make_library, resolve_editorial, titles
 from generator.markdown import LinkContext, MarkdownRenderer
 from generator.models import Article, Author, Output, Page, Related
@@ -136,11 +138,15 @@ class _Body:
     text: str
     summary: str | None
     result: ArticleBody
+    body_line: int = 0  # its warnings' lines count from there: front matter grown above moves them
 
-    def still_valid(self, text: str, summary: str | None, targets: dict[str, str]) -> bool:
+    def still_valid(
+        self, text: str, summary: str | None, targets: dict[str, str], body_line: int = 0
+    ) -> bool:
         return (
             self.text == text
             and self.summary == summary
+            and self.body_line == body_line
             and all(targets.get(cid) == href for cid, href in self.result.used.items())
         )
 
@@ -246,7 +252,7 @@ class Rebuilder:
         self.precomputed: Related | None = None
         # Held while files are written (serve makes requests wait); computing and rendering happen before.
         self.writing: Callable[[], AbstractContextManager[Any]] = nullcontext
-        self.commits: tuple[int, int, int] | None = None
+        self.commits: tuple[tuple[int, int, int] | None, bytes] | None = None
         self.reflog: Path | None = None  # the reflog of HEAD in the repository holding the site
         self.dated: dict[str, tuple[Article, Article, History]] = {}  # id → (as read, with git dates, from)
         self.lists = _RelatedState()
@@ -384,7 +390,9 @@ class Rebuilder:
         articles, authors, pages = values
         if full or self.reflog is None:
             self.reflog = reflog_path(self.site_dir)
-        commits = _signature(self.reflog) if self.reflog else None  # the reflog moves on each commit
+        # The reflog moves on each commit, reset or checkout; HEAD's commit and the shallow file
+        # tell the rest (a repository that keeps no reflog, a `git fetch --unshallow`).
+        commits = (_signature(self.reflog) if self.reflog else None, history_state(self.site_dir))
         if full or self.history is None or commits != self.commits:
             self.history, self.commits = read_history(self.site_dir), commits
         problems += self.history.problems
@@ -394,7 +402,7 @@ class Rebuilder:
             not full
             and served is not None
             # New history may date any article anew (an update, a first commit), not only the edited.
-            and self.history.dates == served.dates
+            and _same_dates(self.history.dates, served.dates)
             and not (changes.rescan or changes.added or changes.deleted)
             and all(cid in served.site.library.by_id for cid in changes.content)
             and all(
@@ -403,6 +411,11 @@ class Rebuilder:
                 if a.id in changes.content
             )
         )
+        if fast and served is not None and changes.static:
+            # A new static file may land on an alias's or a page's file: checked as below, and
+            # the patched library keeps the last build's problems, so any finding goes below.
+            names = static_names(self.site_dir, config.theme)
+            fast = not generated_collisions(served.site.library, served.index_pages, names)
         if fast and served is not None:
             edited = [a for a in articles if a.id in changes.content]
             library, library_problems = _patched(served.site.library, edited, served.library_problems)
@@ -532,11 +545,13 @@ class Rebuilder:
             fresh = cached is not None and (
                 article.id not in only
                 if only is not None
-                else cached.still_valid(article.body, article.summary, targets)
+                else cached.still_valid(article.body, article.summary, targets, article.body_line)
             )
             if cached is None or not fresh:
                 result = render_article(self.markdown, article, targets, library.by_id)
-                cached = self.body_cache[article.id] = _Body(article.body, article.summary, result)
+                cached = self.body_cache[article.id] = _Body(
+                    article.body, article.summary, result, article.body_line
+                )
             bodies.html[article.id] = cached.result.html
             bodies.summaries[article.id] = cached.result.summary
             bodies.links[article.id] = cached.result.links
@@ -560,7 +575,7 @@ class Rebuilder:
         for aid in only:
             article = library.by_id[aid]
             result = render_article(self.markdown, article, targets, library.by_id)
-            self.body_cache[aid] = _Body(article.body, article.summary, result)
+            self.body_cache[aid] = _Body(article.body, article.summary, result, article.body_line)
             bodies.html[aid], bodies.summaries[aid] = result.html, result.summary
             bodies.links[aid] = result.links
         paths = {f"content/{aid}" for aid in only}
@@ -573,8 +588,7 @@ class Rebuilder:
         if cached is None or not cached.still_valid(text, None, targets):
             context = LinkContext(source_id, targets)
             html = self.markdown.render(text, context)
-            used: dict[str, str | None] = {t: targets.get(t) for t in [*context.found, *context.broken]}
-            cached = _Body(text, None, ArticleBody(html, "", (), [], used))
+            cached = _Body(text, None, ArticleBody(html, "", (), [], links_used(source_id, context, targets)))
             self.body_cache[source_id] = cached
         return cached.result.html
 
@@ -727,7 +741,11 @@ def _changed_articles(old: Site, new: Site, candidates: set[str] | None) -> tupl
             referenced.add(aid)
         elif (
             a is not b
-            and (a != b or a.extra != b.extra)
+            and (
+                a != b
+                or a.extra != b.extra
+                or _offsets(a.date, a.updated, a.created) != _offsets(b.date, b.updated, b.created)
+            )
             or old.bodies.html[aid] != new.bodies.html[aid]
             or old.bodies.summaries[aid] != new.bodies.summaries[aid]
             or before.article_authors[aid] != after.article_authors[aid]
@@ -735,6 +753,18 @@ def _changed_articles(old: Site, new: Site, candidates: set[str] | None) -> tupl
         ):
             shown.add(aid)
     return shown, referenced
+
+
+def _offsets(*dates: datetime | None) -> tuple[timedelta | None, ...]:
+    """Datetimes compare as instants, but feeds and JSON-LD print the offset an update was
+    written in: 12:00+00:00 rewritten as 15:00+03:00 is an edit to show."""
+    return tuple(d.utcoffset() if d is not None else None for d in dates)
+
+
+def _same_dates(new: Dates, old: Dates) -> bool:
+    """The same git dates, in the same offsets (see _offsets): an amended commit's date in
+    another zone dates the article anew on its pages."""
+    return new == old and all(_offsets(*dates) == _offsets(*old[cid]) for cid, dates in new.items())
 
 
 def _renamed_people(before: Library, after: Library) -> set[str]:

@@ -134,6 +134,12 @@ def settled(site_dir: Path, checked: Before) -> bool:
     return checked.around is not None and unwritten(checked.around.stamps, now)
 
 
+def history_state(site_dir: Path) -> bytes:
+    """What the git dates come from, as bytes to compare: HEAD's commit and the shallow file
+    (`press serve` asks before each rebuild; a repository may keep no reflog to watch)."""
+    return _git_stamper(site_dir)[0]
+
+
 def _git_stamper(site_dir: Path) -> tuple[bytes, Stamper]:
     """The history the dates come from, and stamps begun with it and the stats of the files that
     change with it: the reflog, which a commit, reset or checkout writes to (even going back to

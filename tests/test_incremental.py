@@ -438,3 +438,79 @@ def test_sitemap_parts_follow_the_archive_while_serving(tmp_path: Path, monkeypa
     )
     assert "sitemap-2.xml" in result.written
     session.assert_same()
+
+
+def test_a_page_and_a_profile_linking_ahead_follow_the_article_once_it_exists(tmp_path: Path):
+    """A broken link in a page or a profile counts by the article it names: when that article
+    appears, the page is rendered again (it kept the .md href, as written, for good)."""
+    site = small_site(tmp_path / "site")
+    (site / "content/pages").mkdir(parents=True, exist_ok=True)
+    (site / "content/pages/about.md").write_text(
+        "---\ntitle: About\n---\n\n[Soon](../articles/2013/01/later.md).\n"
+    )
+    (site / "content/authors/ann-lee.md").write_text(
+        "---\nname: Ann Lee\n---\n\nSee [her scoop](../articles/2013/01/later.md).\n"
+    )
+    session = Session(site, tmp_path)
+    session.edit(
+        f"{ARTICLES}/2013/01/later.md", article("Later Story", "2013-01-10", "Now.", authors=["Ann Lee"])
+    )
+    assert 'href="/2013/01/10/later/"' in (session.out / "about/index.html").read_text()
+    session.assert_same()
+
+
+def test_a_static_file_landing_on_an_alias_is_refused_while_serving(session: Session):
+    four = f"{ARTICLES}/2013/01/d-four.md"
+    session.edit(
+        four, article("Winter Summit", "2013-01-05", "Cold.", tags=["NATO"], aliases=["/static/extra2.css"])
+    )
+    session.assert_same()
+    result = session.edit("themes/custom/static/extra2.css", ".x { color: red }\n")
+    assert not result.ok and "static" in result.errors[0].message, result.problems
+
+
+def test_an_update_rewritten_in_another_offset_shows_as_written(session: Session):
+    """The same instant in another UTC offset compares equal, but feeds print the offset."""
+    four = f"{ARTICLES}/2013/01/d-four.md"
+    text = article("Winter Summit", "2013-01-05", "Cold.", tags=["NATO"], updated="2013-02-01T12:00:00+00:00")
+    session.edit(four, text)
+    session.assert_same()
+    session.edit(four, text.replace("2013-02-01T12:00:00+00:00", "2013-02-01T15:00:00+03:00"))
+    assert "2013-02-01T15:00:00+03:00" in (session.out / "feed.xml").read_text()
+    session.assert_same()
+
+
+def test_a_commit_amended_to_another_offset_dates_the_article_as_written(tmp_path: Path):
+    site = _archive_in_git(tmp_path / "site")
+    session = Session(site, tmp_path)
+    _save_four(session)
+    _git(site, "commit", "-q", "-am", "edit")
+    _edit_one(session)
+    session.assert_same()
+    same_instant = "2013-03-01T15:00:00+03:00"
+    _git(site, "commit", "-q", "--amend", "--no-edit", "--date", same_instant, date=same_instant)
+    _edit_one(session)
+    session.assert_same()
+
+
+def test_a_commit_shows_in_a_repository_that_keeps_no_reflog(tmp_path: Path):
+    """With core.logAllRefUpdates false there is no reflog to watch: HEAD's commit tells."""
+    site = _archive_in_git(tmp_path / "site")
+    _git(site, "config", "core.logAllRefUpdates", "false")
+    shutil.rmtree(site / ".git/logs", ignore_errors=True)
+    session = Session(site, tmp_path)
+    _save_four(session)
+    _git(site, "commit", "-q", "-am", "edit")
+    _edit_one(session)
+    _assert_four_dated_by_the_commit(session)
+
+
+def test_a_warnings_line_follows_front_matter_grown_above_the_body(session: Session):
+    four = f"{ARTICLES}/2013/01/d-four.md"
+    text = article("Winter Summit", "2013-01-05", "See [gone](gone.md).", tags=["NATO"])
+    first = session.edit(four, text)
+    grown = text.replace("date: 2013-01-05", "date: 2013-01-06\nsection: World\nsource_url: https://x.org/a")
+    second = session.edit(four, grown)
+    lines = [(p.line, p.message) for p in [*first.problems, *second.problems] if "gone.md" in p.message]
+    assert [line for line, _ in lines] == [7, 9], lines
+    session.assert_same()
