@@ -94,6 +94,10 @@ def test_json_ld_and_open_graph_name_full_urls_and_an_author_for_every_article(m
     assert data["b"]["image"] == "https://example.org/news/2013/01/02/b/chart.png"
     assert '<meta property="og:image" content="https://example.org/images/lead.jpg">' in pages["a"]
     assert '<img src="/images/lead.jpg"' in pages["a"]  # the page's own <img> as written
+    assert '<meta name="twitter:card" content="summary_large_image">' in pages["a"]
+    home = (site / "output/index.html").read_text()  # shared as the publication, with its full URL
+    assert '<meta property="og:url" content="https://example.org/news/">' in home
+    assert '<meta property="og:title" content="Daily">' in home
 
 
 def test_date_indexes_paginated_newest_first_with_neighbours(small):
