@@ -3,20 +3,28 @@ import os
 from generator.discover import discover
 
 
-def test_finds_kinds_sorted_and_skips_hidden(tmp_path):
-    content = tmp_path / "content"
-    for rel in [
-        "articles/2012/b.md",
-        "articles/2012/a.md",
-        "articles/.git/x.md",
-        "articles/_drafts/y.md",
-        "articles/2012/notes.txt",
-        "articles/2012/a.md~",
-        "authors/jane.md",
-        "pages/about.md",
-    ]:
+def _files(content, rels):
+    """content/ holding a file "x" at each path."""
+    for rel in rels:
         (content / rel).parent.mkdir(parents=True, exist_ok=True)
         (content / rel).write_text("x")
+    return content
+
+
+def test_finds_kinds_sorted_and_skips_hidden(tmp_path):
+    content = _files(
+        tmp_path / "content",
+        [
+            "articles/2012/b.md",
+            "articles/2012/a.md",
+            "articles/.git/x.md",
+            "articles/_drafts/y.md",
+            "articles/2012/notes.txt",
+            "articles/2012/a.md~",
+            "authors/jane.md",
+            "pages/about.md",
+        ],
+    )
     sources = discover(content)
     assert sources.articles == ["articles/2012/a.md", "articles/2012/b.md"]
     assert sources.authors == ["authors/jane.md"]
@@ -43,21 +51,21 @@ def test_missing_content_folder(tmp_path):
 
 def test_what_looks_meant_to_be_read_but_is_not_is_a_warning(tmp_path):
     """An article that never appears, silently, is found only by a reader."""
-    content = tmp_path / "content"
-    for rel in [
-        "articles/2012/a.md",
-        "articles/2012/b.markdown",
-        "articles/2012/C.MD",
-        "articles/2012/photo.jpg",
-        "article/2012/d.md",
-        "images/logo.png",
-        "posts/2012/f.markdown",
-        "about.md",
-        "notes.txt",
-        "_drafts/e.md",
-    ]:
-        (content / rel).parent.mkdir(parents=True, exist_ok=True)
-        (content / rel).write_text("x")
+    content = _files(
+        tmp_path / "content",
+        [
+            "articles/2012/a.md",
+            "articles/2012/b.markdown",
+            "articles/2012/C.MD",
+            "articles/2012/photo.jpg",
+            "article/2012/d.md",
+            "images/logo.png",
+            "posts/2012/f.markdown",
+            "about.md",
+            "notes.txt",
+            "_drafts/e.md",
+        ],
+    )
     sources = discover(content)
     assert sources.articles == ["articles/2012/a.md"]
     assert [p.format() for p in sources.problems] == [

@@ -251,6 +251,12 @@ def _save_four(session: Session) -> None:
     assert session.rebuilder.rebuild([four]).ok
 
 
+def _commit_four(session: Session) -> None:
+    """d-four's edit, saved and rebuilt, then committed (dated March 1, 2013)."""
+    _save_four(session)
+    _git(session.site, "commit", "-q", "-am", "edit")
+
+
 def _edit_one(session: Session) -> None:
     """Another article's edit (a-one), saved and rebuilt: the fast path, if nothing else moved."""
     one = session.site / ARTICLES / "2012/12/a-one.md"
@@ -299,8 +305,7 @@ def test_commits_while_serving_show_in_a_linked_work_tree(tmp_path: Path):
     site = tmp_path / "linked"
     _git(main, "worktree", "add", "-q", "-b", "desk", str(site))
     session = Session(site, tmp_path)
-    _save_four(session)
-    _git(site, "commit", "-q", "-am", "edit")
+    _commit_four(session)
     _edit_one(session)
     _assert_four_dated_by_the_commit(session)
 
@@ -310,8 +315,7 @@ def test_a_commit_alone_is_a_change_that_rebuilds(tmp_path: Path):
     already dates it, though no source changed."""
     site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
-    _save_four(session)
-    _git(site, "commit", "-q", "-am", "edit")
+    _commit_four(session)
     result = session.rebuilder.rebuild([site / ".git/logs/HEAD"])
     assert result.ok and result.changed == [COMMITTED]
     assert "2013/01/05/d-four/index.html" in result.written
@@ -324,8 +328,7 @@ def test_a_failed_rebuild_after_a_commit_leaves_the_next_one_to_date_the_committ
     site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
     one = site / ARTICLES / "2012/12/a-one.md"
-    _save_four(session)
-    _git(site, "commit", "-q", "-am", "edit")
+    _commit_four(session)
     text = one.read_text()
     one.write_text(text.replace("date: 2012-12-01", "date: 2013-01-05\nslug: d-four"))
     assert not session.rebuilder.rebuild([one]).ok  # it takes d-four's URL
@@ -483,8 +486,7 @@ def test_an_update_rewritten_in_another_offset_shows_as_written(session: Session
 def test_a_commit_amended_to_another_offset_dates_the_article_as_written(tmp_path: Path):
     site = _archive_in_git(tmp_path / "site")
     session = Session(site, tmp_path)
-    _save_four(session)
-    _git(site, "commit", "-q", "-am", "edit")
+    _commit_four(session)
     _edit_one(session)
     session.assert_same()
     same_instant = "2013-03-01T15:00:00+03:00"
@@ -499,8 +501,7 @@ def test_a_commit_shows_in_a_repository_that_keeps_no_reflog(tmp_path: Path):
     _git(site, "config", "core.logAllRefUpdates", "false")
     shutil.rmtree(site / ".git/logs", ignore_errors=True)
     session = Session(site, tmp_path)
-    _save_four(session)
-    _git(site, "commit", "-q", "-am", "edit")
+    _commit_four(session)
     _edit_one(session)
     _assert_four_dated_by_the_commit(session)
 
