@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.errors import Problem
+from generator.errors import Problem, counted
 from generator.importers import FORMATS
 from generator.options import Options, build_settings, out_dir_of
 
@@ -150,11 +150,6 @@ def _summary(articles: int, written: int, unchanged: int, removed: int, warnings
         f"{counted(articles, 'article')}, {counted(written, 'file')} written, {unchanged} unchanged, "
         f"{removed} removed, {counted(warnings, 'warning')}, {seconds:.2f} s"
     )
-
-
-def counted(number: int, noun: str) -> str:
-    """ "1 article", "2 articles": a summary line reads as a sentence (nouns here take an s)."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -73,3 +73,9 @@ class BuildFailed(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sort_problems(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 error", "2 errors": the summary lines of press build, check and serve read as sentences
+    (the nouns they count take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from generator.config import load_config
-from generator.errors import Problem
+from generator.errors import Problem, counted
 from generator.incremental import Rebuild, Rebuilder
 from generator.models import Related
 from generator.options import Options
@@ -249,16 +249,14 @@ class Preview:
         ms = result.seconds * 1000
         if result.ok:
             print(
-                f"{stamp} {what}: {len(result.written)} file{'' if len(result.written) == 1 else 's'} "
-                f"written, {len(result.removed)} removed, "
-                f"{ms:.0f} ms",
+                f"{stamp} {what}: {counted(len(result.written), 'file')} written, "
+                f"{len(result.removed)} removed, {ms:.0f} ms",
                 file=self.log,
                 flush=True,
             )
             return
         print(
-            f"{stamp} {what}: build failed with {len(result.errors)} "
-            f"error{'' if len(result.errors) == 1 else 's'} in {ms:.0f} ms; "
+            f"{stamp} {what}: build failed with {counted(len(result.errors), 'error')} in {ms:.0f} ms; "
             "still serving the last good build",
             file=self.log,
             flush=True,
@@ -400,9 +398,12 @@ def _stop_on_terminate() -> None:
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), interrupt)
+    for stop in _STOPS[1:]:
+        signal.signal(stop, interrupt)
+
+
+# What stops a preview: ctrl-C (SIGINT), then those _stop_on_terminate makes act as it does.
+_STOPS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
 
 
 def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -432,9 +433,8 @@ def serve(site_dir: Path, options: Options, host: str = "127.0.0.1", port: int =
         pass
     finally:
         if threading.current_thread() is threading.main_thread():
-            for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # a second one must not break the cleanup
-                if hasattr(signal, name):
-                    signal.signal(getattr(signal, name), signal.SIG_IGN)
+            for stop in _STOPS:  # a second one must not break the cleanup
+                signal.signal(stop, signal.SIG_IGN)
         watcher.stop()
         preview.close()
         server.server_close()
