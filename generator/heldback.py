@@ -36,7 +36,7 @@ def held_back_links(library: Library, links: Mapping[str, tuple[str, ...]], now:
                 problems.append(_body_link(article, target, held[target]))
         for ref in library.editorial.get(article.id, ()):
             if ref.article_id in held:
-                line = article.line_of(f"related[{ref.text}]") or article.line_of("related")
+                line = article.line_of_entry("related", ref.text)
                 message = (
                     f"related entry {ref.text!r} is {held[ref.article_id]}: the build leaves it out, "
                     "so it is shown as plain text until that article is live"

@@ -211,7 +211,7 @@ def _tag_clashes(
             problems.append(
                 warning(
                     f"content/{article.id}",
-                    article.line_of(f"tags[{tag}]") or article.line_of("tags"),
+                    article.line_of_entry("tags", tag),
                     "tags",
                     f"{tag!r} makes the same slug as {others} ({slug!r}): they share the topic page "
                     f"/tags/{slug}/, shown as {name!r}",
@@ -298,7 +298,7 @@ def make_library(
         slug_line = article.line_of("slug")
         claims.append(Claim(path, slug_line or 1, "slug" if slug_line else None, "article", url[article.id]))
         for alias in article.aliases:
-            line = article.line_of(f"aliases[{alias}]") or article.line_of("aliases")
+            line = article.line_of_entry("aliases", alias)
             claims.append(Claim(path, line, "aliases", "alias", alias_path(alias)))
     page_url = {p.id: urls.page(p.slug) for p in pages}
     for page in pages:
@@ -354,7 +354,7 @@ def resolve_editorial(
                 problems.append(
                     warning(
                         f"content/{article.id}",
-                        article.line_of(f"related[{entry}]") or article.line_of("related"),
+                        article.line_of_entry("related", entry),
                         "related",
                         f"no article matches {entry!r}; shown as plain text",
                         "use the exact title or the path to the article's file",

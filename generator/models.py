@@ -44,6 +44,10 @@ class Article:
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
 
+    def line_of_entry(self, key: str, entry: str) -> int | None:
+        """The line of one entry of a list key (an alias, a tag, a related title), else the key's."""
+        return self.lines.get(f"{key}[{entry}]") or self.lines.get(key)
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled with its body as UTF-8 bytes: pickling a non-ASCII str makes CPython keep the
         str's UTF-8 encoding on it for good (and 82% of a real archive's bodies are non-ASCII), so

@@ -15,7 +15,6 @@ from generator.errors import Problem, error
 from generator.indexes import IndexPage
 from generator.library import Library, alias_path
 from generator.listing import MARKER, folders_of
-from generator.models import Article
 from generator.urls import UnsafePath, Urls, output_file
 
 _FIXED = {
@@ -58,14 +57,11 @@ def _claims(library: Library) -> list[tuple[str, str, int | None, str | None]]:
     for article in library.articles:
         path = f"content/{article.id}"
         claims.append((library.url[article.id], path, article.line_of("slug") or 1, "slug"))
-        claims += [(alias_path(a), path, _alias_line(article, a), "aliases") for a in article.aliases]
+        claims += [
+            (alias_path(a), path, article.line_of_entry("aliases", a), "aliases") for a in article.aliases
+        ]
     claims += [(url, f"content/{pid}", 1, None) for pid, url in library.page_url.items()]
     return claims
-
-
-def _alias_line(article: Article, alias: str) -> int | None:
-    """The alias's own line in a list, as the library reports it, else the key's."""
-    return article.line_of(f"aliases[{alias}]") or article.line_of("aliases")
 
 
 Claim = tuple[str, str, str, int | None, str | None]  # output file, URL, source path, line, key
