@@ -633,34 +633,34 @@ def check(site_dir: Path, options: Options) -> Result:
     article is fixed, one problem at a time."""
     site_dir = site_dir.resolve()
     result = load(site_dir, options)
-    if result.site is not None:
-        found = held_back_links(result.site.library, result.site.bodies.links, datetime.now(UTC))
-        found = [_strict(p) for p in found] if options.strict else found
-        result.problems = sort_problems(result.problems + found)
-    if result.site is not None:
-        clock = _Clock(result.timings)
-        site = result.site
-        memo = None
-        if site.cache is not None and site.cache.folder is not None:
-            salt = site.theme_print or _theme_print(site_dir, site.config.theme)
-            memo = CheckedPages(site.cache.shelf("checked"), salt)
-        try:
-            fingerprints: dict[str, str] = {}
-            for batch, found in rendered(site, memo):
-                fingerprints.update(found)
-                for page in batch:
-                    if memo is not None and isinstance(page, Unchanged):
-                        memo.keep(page.path)
-        except PageFailed as exc:
-            result.problems.append(exc.problem)
-        else:
-            # Templates are read after the theme was hashed: pages of a theme written meanwhile,
-            # even back to the bytes hashed, are not recorded under them (a failing page would
-            # pass unrendered).
-            if memo is not None and unwritten(site.theme_stamps, theme_stamps(site_dir)):
-                memo.record_checked(fingerprints)
-                memo.shelf.save()
-        clock.lap("render")
+    site = result.site
+    if site is None:
+        return result
+    held = held_back_links(site.library, site.bodies.links, datetime.now(UTC))
+    held = [_strict(p) for p in held] if options.strict else held
+    result.problems = sort_problems(result.problems + held)
+    clock = _Clock(result.timings)
+    memo = None
+    if site.cache is not None and site.cache.folder is not None:
+        salt = site.theme_print or _theme_print(site_dir, site.config.theme)
+        memo = CheckedPages(site.cache.shelf("checked"), salt)
+    try:
+        fingerprints: dict[str, str] = {}
+        for batch, found in rendered(site, memo):
+            fingerprints.update(found)
+            for page in batch:
+                if memo is not None and isinstance(page, Unchanged):
+                    memo.keep(page.path)
+    except PageFailed as exc:
+        result.problems.append(exc.problem)
+    else:
+        # Templates are read after the theme was hashed: pages of a theme written meanwhile,
+        # even back to the bytes hashed, are not recorded under them (a failing page would
+        # pass unrendered).
+        if memo is not None and unwritten(site.theme_stamps, theme_stamps(site_dir)):
+            memo.record_checked(fingerprints)
+            memo.shelf.save()
+    clock.lap("render")
     return result
 
 
