@@ -166,9 +166,7 @@ def _refused(alias: str) -> str | None:
     try:
         to_aliases([alias])
         output_file(alias_path(alias))
-    except Invalid as exc:
-        return f"{exc} ({exc.hint})" if exc.hint else str(exc)
-    except UnsafePath as exc:
+    except (Invalid, UnsafePath) as exc:  # each says how to fix it
         return f"{exc} ({exc.hint})"
     return None
 
