@@ -140,6 +140,11 @@ class _Body:
     result: ArticleBody
     body_line: int = 0  # its warnings' lines count from there: front matter grown above moves them
 
+    @classmethod
+    def of(cls, article: Article, result: ArticleBody) -> _Body:
+        """An article's body, with what its rendering depends on (see still_valid)."""
+        return cls(article.body, article.summary, result, article.body_line)
+
     def still_valid(
         self, text: str, summary: str | None, targets: dict[str, str], body_line: int = 0
     ) -> bool:
@@ -549,9 +554,7 @@ class Rebuilder:
             )
             if cached is None or not fresh:
                 result = render_article(self.markdown, article, targets, library.by_id)
-                cached = self.body_cache[article.id] = _Body(
-                    article.body, article.summary, result, article.body_line
-                )
+                cached = self.body_cache[article.id] = _Body.of(article, result)
             bodies.html[article.id] = cached.result.html
             bodies.summaries[article.id] = cached.result.summary
             bodies.links[article.id] = cached.result.links
@@ -575,7 +578,7 @@ class Rebuilder:
         for aid in only:
             article = library.by_id[aid]
             result = render_article(self.markdown, article, targets, library.by_id)
-            self.body_cache[aid] = _Body(article.body, article.summary, result, article.body_line)
+            self.body_cache[aid] = _Body.of(article, result)
             bodies.html[aid], bodies.summaries[aid] = result.html, result.summary
             bodies.links[aid] = result.links
         paths = {f"content/{aid}" for aid in only}
