@@ -44,11 +44,17 @@ def slugify(text: str) -> str:
     keeps its Unicode word characters rather than collapsing to nothing. At most
     MAX_SLUG_BYTES, cut after a whole word.
     """
-    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    folded = _decomposed(text)
     slug = _NON_WORD.sub("-", folded.encode("ascii", "ignore").decode("ascii").lower()).strip("-")
     if not slug:
         slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
     return _capped(slug) or "untitled"
+
+
+def _decomposed(text: str) -> str:
+    """Letters spelled out (see _LETTERS), then split into base letter and mark (NFKD): what
+    slugs and name keys both fold from."""
+    return unicodedata.normalize("NFKD", text.translate(_LETTERS))
 
 
 def _capped(slug: str) -> str:
@@ -68,7 +74,7 @@ def name_key(text: str) -> str:
     """What tells one name from another where their slugs can't: case, accents, spacing and most
     punctuation are spelling ('NATO' and 'Nato', 'José' and 'Jose', 'U.S.' and 'US' are one name),
     but a symbol that slugify drops can be the name ('C++', 'C#' and 'C' are three)."""
-    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS)).casefold()
+    folded = _decomposed(text).casefold()
     return "".join(c for c in folded if c.isalnum() or c in _MEANINGFUL)
 
 
