@@ -19,9 +19,28 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+# The same characters in UTF-8: the control characters are single bytes (every byte of a longer
+# character is 0x80 or over), U+FFFE and U+FFFF three bytes each; a lone surrogate has no UTF-8.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
 def xml_safe(document: str) -> str:
     """A rendered feed or sitemap without the characters XML forbids."""
     return _NOT_IN_XML.sub("", document)
+
+
+def xml_bytes(document: str) -> bytes:
+    """xml_safe(document) as UTF-8. The document is encoded first and looked through as bytes (a
+    table and two scans in C); the expression, slower a character, runs only on a document that
+    holds one (feeds are a quarter of the bytes a build writes: 15 MB at 2,083 articles)."""
+    try:
+        data = document.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return xml_safe(document).encode("utf-8")
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) or any(c in data for c in _NONCHARACTERS):
+        return xml_safe(document).encode("utf-8")
+    return data
 
 
 def _stamp(when: datetime) -> str:

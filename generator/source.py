@@ -157,8 +157,8 @@ def split(
     (to yaml.safe_dump, which can't write a str subclass)."""
     if not text.strip():
         return None, [error(path, 1, None, "file is empty", "add front matter with at least title and date")]
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    newline = text.find("\n")  # the end of the first line
+    if (text if newline < 0 else text[:newline]).rstrip() != "---":
         if not require:
             return SourceText({}, text, 1, {}), []
         return None, [
@@ -170,13 +170,15 @@ def split(
                 "start the file with a line '---', the YAML keys, then '---'",
             )
         ]
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
+    block = _block(text, newline)
+    if block is None:
         return None, [
             error(path, 1, None, "front matter is not closed", "add a line '---' after the last key")
         ]
-    fm_text = "\n".join(lines[1:end])
-    key_lines = _key_lines(lines[1:end])
+    block_lines, closed_at = block
+    end = len(block_lines) + 1  # the closing line's number, from 0
+    fm_text = "\n".join(block_lines)
+    key_lines = _key_lines(block_lines)
     try:
         meta, duplicates = _parse(fm_text, _AsWrittenLoader if as_written else _NoDatesLoader)
     except _Refused as exc:
@@ -200,12 +202,28 @@ def split(
         return None, [
             error(path, 2, None, "front matter must be key: value pairs", "write e.g. 'title: My story'")
         ]
-    body = "\n".join(lines[end + 1 :])
+    body = "" if closed_at < 0 else text[closed_at + 1 :]
     found = tuple(
         Duplicate(key, first + 2, line + 2, None if top else _key_at(key_lines, line + 2))
         for top, key, first, line in sorted(duplicates, key=lambda found: found[3])
     )
     return SourceText(meta, body, end + 2, key_lines, found), []
+
+
+def _block(text: str, newline: int) -> tuple[list[str], int] | None:
+    """The front matter's lines, from the one after the newline at `newline` up to the line that
+    closes the block ("---" or "..."), and the newline that ends that one (-1: the text ends
+    there); None when no line closes it. The text is split only that far: splitting each body
+    into lines and joining them again was 12 of the 141 ms `split` took for 2,083 articles."""
+    lines: list[str] = []
+    while newline >= 0:
+        start = newline + 1
+        newline = text.find("\n", start)
+        line = text[start:] if newline < 0 else text[start:newline]
+        if line.rstrip() in ("---", "..."):
+            return lines, newline
+        lines.append(line)
+    return None
 
 
 class _Refused(Exception):

@@ -212,6 +212,26 @@ def test_control_characters_pasted_into_an_article_leave_its_feeds_readable(make
     ET.parse(site / "output/sitemap.xml")
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        "<feed>plain</feed>",
+        "caf\u00e9 \u2014 \u201cquoted\u201d \U0001f600",
+        "vote\x0bcount and \x1b escape \x00 nul",
+        "tab\t newline\n return\r kept",
+        "nonchars \ufffe and \uffff and \ufffd kept",
+        "a lone surrogate \ud800 here",
+        "\uefbf\ubebf bytes that only look alike",
+    ],
+)
+def test_feeds_are_checked_as_bytes_with_the_same_result(document):
+    """feeds.xml_bytes looks for what XML forbids in the UTF-8 bytes, and runs the expression only
+    on a document that holds some: the same bytes as the expression over every document."""
+    from generator.feeds import xml_bytes, xml_safe
+
+    assert xml_bytes(document) == xml_safe(document).encode("utf-8")
+
+
 def test_alias_redirect_page(small):
     page = read(small, "2012/11/28/council-votes-budget-a123/index.html")
     assert '<meta http-equiv="refresh" content="0; url=/news/2012/11/28/council-votes-budget/">' in page

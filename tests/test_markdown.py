@@ -388,3 +388,24 @@ def test_a_build_warns_at_the_line_of_unbalanced_raw_html(make_site):
         "content/articles/2012/12/t.md:8: warning: raw HTML leaves <table> open: what follows the body on "
         "its page lands inside it (hint: close it with </table> in the body)"
     ]
+
+
+def test_fenced_code_is_rendered_as_with_pygments_and_pygments_stays_importable():
+    """Making the extensions hides pygments (see markdown._without_pygments): the highlighter is
+    unused, so a fenced block is the plain `<pre><code>` pygments would not have changed, and
+    pygments itself can still be imported afterwards (a theme tool or a test may want it)."""
+    import importlib
+    import sys
+
+    import markdown as md
+
+    from generator.markdown import EXTENSIONS
+
+    text = "```python\nx = 1  # <b>\n```\n"
+    ours = MarkdownRenderer().draft(text).html
+    theirs = md.Markdown(extensions=list(EXTENSIONS)).convert(text)  # pygments found, if installed
+    assert '<pre><code class="language-python">x = 1  # &lt;b&gt;\n</code></pre>' in ours
+    assert ours.strip() == theirs.strip()
+    assert sys.modules.get("pygments", "absent") is not None  # not left hidden
+    if importlib.util.find_spec("pygments") is not None:
+        assert importlib.import_module("pygments").highlight

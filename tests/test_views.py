@@ -112,7 +112,8 @@ def test_a_builds_environment_has_every_template_compiled_and_skips_a_broken_one
 
 
 ESCAPING = (
-    "{{ s }}|{{ m }}|{{ n }}|{{ none }}|{{ obj }}|{{ s ~ m }}|{{ s | upper }}|{{ s | safe }}|{{ m | e }}"
+    "{{ s }}|{{ m }}|{{ n }}|{{ f }}|{{ yes }}|{{ none }}|{{ obj }}|"
+    "{{ s ~ m }}|{{ s | upper }}|{{ s | safe }}|{{ m | e }}"
     "{% set block %}<b>{{ s }}</b>{% endset %}|{{ block }}"
     "{% macro teaser(t) %}<i>{{ t }}</i>{% endmacro %}|{{ teaser(s) }}|{{ teaser(m) }}"
     "{% autoescape false %}|{{ s }}{% endautoescape %}"
@@ -137,6 +138,8 @@ def test_printed_values_are_escaped_exactly_as_jinja_escapes_them():
         "s": "Q&A: <script>\"x\" 'y'</script>",
         "m": Markup("<strong>R&amp;D</strong>"),
         "n": 7,
+        "f": -2.5,
+        "yes": True,
         "none": None,
         "obj": _Html(),
     }
