@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import MAKE_ARCHIVE, ROOT, need_corpus, run_press
 from tests.gitrepo import commit, init_repo
+from tests.serving import built_tree
 
 ARTICLES = 260  # over the early reader's and the render batches' thresholds (200 each)
 MARK = "<!-- sequence-test-mark -->"
@@ -136,10 +137,6 @@ STEPS: list[Callable[[Archive], str]] = [
 ]
 
 
-def _snapshot(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
 def _warnings(stderr: str) -> list[str]:
     return sorted(line for line in stderr.splitlines() if ": warning:" in line)
 
@@ -167,15 +164,15 @@ def test_each_edit_of_a_run_builds_what_a_build_from_nothing_builds(archive: Arc
     """Steps in order, one build each (every other one with one process): what the cached build
     wrote is what a build without the cache writes into an empty folder, and each step's edit
     shows in it (else the comparison proves nothing)."""
-    before = _snapshot(archive.site / "output")
+    before = built_tree(archive.site / "output")
     for number, step in enumerate(STEPS):
         shown = step(archive)
         jobs = ["--jobs", "1"] if number % 2 else []
         cached = _built(archive.site, *jobs)
         fresh_out = archive.site.parent / f"fresh-{number}"
         fresh = _built(archive.site, "--no-cache", "--out", str(fresh_out))
-        after = _snapshot(archive.site / "output")
-        assert after == _snapshot(fresh_out), step.__name__
+        after = built_tree(archive.site / "output")
+        assert after == built_tree(fresh_out), step.__name__
         assert _warnings(cached.stderr) == _warnings(fresh.stderr), step.__name__
         changed = {path for path in after.keys() | before.keys() if after.get(path) != before.get(path)}
         assert changed, f"{step.__name__} changed no file"
